@@ -1,0 +1,308 @@
+import { parseDocument } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * gehen.yml: the original's format, unchanged, plus a few optional keys. One schema shared by
+ * the CLI (validates before anything starts) and the Prepare step (validates the execution input
+ * again, since the console and EventBridge can start executions too).
+ */
+
+export const UPDATE_STRATEGIES = ['current', 'latest', 'redeploy', 'none'] as const;
+export type UpdateStrategy = (typeof UPDATE_STRATEGIES)[number];
+
+const CLUSTER_ARN = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):(\d{12}):cluster\/([A-Za-z0-9_-]{1,255})$/;
+const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const SERVICE_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const RULE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
+export const GITSHA = /^[0-9a-f]{7,40}$/i;
+
+const containers = z
+  .array(z.string().regex(CONTAINER_NAME, 'must be a container name'))
+  .min(1, 'must name at least one container, or be left out to mean every container');
+
+const serviceSchema = z.strictObject({
+  cluster: z
+    .string({ error: 'is required: a cluster name or ARN' })
+    .refine((value) => CLUSTER_ARN.test(value) || CLUSTER_NAME.test(value), {
+      message: 'must be a cluster name or an ECS cluster ARN (arn:aws:ecs:REGION:ACCOUNT:cluster/NAME)',
+    }),
+  url: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .nullish()
+    .transform((value) => value ?? null),
+  containers: containers.nullish().transform((value) => value ?? null),
+});
+
+const scheduledTaskSchema = z
+  .strictObject({
+    containers: containers.nullish().transform((value) => value ?? null),
+  })
+  .nullish()
+  .transform((value) => ({ containers: value?.containers ?? null }));
+
+export const gehenFileSchema = z
+  .strictObject({
+    role: z
+      .strictObject({ arn: z.string().regex(ROLE_ARN, 'must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)') })
+      .nullish(),
+    updateStrategy: z
+      .string()
+      .transform((value) => value.toLowerCase())
+      .pipe(z.enum(UPDATE_STRATEGIES, { error: 'must be one of current, latest, redeploy, none' }))
+      .nullish()
+      .transform((value) => value ?? 'current'),
+    timeoutMinutes: z
+      .number({ error: 'must be a number of minutes' })
+      .positive('must be greater than 0')
+      .max(24 * 60, 'must be at most 1440 (one day)')
+      .nullish()
+      .transform((value) => value ?? 10),
+    pollIntervalSeconds: z
+      .number({ error: 'must be a whole number of seconds' })
+      .int('must be a whole number of seconds')
+      .min(1, 'must be between 1 and 300')
+      .max(300, 'must be between 1 and 300')
+      .nullish()
+      .transform((value) => value ?? 15),
+    requiredMatches: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be between 1 and 20')
+      .max(20, 'must be between 1 and 20')
+      .nullish()
+      .transform((value) => value ?? 3),
+    region: z.string().regex(REGION, 'must be an AWS region such as us-east-1').nullish(),
+    stateMachineArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]{1,80}$/, 'must be a state machine ARN')
+      .nullish(),
+    trigger: z
+      .strictObject({
+        ecrRepository: z.string().regex(/^[a-z0-9][a-z0-9._\-/]{1,255}$/, 'must be an ECR repository name'),
+        tagPattern: z
+          .string()
+          .refine(isRegExp, 'must be a valid regular expression')
+          .nullish()
+          .transform((value) => value ?? '^[0-9a-f]{7,40}$'),
+      })
+      .nullish(),
+    services: z
+      .record(z.string().regex(SERVICE_NAME, 'must be an ECS service name'), serviceSchema.nullable())
+      .nullish(),
+    scheduledTasks: z
+      .record(z.string().regex(RULE_NAME, 'must be an EventBridge rule name'), scheduledTaskSchema)
+      .nullish(),
+  })
+  .superRefine((file, ctx) => {
+    const services = Object.keys(file.services ?? {}).length;
+    const rules = Object.keys(file.scheduledTasks ?? {}).length;
+    if (services + rules === 0) {
+      ctx.addIssue({ code: 'custom', message: 'name at least one service or scheduled task', path: ['services'] });
+    }
+    for (const [name, service] of Object.entries(file.services ?? {})) {
+      if (service === null) {
+        ctx.addIssue({ code: 'custom', message: 'needs a cluster', path: ['services', name, 'cluster'] });
+      }
+    }
+  });
+
+export type GehenFile = z.output<typeof gehenFileSchema>;
+
+/** A service as the workflow receives it. */
+export interface ServiceConfig {
+  name: string;
+  /** As written: a cluster ARN or a bare name. */
+  cluster: string;
+  /** From the cluster ARN, else the file's `region`, else null (the caller's region). */
+  region: string | null;
+  url: string | null;
+  /** null: every container of the task definition. */
+  containers: string[] | null;
+}
+
+export interface ScheduledTaskConfig {
+  rule: string;
+  region: string | null;
+  containers: string[] | null;
+}
+
+/** The normalized gehen.yml: what an execution of gehen-deploy takes as `config`. */
+export interface DeployConfig {
+  roleArn: string | null;
+  updateStrategy: UpdateStrategy;
+  timeoutMinutes: number;
+  pollIntervalSeconds: number;
+  requiredMatches: number;
+  region: string | null;
+  services: ServiceConfig[];
+  scheduledTasks: ScheduledTaskConfig[];
+}
+
+/** A parsed gehen.yml: the deploy config plus the keys only the CLI and the CDK app read. */
+export interface LoadedConfig {
+  config: DeployConfig;
+  stateMachineArn: string | null;
+  trigger: { ecrRepository: string; tagPattern: string } | null;
+}
+
+/** All problems of a config at once, each naming its path ("services.api.url: …"). */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${source} is not a valid gehen config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+function isRegExp(value: string): boolean {
+  try {
+    new RegExp(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function regionOfClusterArn(cluster: string): string | null {
+  return CLUSTER_ARN.exec(cluster)?.[1] ?? null;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map(String).join('.') || '(top level)';
+}
+
+/** Validates an already-parsed document. `source` names it in errors (a file path, "execution input"). */
+export function parseGehenConfig(document: unknown, source: string): LoadedConfig {
+  if (document === null || document === undefined) {
+    throw new ConfigError(source, ['the file is empty: name at least one service or scheduled task']);
+  }
+  const result = gehenFileSchema.safeParse(document);
+  if (!result.success) {
+    throw new ConfigError(
+      source,
+      result.error.issues.map((issue) => {
+        const message =
+          issue.code === 'unrecognized_keys'
+            ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (a typo?)`
+            : issue.message;
+        return `${formatPath(issue.path)}: ${message}`;
+      }),
+    );
+  }
+  const file = result.data;
+  const region = file.region ?? null;
+  return {
+    config: {
+      roleArn: file.role?.arn ?? null,
+      updateStrategy: file.updateStrategy,
+      timeoutMinutes: file.timeoutMinutes,
+      pollIntervalSeconds: file.pollIntervalSeconds,
+      requiredMatches: file.requiredMatches,
+      region,
+      services: Object.entries(file.services ?? {}).flatMap(([name, service]) =>
+        service === null
+          ? []
+          : [
+              {
+                name,
+                cluster: service.cluster,
+                region: regionOfClusterArn(service.cluster) ?? region,
+                url: service.url,
+                containers: service.containers,
+              },
+            ],
+      ),
+      scheduledTasks: Object.entries(file.scheduledTasks ?? {}).map(([rule, task]) => ({
+        rule,
+        region,
+        containers: task.containers,
+      })),
+    },
+    stateMachineArn: file.stateMachineArn ?? null,
+    trigger: file.trigger ? { ecrRepository: file.trigger.ecrRepository, tagPattern: file.trigger.tagPattern } : null,
+  };
+}
+
+/** Parses gehen.yml text. YAML syntax errors and schema problems both become a ConfigError naming `source`. */
+export function parseGehenYaml(text: string, source: string): LoadedConfig {
+  if (text.trim() === '') {
+    throw new ConfigError(source, ['the file is empty: name at least one service or scheduled task']);
+  }
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      source,
+      document.errors.map(
+        (error) => `YAML ${error.linePos?.[0] ? `line ${error.linePos[0].line}` : ''}: ${error.message.split('\n')[0]}`,
+      ),
+    );
+  }
+  return parseGehenConfig(document.toJS(), source);
+}
+
+/** Validates a git SHA: 7 to 40 hex characters. Returns it lower-cased. */
+export function parseGitsha(value: unknown): string {
+  if (typeof value !== 'string' || !GITSHA.test(value)) {
+    throw new ConfigError('gitsha', [
+      `gitsha: must be 7 to 40 hexadecimal characters (a git commit SHA), got ${JSON.stringify(value ?? null)}`,
+    ]);
+  }
+  return value.toLowerCase();
+}
+
+const deployConfigSchema = z.strictObject({
+  roleArn: z.string().regex(ROLE_ARN).nullable(),
+  updateStrategy: z.enum(UPDATE_STRATEGIES),
+  timeoutMinutes: z
+    .number()
+    .positive()
+    .max(24 * 60),
+  pollIntervalSeconds: z.number().int().min(1).max(300),
+  requiredMatches: z.number().int().min(1).max(20),
+  region: z.string().regex(REGION).nullable(),
+  services: z.array(
+    z.strictObject({
+      name: z.string().regex(SERVICE_NAME),
+      cluster: z.string().refine((v) => CLUSTER_ARN.test(v) || CLUSTER_NAME.test(v), 'must be a cluster name or ARN'),
+      region: z.string().regex(REGION).nullable(),
+      url: z.url({ protocol: /^https?$/ }).nullable(),
+      containers: z.array(z.string().regex(CONTAINER_NAME)).min(1).nullable(),
+    }),
+  ),
+  scheduledTasks: z.array(
+    z.strictObject({
+      rule: z.string().regex(RULE_NAME),
+      region: z.string().regex(REGION).nullable(),
+      containers: z.array(z.string().regex(CONTAINER_NAME)).min(1).nullable(),
+    }),
+  ),
+});
+
+export const executionInputSchema = z.strictObject({
+  gitsha: z.string().regex(GITSHA, 'must be 7 to 40 hexadecimal characters'),
+  config: deployConfigSchema,
+  source: z.enum(['cli', 'ecr', 'console']).optional(),
+});
+
+export type ExecutionInput = z.output<typeof executionInputSchema>;
+
+/** Validates an execution input (started by the CLI, an ECR push or a person in the console). */
+export function parseExecutionInput(input: unknown): ExecutionInput {
+  const result = executionInputSchema.safeParse(input);
+  if (!result.success) {
+    throw new ConfigError(
+      'execution input',
+      result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`),
+    );
+  }
+  const parsed = result.data;
+  if (parsed.config.services.length + parsed.config.scheduledTasks.length === 0) {
+    throw new ConfigError('execution input', ['config.services: name at least one service or scheduled task']);
+  }
+  return { ...parsed, gitsha: parsed.gitsha.toLowerCase() };
+}

@@ -1,0 +1,154 @@
+import type { UpdateStrategy } from './config';
+
+/**
+ * The data each workflow step takes and returns. State data carries ARNs, names, SHAs and
+ * outcomes only — never container definitions or environment values: execution history is
+ * readable in the console and task definitions hold secrets.
+ * docs/steps.md describes the same contract in prose.
+ */
+
+/** What every step needs to know about the deployment as a whole. */
+export interface DeploymentContext {
+  gitsha: string;
+  updateStrategy: UpdateStrategy;
+  roleArn: string | null;
+  /** Each phase (verify, drain, and each again for a rollback) gets this long. */
+  timeoutSeconds: number;
+  pollIntervalSeconds: number;
+  requiredMatches: number;
+  /** The execution's ARN ($$.Execution.Id), for tags and messages. */
+  executionArn: string;
+}
+
+export interface PlannedService {
+  name: string;
+  /** Cluster ARN, as DescribeServices reported it. */
+  cluster: string;
+  serviceArn: string;
+  region: string;
+  url: string | null;
+  /** null: every container. */
+  containers: string[] | null;
+  /** The exact revision running before the deployment: what a rollback restores. */
+  previousTaskDefinition: string;
+  /** The image tag its selected containers ran; null when untagged or the containers disagree. */
+  previousSha: string | null;
+}
+
+export interface PlannedTarget {
+  id: string;
+  previousTaskDefinition: string;
+  previousSha: string | null;
+}
+
+export interface PlannedRule {
+  rule: string;
+  region: string;
+  eventBusName: string;
+  containers: string[] | null;
+  targets: PlannedTarget[];
+}
+
+/** Prepare's output, kept at `$.plan` for the whole execution. */
+export interface Plan {
+  deployment: DeploymentContext;
+  services: PlannedService[];
+  scheduledTasks: PlannedRule[];
+}
+
+/** One Deploy Services Map iteration's input (ItemSelector). */
+export interface ServiceStepInput {
+  service: PlannedService;
+  deployment: DeploymentContext;
+}
+
+/** Register Task Definition's output, kept at `$.registration` inside the iteration. */
+export interface RegistrationResult {
+  taskDefinition: string;
+  registered: boolean;
+}
+
+/** Update Service's input: the iteration's input plus the registration. */
+export interface UpdateServiceInput extends ServiceStepInput {
+  registration: RegistrationResult;
+}
+
+/** Update Service's output; the Map's result array lands at `$.deployed`. */
+export interface ServiceDeployment {
+  name: string;
+  cluster: string;
+  taskDefinition: string;
+  updated: boolean;
+}
+
+/** One Update Scheduled Tasks Map iteration's input. */
+export interface ScheduledTaskStepInput {
+  rule: PlannedRule;
+  deployment: DeploymentContext;
+  mode: 'deploy' | 'rollback';
+}
+
+/** Output per rule; the Map's result array lands at `$.scheduled` (and `$.scheduledRollback`). */
+export interface ScheduledTaskResult {
+  rule: string;
+  targets: Array<{ id: string; previousTaskDefinition: string; taskDefinition: string; changed: boolean }>;
+}
+
+/** Which version a verify or drain round looks for. */
+export type Expectation = 'new' | 'previous';
+
+/**
+ * A poll round's state, carried from round to round at `$.round`. The step sets the deadline on
+ * the first round (deadline null) and reports whether it has passed: the runner has no
+ * `$$.State.EnteredTime`, and the Choice state branches on `status` alone.
+ */
+export interface RoundState {
+  status: 'waiting' | 'done' | 'failed' | 'expired';
+  round: number;
+  /** ISO timestamp. */
+  deadline: string | null;
+  done: number;
+  total: number;
+  /** Up to 10 names still waiting, for the console. */
+  waiting: string[];
+  failures: Array<{ service: string; reason: string }>;
+}
+
+/** Probe New Version's and Check Drain's input. */
+export interface RoundInput {
+  plan: Plan;
+  /** Deploy Services' results; [] for updateStrategy none. */
+  deployed: ServiceDeployment[];
+  expect: Expectation;
+  round: RoundState | null;
+}
+
+/** One Roll Back Services Map iteration's input. */
+export type RollbackStepInput = ServiceStepInput;
+
+export interface RollbackResult {
+  name: string;
+  taskDefinition: string;
+  rolledBack: boolean;
+}
+
+/** The Succeed state's output and the CLI's --json report. */
+export interface DeploymentReport {
+  execution: string;
+  status: 'deployed' | 'rolled-back' | 'failed' | 'timed-out' | 'running';
+  gitsha: string;
+  services: Array<{
+    name: string;
+    cluster: string;
+    previousTaskDefinition: string;
+    taskDefinition: string;
+    previousSha: string | null;
+    sha: string;
+    outcome: string;
+  }>;
+  scheduledTasks: Array<{
+    rule: string;
+    targets: Array<{ id: string; previousTaskDefinition: string; taskDefinition: string }>;
+    outcome: string;
+  }>;
+}

@@ -1,0 +1,113 @@
+/**
+ * Every failure gehen can name has a class whose `name` is what the state machine's
+ * `ErrorEquals` matches (a Lambda error's `errorType` is the thrown error's `name`).
+ * These names are a contract between the Lambdas, the workflow and the CLI.
+ */
+
+/** The input or the account does not allow this deployment. Nothing was changed. */
+export class InvalidDeploymentError extends Error {
+  override readonly name = 'InvalidDeploymentError';
+  constructor(
+    message: string,
+    readonly problems: readonly string[] = [message],
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Another running execution is deploying one of the same services or rules. Nothing was changed. */
+export class ConcurrentDeploymentError extends Error {
+  override readonly name = 'ConcurrentDeploymentError';
+}
+
+/** A deploy step failed for a reason that retrying will not fix; the workflow rolls back. */
+export class DeploymentFailedError extends Error {
+  override readonly name = 'DeploymentFailedError';
+}
+
+/** Putting a service or rule back on its previous revision failed. */
+export class RollbackFailedError extends Error {
+  override readonly name = 'RollbackFailedError';
+}
+
+/**
+ * Throttling or a transient AWS fault. Never a deployment failure: the workflow retries it
+ * with backoff and jitter.
+ */
+export class TransientAwsError extends Error {
+  override readonly name = 'TransientAwsError';
+}
+
+/** The ASL error names of the classes above, for Retry and Catch. */
+export const ErrorNames = {
+  invalidDeployment: 'InvalidDeploymentError',
+  concurrentDeployment: 'ConcurrentDeploymentError',
+  deploymentFailed: 'DeploymentFailedError',
+  rollbackFailed: 'RollbackFailedError',
+  transient: 'TransientAwsError',
+} as const;
+
+/** The `Error` of each terminal Fail state: what the CLI maps to an exit code. */
+export const FailureCodes = {
+  invalidDeployment: 'Gehen.InvalidDeployment',
+  concurrentDeployment: 'Gehen.ConcurrentDeployment',
+  rolledBack: 'Gehen.RolledBack',
+  rollbackFailed: 'Gehen.RollbackFailed',
+  verifyFailed: 'Gehen.VerifyFailed',
+  drainTimedOut: 'Gehen.DrainTimedOut',
+  rollbackTimedOut: 'Gehen.RollbackTimedOut',
+} as const;
+
+export type FailureCode = (typeof FailureCodes)[keyof typeof FailureCodes];
+
+const TRANSIENT_NAMES = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'InternalFailure',
+  'InternalServerError',
+  'ServerException',
+  'LimitExceededException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+]);
+
+/** Throttling and transient faults, matched by name: the ECS SDK has no class for throttling. */
+export function isTransientAwsError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const meta = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
+  const code = (error as { code?: string }).code;
+  return (
+    TRANSIENT_NAMES.has(error.name) ||
+    (code !== undefined && TRANSIENT_NAMES.has(code)) ||
+    (meta?.httpStatusCode !== undefined && meta.httpStatusCode >= 500) ||
+    meta?.httpStatusCode === 429
+  );
+}
+
+/**
+ * Wraps an AWS error with what gehen was doing: "failed to update service api in cluster prod: …".
+ * Throttling and transient faults become TransientAwsError (retried by the workflow); anything
+ * else becomes `otherwise` (DeploymentFailedError unless told).
+ */
+export function wrapAwsError(
+  context: string,
+  error: unknown,
+  otherwise: new (message: string, options?: ErrorOptions) => Error = DeploymentFailedError,
+): Error {
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const message = `failed to ${context}: ${detail}`;
+  if (isTransientAwsError(error)) return new TransientAwsError(message, { cause: error });
+  return new otherwise(message, { cause: error });
+}

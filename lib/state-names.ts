@@ -1,0 +1,52 @@
+/**
+ * The workflow's state names: what operators read in the Step Functions console. One module
+ * used by the definition, the tests, the sandbox and the CLI (which follows progress by them).
+ */
+export const StateNames = {
+  prepare: 'Prepare Deployment',
+  skipServiceUpdates: 'Skip Service Updates',
+  strategyChoice: 'Update Services?',
+  updateScheduledTasks: 'Update Scheduled Tasks',
+  updateScheduledTask: 'Update Scheduled Task',
+  deployServices: 'Deploy Services',
+  registerTaskDefinition: 'Register Task Definition',
+  updateService: 'Update Service',
+  // Deploy phase loops.
+  startVerify: 'Start Verifying New Version',
+  waitVerify: 'Wait Before Probing',
+  probe: 'Probe New Version',
+  verifyChoice: 'New Version Live?',
+  startDrain: 'Start Draining Old Version',
+  waitDrain: 'Wait For Drain',
+  checkDrain: 'Check Drain',
+  drainChoice: 'Old Version Drained?',
+  report: 'Report Deployment',
+  deployed: 'Deployed',
+  // Rollback.
+  rollbackChoice: 'Roll Back?',
+  rollBackServices: 'Roll Back Services',
+  rollBackService: 'Roll Back Service',
+  startVerifyRollback: 'Start Verifying Rollback',
+  waitVerifyRollback: 'Wait Before Probing Rollback',
+  probeRollback: 'Probe Previous Version',
+  verifyRollbackChoice: 'Previous Version Live?',
+  startDrainRollback: 'Start Draining Failed Version',
+  waitDrainRollback: 'Wait For Rollback Drain',
+  checkDrainRollback: 'Check Rollback Drain',
+  drainRollbackChoice: 'Failed Version Drained?',
+  rollBackScheduledTasks: 'Roll Back Scheduled Tasks',
+  rollBackScheduledTask: 'Roll Back Scheduled Task',
+  // Terminal states.
+  invalid: 'Invalid Deployment',
+  concurrent: 'Concurrent Deployment',
+  rolledBack: 'Rolled Back',
+  rollbackFailed: 'Rollback Failed',
+  verifyFailed: 'Verify Failed',
+  drainTimedOut: 'Drain Timed Out',
+  rollbackTimedOut: 'Rollback Timed Out',
+} as const;
+
+export type StateName = (typeof StateNames)[keyof typeof StateNames];
+
+/** The state machine's name, as deployed and as the CLI finds it. */
+export const STATE_MACHINE_NAME = 'gehen-deploy';

@@ -1,0 +1,102 @@
+import { ConfigError, parseGehenYaml, parseGitsha } from '../../../lambdas/shared/config';
+
+function problems(text: string): readonly string[] {
+  try {
+    parseGehenYaml(text, 'gehen.yml');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseGehenYaml', () => {
+  it("accepts the original's example unchanged", () => {
+    const { config } = parseGehenYaml(
+      `role:
+  arn: arn:aws:iam::123456789012:role/OrganizationAccountAccessRole
+services:
+  example-production:
+    cluster: arn:aws:ecs:eu-west-1:123456789012:cluster/prod-cluster
+    url: https://example.touchbistro.io/ping
+    containers:
+      - sidecar
+      - service
+  example-staging:
+    cluster: non-prod-cluster
+    url: https://staging.example.touchbistro.io/ping
+scheduledTasks:
+  example-job:
+timeoutMinutes: 5
+updateStrategy: CURRENT
+`,
+      'gehen.yml',
+    );
+    expect(config).toEqual({
+      roleArn: 'arn:aws:iam::123456789012:role/OrganizationAccountAccessRole',
+      updateStrategy: 'current',
+      timeoutMinutes: 5,
+      pollIntervalSeconds: 15,
+      requiredMatches: 3,
+      region: null,
+      services: [
+        {
+          name: 'example-production',
+          cluster: 'arn:aws:ecs:eu-west-1:123456789012:cluster/prod-cluster',
+          region: 'eu-west-1',
+          url: 'https://example.touchbistro.io/ping',
+          containers: ['sidecar', 'service'],
+        },
+        {
+          name: 'example-staging',
+          cluster: 'non-prod-cluster',
+          region: null,
+          url: 'https://staging.example.touchbistro.io/ping',
+          containers: null,
+        },
+      ],
+      scheduledTasks: [{ rule: 'example-job', region: null, containers: null }],
+    });
+  });
+
+  it('reports every problem at once, each with its path', () => {
+    expect(
+      problems(`services:
+  api:
+    cluster: prod
+    url: not a url
+    contianers: [api]
+  worker:
+    url: http://worker
+timeoutMinutes: 0
+updateStrategy: sideways
+`),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^services\.api\.url: /),
+        expect.stringMatching(/^services\.api: unknown key "contianers"/),
+        expect.stringMatching(/^services\.worker\.cluster: /),
+        expect.stringMatching(/^timeoutMinutes: must be greater than 0/),
+        expect.stringMatching(/^updateStrategy: must be one of/),
+      ]),
+    );
+  });
+
+  it('says which file is empty', () => {
+    expect(() => parseGehenYaml('  \n', 'deploy/gehen.yml')).toThrow(/deploy\/gehen\.yml .*empty/s);
+  });
+
+  it('takes a bare cluster name with the file region', () => {
+    const { config } = parseGehenYaml('region: ap-southeast-2\nservices:\n  api:\n    cluster: prod\n', 'x');
+    expect(config.services[0]?.region).toBe('ap-southeast-2');
+  });
+});
+
+describe('parseGitsha', () => {
+  it.each(['abc1234', 'ABCDEF0123456789abcdef0123456789abcdef01'])('accepts %s', (sha) => {
+    expect(parseGitsha(sha)).toBe(sha.toLowerCase());
+  });
+  it.each(['abc123', 'xyz1234', '', 'a'.repeat(41)])('rejects %j naming gitsha', (sha) => {
+    expect(() => parseGitsha(sha)).toThrow(/gitsha: must be 7 to 40 hexadecimal/);
+  });
+});
