@@ -85,7 +85,11 @@ function assumedRoleCredentials(
  * One factory per role, kept at module scope by the handlers so assumed credentials are cached
  * across the rounds of an execution (a warm Lambda container serves many of them).
  */
-export function clientsForRole(cache: Map<string, AwsClients>, roleArn: string | null, sessionName: string): AwsClients {
+export function clientsForRole(
+  cache: Map<string, AwsClients>,
+  roleArn: string | null,
+  sessionName: string,
+): AwsClients {
   const key = roleArn ?? '';
   let clients = cache.get(key);
   if (!clients) {

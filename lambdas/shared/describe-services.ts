@@ -1,4 +1,10 @@
-import { DescribeServicesCommand, type ECSClient, type Failure, type Service } from '@aws-sdk/client-ecs';
+import {
+  DescribeServicesCommand,
+  type DescribeServicesCommandOutput,
+  type ECSClient,
+  type Failure,
+  type Service,
+} from '@aws-sdk/client-ecs';
 import { wrapAwsError } from './errors';
 
 /** DescribeServices accepts at most 10 services per call. */
@@ -49,7 +55,7 @@ export async function describeServicesBatched(
       if (!first) continue;
       calls.push(
         (async () => {
-          let response: Awaited<ReturnType<ECSClient['send']>> & { services?: Service[]; failures?: Failure[] };
+          let response: DescribeServicesCommandOutput;
           try {
             response = await ecs(first.region).send(
               new DescribeServicesCommand({ cluster: first.cluster, services: batch.map((l) => l.service) }),
