@@ -1,0 +1,4 @@
+// Placeholder so the CDK app can reference this entry; the real handler replaces it.
+export const handler = async (): Promise<never> => {
+  throw new Error('lambdas/update-service is not implemented yet');
+};
