@@ -1,4 +1,14 @@
-// Placeholder so the CDK app can reference this entry; the real handler replaces it.
-export const handler = async (): Promise<never> => {
-  throw new Error('lambdas/check-drain is not implemented yet');
-};
+import middy from '@middy/core';
+import { type AwsClients, clientsForRole } from '../shared/clients';
+import type { RoundInput, RoundState } from '../shared/contracts';
+import { checkDrain } from './core';
+
+// One client factory per role for the life of the container: assumed credentials are reused.
+const clients = new Map<string, AwsClients>();
+
+export const handler = middy<RoundInput, RoundState>().handler((input) =>
+  checkDrain(input, {
+    clients: clientsForRole(clients, input.plan.deployment.roleArn, 'gehen-check-drain'),
+    now: () => new Date(),
+  }),
+);

@@ -1,4 +1,10 @@
-// Placeholder so the CDK app can reference this entry; the real handler replaces it.
-export const handler = async (): Promise<never> => {
-  throw new Error('lambdas/register-task-definition is not implemented yet');
-};
+import middy from '@middy/core';
+import { type AwsClients, clientsForRole } from '../shared/clients';
+import type { RegistrationResult, ServiceStepInput } from '../shared/contracts';
+import { registerTaskDefinition } from './core';
+
+const clients = new Map<string, AwsClients>();
+
+export const handler = middy<ServiceStepInput, RegistrationResult>().handler((event) =>
+  registerTaskDefinition(event, clientsForRole(clients, event.deployment.roleArn, 'gehen-register-task-definition')),
+);

@@ -1,4 +1,6 @@
-// Placeholder so the CDK app can reference this entry; the real handler replaces it.
-export const handler = async (): Promise<never> => {
-  throw new Error('lambdas/report is not implemented yet');
-};
+import middy from '@middy/core';
+import type { DeploymentReport } from '../shared/contracts';
+import type { ReportInput } from '../shared/report';
+import { report } from './core';
+
+export const handler = middy<ReportInput, DeploymentReport>().handler((input) => report(input));

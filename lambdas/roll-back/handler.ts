@@ -1,4 +1,10 @@
-// Placeholder so the CDK app can reference this entry; the real handler replaces it.
-export const handler = async (): Promise<never> => {
-  throw new Error('lambdas/roll-back is not implemented yet');
-};
+import middy from '@middy/core';
+import { type AwsClients, clientsForRole } from '../shared/clients';
+import type { RollbackResult, RollbackStepInput } from '../shared/contracts';
+import { rollBack } from './core';
+
+const clients = new Map<string, AwsClients>();
+
+export const handler = middy<RollbackStepInput, RollbackResult>().handler((event) =>
+  rollBack(event, clientsForRole(clients, event.deployment.roleArn, 'gehen-roll-back')),
+);

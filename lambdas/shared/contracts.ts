@@ -49,6 +49,16 @@ export interface PlannedRule {
   targets: PlannedTarget[];
 }
 
+/**
+ * Prepare Deployment's input: the execution input as it was started (validated by Prepare, since
+ * the console and EventBridge can start executions too) and the execution's ARN. The state passes
+ * `{ "execution.$": "$$.Execution.Input", "executionArn.$": "$$.Execution.Id" }`.
+ */
+export interface PrepareInput {
+  execution: unknown;
+  executionArn: string;
+}
+
 /** Prepare's output, kept at `$.plan` for the whole execution. */
 export interface Plan {
   deployment: DeploymentContext;

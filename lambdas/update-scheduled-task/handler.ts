@@ -1,4 +1,10 @@
-// Placeholder so the CDK app can reference this entry; the real handler replaces it.
-export const handler = async (): Promise<never> => {
-  throw new Error('lambdas/update-scheduled-task is not implemented yet');
-};
+import middy from '@middy/core';
+import { type AwsClients, clientsForRole } from '../shared/clients';
+import type { ScheduledTaskResult, ScheduledTaskStepInput } from '../shared/contracts';
+import { updateScheduledTask } from './core';
+
+const clients = new Map<string, AwsClients>();
+
+export const handler = middy<ScheduledTaskStepInput, ScheduledTaskResult>().handler((event) =>
+  updateScheduledTask(event, clientsForRole(clients, event.deployment.roleArn, 'gehen-update-scheduled-task')),
+);

@@ -1,4 +1,10 @@
-// Placeholder so the CDK app can reference this entry; the real handler replaces it.
-export const handler = async (): Promise<never> => {
-  throw new Error('lambdas/update-service is not implemented yet');
-};
+import middy from '@middy/core';
+import { type AwsClients, clientsForRole } from '../shared/clients';
+import type { ServiceDeployment, UpdateServiceInput } from '../shared/contracts';
+import { updateService } from './core';
+
+const clients = new Map<string, AwsClients>();
+
+export const handler = middy<UpdateServiceInput, ServiceDeployment>().handler((event) =>
+  updateService(event, clientsForRole(clients, event.deployment.roleArn, 'gehen-update-service')),
+);

@@ -1,0 +1,141 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { version } from '../package.json';
+import type { DeployOptions } from './deploy';
+import { CliError, ENVIRONMENT_HELP, EXIT_CODES_HELP, ExitCodes } from './exit-codes';
+import { type CliIo, processIo } from './io';
+import { rewriteLegacyArgs } from './legacy-args';
+import type { StatusOptions } from './status';
+import type { ValidateOptions } from './validate';
+
+/** Adds commands from elsewhere (the sandbox's `sandbox` and `demo`). */
+export type CommandRegistrar = (program: Command, io: CliIo) => void;
+
+const HELP_FOOTER = `\n${ENVIRONMENT_HELP}\n\n${EXIT_CODES_HELP}\n`;
+
+/**
+ * The gehen program. Output goes through `io`; commander's own exits (help, version, usage
+ * errors) throw a CommanderError instead of exiting, for main and for tests.
+ * The verbs are imported when they run: `gehen --version` never loads the AWS SDK.
+ */
+export function makeProgram(io: CliIo = processIo(), registrars: readonly CommandRegistrar[] = []): Command {
+  const program = new Command('gehen')
+    .description(
+      'Deploy a git SHA to Amazon ECS services and scheduled tasks with the gehen-deploy Step Functions workflow.',
+    )
+    .version(`gehen version ${version}`, '-v, --version', 'print the version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `\nThe original's invocation works too: gehen -gitsha SHA [-path gehen.yml], gehen -version\n${HELP_FOOTER}`,
+    );
+
+  withAwsOptions(
+    program
+      .command('deploy')
+      .description('validate gehen.yml, start a deployment of SHA, and watch it to the end')
+      .requiredOption('--gitsha <sha>', 'the git SHA to deploy: the image tag, 7 to 40 hex characters')
+      .option('-p, --path <file>', 'the gehen config file', 'gehen.yml')
+      .option(
+        '--state-machine <arn>',
+        'the gehen-deploy state machine (default: $GEHEN_STATE_MACHINE_ARN, stateMachineArn: in the file, or found by name)',
+      )
+      .option('--json', 'print one JSON report on stdout; progress goes to stderr', false)
+      .option('--no-wait', 'start the deployment, print its ARN, and exit 0 without watching')
+      .addOption(waitTimeoutOption()),
+  ).action(async (options: DeployOptions) =>
+    run(io, options.json, async () => (await import('./deploy')).deploy(options, io)),
+  );
+
+  program
+    .command('validate')
+    .description('check gehen.yml without calling AWS, and say what a deploy would touch')
+    .option('-p, --path <file>', 'the gehen config file', 'gehen.yml')
+    .option('--gitsha <sha>', 'check a SHA too')
+    .addHelpText('after', `\nExit codes:\n  0  valid\n  1  invalid: every problem is printed with its path\n`)
+    .action(async (options: ValidateOptions) =>
+      run(io, false, async () => (await import('./validate')).validate(options, io)),
+    );
+
+  withAwsOptions(
+    program
+      .command('status')
+      .description('report on an execution started earlier (by gehen deploy, an ECR push or the console)')
+      .argument('<execution-arn>', 'the execution ARN')
+      .option('--json', 'print one JSON report on stdout; progress goes to stderr', false)
+      .option('-w, --watch', 'follow the execution until it ends', false)
+      .addOption(waitTimeoutOption()),
+  ).action(async (executionArn: string, options: StatusOptions) =>
+    run(io, options.json, async () => (await import('./status')).status(executionArn, options, io)),
+  );
+
+  for (const register of registrars) register(program, io);
+  return program;
+}
+
+/** Parses `args` (without node and the script) and runs the command; returns the exit code. */
+export async function runCli(
+  args: readonly string[],
+  io: CliIo,
+  registrars: readonly CommandRegistrar[] = [],
+): Promise<number> {
+  const program = makeProgram(io, registrars);
+  const commands = new Set(program.commands.flatMap((command) => [command.name(), ...command.aliases()]));
+  io.exitCode = ExitCodes.deployed;
+  try {
+    await program.parseAsync(rewriteLegacyArgs(args, commands), { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    throw error;
+  }
+  return io.exitCode;
+}
+
+function withAwsOptions(command: Command): Command {
+  return command
+    .option('--region <region>', "the AWS region (default: the SDK's: $AWS_REGION, the profile)")
+    .option('--endpoint <url>', 'send AWS calls there, e.g. the sandbox (default: $AWS_ENDPOINT_URL)')
+    .addHelpText('after', HELP_FOOTER);
+}
+
+function waitTimeoutOption(): Option {
+  return new Option(
+    '--wait-timeout <minutes>',
+    "stop watching after this long and exit 2 (default: the workflow's own deadlines, 4 × timeoutMinutes + 5)",
+  ).argParser((value) => {
+    const minutes = Number(value);
+    if (!Number.isFinite(minutes) || minutes <= 0)
+      throw new InvalidArgumentError('must be a number of minutes above 0');
+    return minutes;
+  });
+}
+
+/** Runs a verb; a failure becomes a message on stderr (and a JSON report with --json) and exit 1. */
+async function run(io: CliIo, json: boolean, verb: () => Promise<number> | number): Promise<void> {
+  try {
+    io.exitCode = await verb();
+  } catch (error) {
+    // Loaded here, not at the top: `gehen --version` loads neither zod nor the AWS SDK.
+    const { ConfigError } = await import('../lambdas/shared/config');
+    const { formatConfigError } = await import('./config-file');
+    const { notStartedReport } = await import('./report');
+    if (error instanceof ConfigError) {
+      io.stderr.write(formatConfigError(error));
+      if (json)
+        io.stdout.write(
+          `${JSON.stringify(notStartedReport('Gehen.InvalidConfig', `${error.source} is not valid`, error.problems), null, 2)}\n`,
+        );
+      io.exitCode = ExitCodes.failed;
+    } else if (error instanceof CliError) {
+      io.stderr.write(`gehen: ${error.message}\n`);
+      if (json) io.stdout.write(`${JSON.stringify(notStartedReport('Gehen.CliError', error.message), null, 2)}\n`);
+      io.exitCode = error.exitCode;
+    } else {
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { DeploymentReport } from '../lambdas/shared/contracts';
+import { type ExitCode, outcomeOf, type ReportStatus } from './exit-codes';
+import { applyEvent, type ExecutionProgress, newProgress, type Phase } from './progress';
+import { readHistory } from './watch';
+
+/** The --json report: one per run, on stdout. */
+export interface CliReport {
+  execution: string | null;
+  status: ReportStatus;
+  exitCode: ExitCode;
+  gitsha: string | null;
+  /** The terminal Fail state's error (Gehen.RolledBack…) and cause; null when deployed or running. */
+  error: { code: string; message: string | null; problems?: readonly string[] } | null;
+  services: Array<{
+    name: string;
+    cluster: string;
+    previousTaskDefinition: string | null;
+    taskDefinition: string | null;
+    previousSha: string | null;
+    sha: string | null;
+    outcome: Phase;
+    reason: string | null;
+  }>;
+  scheduledTasks: Array<{
+    rule: string;
+    targets: Array<{ id: string; previousTaskDefinition: string; taskDefinition: string }>;
+    outcome: Phase;
+  }>;
+}
+
+/** The report of an execution as far as its history goes; `override` for a watch cut short. */
+export function buildReport(
+  progress: ExecutionProgress,
+  override?: { status: ReportStatus; exitCode: ExitCode },
+): CliReport {
+  const { status, exitCode } = override ?? outcomeOf(progress.termination);
+  const final = finalReport(progress.finalOutput);
+  const termination = progress.termination;
+  return {
+    execution: progress.executionArn,
+    status,
+    exitCode,
+    gitsha: progress.gitsha,
+    error:
+      termination.kind === 'failed' || termination.kind === 'aborted' || termination.kind === 'timed-out'
+        ? {
+            code: termination.error ?? (termination.kind === 'aborted' ? 'ABORTED' : 'TIMED_OUT'),
+            message: causeMessage(termination.cause),
+          }
+        : null,
+    services: [...progress.services.values()].map((service) => {
+      const reported = final?.services.find((s) => s.name === service.name);
+      return {
+        name: service.name,
+        cluster: service.cluster,
+        previousTaskDefinition: service.previousTaskDefinition ?? reported?.previousTaskDefinition ?? null,
+        taskDefinition: service.taskDefinition ?? reported?.taskDefinition ?? null,
+        previousSha: service.previousSha ?? reported?.previousSha ?? null,
+        sha: progress.gitsha,
+        outcome: service.phase,
+        reason: service.failure,
+      };
+    }),
+    scheduledTasks: [...progress.scheduledTasks.values()].map((task) => ({
+      rule: task.rule,
+      targets:
+        task.targets.length > 0
+          ? task.targets
+          : (final?.scheduledTasks.find((t) => t.rule === task.rule)?.targets ?? []),
+      outcome: task.phase,
+    })),
+  };
+}
+
+/** The report of an execution started earlier (by the CLI, an ECR push or the console). */
+export async function reportFromHistory(sfn: SFNClient, executionArn: string): Promise<CliReport> {
+  const progress = newProgress(executionArn);
+  for (const event of await readHistory(sfn, executionArn)) applyEvent(progress, event);
+  return buildReport(progress);
+}
+
+/** A report for a run that never started an execution (invalid gehen.yml, no state machine…). */
+export function notStartedReport(code: string, message: string, problems?: readonly string[]): CliReport {
+  return {
+    execution: null,
+    status: 'failed',
+    exitCode: 1,
+    gitsha: null,
+    error: { code, message, ...(problems ? { problems } : {}) },
+    services: [],
+    scheduledTasks: [],
+  };
+}
+
+function finalReport(output: unknown): DeploymentReport | null {
+  const report = output as Partial<DeploymentReport> | null | undefined;
+  return report && Array.isArray(report.services) && Array.isArray(report.scheduledTasks)
+    ? (report as DeploymentReport)
+    : null;
+}
+
+/** A Lambda error's cause is JSON ({ errorType, errorMessage, … }): its message is what people need. */
+function causeMessage(cause: string | null): string | null {
+  if (cause === null) return null;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+  } catch {
+    return cause;
+  }
+}

@@ -1,0 +1,51 @@
+import type { Command } from 'commander';
+import { CliError } from './exit-codes';
+import type { CliIo } from './io';
+
+/**
+ * The seam for `gehen sandbox` and `gehen demo`. The sandbox (and everything it pulls in:
+ * aws-cdk-lib, aws-local-stepfunctions, esbuild) loads only when one of them runs, so the other
+ * commands start fast. `../sandbox` (sandbox/index.ts; dist/sandbox/index.js in the bundle)
+ * exports one function per command, which parses its own arguments (its own --help included).
+ */
+export interface SandboxModule {
+  sandbox(args: string[], io: CliIo): Promise<number>;
+  demo(args: string[], io: CliIo): Promise<number>;
+}
+
+const COMMANDS: Record<keyof SandboxModule, string> = {
+  sandbox:
+    'run a local AWS (ECS, EventBridge, Step Functions) with the gehen-deploy workflow (see gehen sandbox --help)',
+  demo: 'start the sandbox, deploy a good SHA and a crashing one, and show the deploy and the rollback',
+};
+
+export function registerSandboxCommands(program: Command, io: CliIo, load: () => SandboxModule = loadSandbox): void {
+  for (const [name, description] of Object.entries(COMMANDS) as Array<[keyof SandboxModule, string]>) {
+    program
+      .command(name)
+      .description(description)
+      .argument('[args...]', 'passed to the sandbox')
+      .helpOption(false)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .action(async (args: string[]) => {
+        const command = load()[name];
+        if (typeof command !== 'function') throw new CliError(`this build's sandbox has no ${name} command yet`);
+        io.exitCode = await command(args, io);
+      });
+  }
+}
+
+function loadSandbox(): SandboxModule {
+  try {
+    // Resolved at run time, next to this bundle: never part of dist/cli/gehen.cjs.
+    return require('../sandbox') as SandboxModule;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String(error).includes('../sandbox')) {
+      throw new CliError('this build of gehen has no sandbox (build it with npm run build from a clone)', 1, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}

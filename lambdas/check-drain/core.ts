@@ -1,0 +1,176 @@
+import {
+  DescribeTasksCommand,
+  type ECSClient,
+  ListTasksCommand,
+  type ListTasksCommandOutput,
+  type Service,
+  type Task,
+} from '@aws-sdk/client-ecs';
+import type { AwsClients } from '../shared/clients';
+import type { RoundInput, RoundState } from '../shared/contracts';
+import { describeServicesBatched, lookupKey } from '../shared/describe-services';
+import { wrapAwsError } from '../shared/errors';
+import {
+  deploymentFailure,
+  type ExpectedService,
+  expectedServices,
+  notFound,
+  phaseDeadline,
+  primaryDeployment,
+  primaryRunsExpected,
+  summarizeRound,
+  type Verdict,
+} from '../shared/round';
+
+export interface CheckDrainDeps {
+  clients: Pick<AwsClients, 'ecs'>;
+  now: () => Date;
+}
+
+/** DescribeTasks accepts at most 100 tasks per call. */
+const DESCRIBE_TASKS_BATCH = 100;
+
+interface TaskInspection {
+  service: string;
+  state: 'inspect-tasks';
+  /** The ECS service name, which ListTasks wants. */
+  serviceName: string;
+  region: string;
+  cluster: string;
+  taskDefinition: string;
+}
+
+type Decision = Verdict | TaskInspection;
+
+/**
+ * Check Drain (and Check Rollback Drain): one poll round for every service. Deployment data from
+ * the batched DescribeServices decides almost every service; tasks are listed only for the few
+ * it cannot decide, which keeps a round at a fraction of an ECS read call per service.
+ */
+export async function checkDrain(input: RoundInput, deps: CheckDrainDeps): Promise<RoundState> {
+  const deadline = phaseDeadline(input.round, deps.now(), input.plan.deployment.timeoutSeconds);
+  const expected = expectedServices(input);
+  const ecs = (region: string) => deps.clients.ecs(region);
+  const described = await describeServicesBatched(
+    ecs,
+    expected.map((s) => s.lookup),
+  );
+
+  const decisions = expected.map((s): Decision => {
+    const service = described.found.get(lookupKey(s.lookup));
+    return service ? decide(s, service) : notFound(s, described);
+  });
+
+  const inspections = decisions.filter((d): d is TaskInspection => d.state === 'inspect-tasks');
+  const tasks = inspections.length > 0 ? await runningTasks(ecs, inspections) : new Map<string, Task[]>();
+  const verdicts = decisions.map((decision): Verdict => {
+    if (decision.state !== 'inspect-tasks') return decision;
+    const unhealthy = (tasks.get(decision.service) ?? []).find(
+      (t) => t.taskDefinitionArn === decision.taskDefinition && t.healthStatus === 'UNHEALTHY',
+    );
+    if (!unhealthy) return { service: decision.service, state: 'waiting' };
+    return {
+      service: decision.service,
+      state: 'failed',
+      reason: `task ${unhealthy.taskArn ?? ''} of ${decision.taskDefinition} is UNHEALTHY`,
+    };
+  });
+  return summarizeRound(verdicts, input.round, deadline, deps.now());
+}
+
+/**
+ * Drained: the PRIMARY deployment runs the expected revision at its desired count, its rollout
+ * COMPLETED (where ECS reports one), and no other deployment still runs a task.
+ */
+export function decide(expected: ExpectedService, service: Service): Decision {
+  const name = expected.name;
+  const failure = deploymentFailure(expected, service);
+  if (failure) return { service: name, state: 'failed', reason: failure };
+  const primary = primaryDeployment(service);
+  if (!primaryRunsExpected(expected, primary)) return { service: name, state: 'waiting' };
+  const running = primary.runningCount ?? 0;
+  const desired = primary.desiredCount ?? 0;
+  const others = (service.deployments ?? []).filter((d) => d !== primary);
+  const rolloutDone = primary.rolloutState === undefined || primary.rolloutState === 'COMPLETED';
+  if (running === desired && rolloutDone && others.every((d) => (d.runningCount ?? 0) === 0)) {
+    return { service: name, state: 'done' };
+  }
+  // Replacing tasks, or short of tasks with no rollout state to say why: only the tasks'
+  // health can tell a slow rollout from a failing one.
+  const struggling =
+    (primary.rolloutState === 'IN_PROGRESS' && (primary.failedTasks ?? 0) > 0) ||
+    (primary.rolloutState === undefined && running < desired);
+  if (struggling && primary.taskDefinition) {
+    return {
+      service: name,
+      state: 'inspect-tasks',
+      serviceName: service.serviceName ?? name,
+      region: expected.lookup.region,
+      cluster: expected.lookup.cluster,
+      taskDefinition: primary.taskDefinition,
+    };
+  }
+  return { service: name, state: 'waiting' };
+}
+
+/** The RUNNING tasks of each service, keyed by service name. */
+async function runningTasks(
+  ecs: (region: string) => ECSClient,
+  inspections: readonly TaskInspection[],
+): Promise<Map<string, Task[]>> {
+  const owner = new Map<string, string>();
+  const byCluster = new Map<string, { region: string; cluster: string; arns: string[] }>();
+  await Promise.all(
+    inspections.map(async ({ service, serviceName, region, cluster }) => {
+      const arns = await listTaskArns(ecs(region), cluster, serviceName);
+      const key = `${region}|${cluster}`;
+      const group = byCluster.get(key) ?? { region, cluster, arns: [] };
+      for (const arn of arns) owner.set(arn, service);
+      group.arns.push(...arns);
+      byCluster.set(key, group);
+    }),
+  );
+
+  const tasks = new Map<string, Task[]>();
+  const calls: Promise<void>[] = [];
+  // Tasks of several services in one cluster share DescribeTasks calls; an empty list makes none.
+  for (const { region, cluster, arns } of byCluster.values()) {
+    for (let start = 0; start < arns.length; start += DESCRIBE_TASKS_BATCH) {
+      const batch = arns.slice(start, start + DESCRIBE_TASKS_BATCH);
+      calls.push(
+        (async () => {
+          let described: Task[];
+          try {
+            described = (await ecs(region).send(new DescribeTasksCommand({ cluster, tasks: batch }))).tasks ?? [];
+          } catch (error) {
+            throw wrapAwsError(`describe tasks in cluster ${cluster}`, error);
+          }
+          for (const task of described) {
+            const name = task.taskArn ? owner.get(task.taskArn) : undefined;
+            if (name) tasks.set(name, [...(tasks.get(name) ?? []), task]);
+          }
+        })(),
+      );
+    }
+  }
+  await Promise.all(calls);
+  return tasks;
+}
+
+async function listTaskArns(client: ECSClient, cluster: string, serviceName: string): Promise<string[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    let page: ListTasksCommandOutput;
+    try {
+      page = await client.send(
+        new ListTasksCommand({ cluster, serviceName, desiredStatus: 'RUNNING', maxResults: 100, nextToken }),
+      );
+    } catch (error) {
+      throw wrapAwsError(`list tasks of service ${serviceName} in cluster ${cluster}`, error);
+    }
+    arns.push(...(page.taskArns ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return arns;
+}

@@ -1,0 +1,80 @@
+import type { Service } from '@aws-sdk/client-ecs';
+import type { AwsClients } from '../shared/clients';
+import type { RoundInput, RoundState } from '../shared/contracts';
+import { describeServicesBatched, lookupKey } from '../shared/describe-services';
+import { type Confirmation, confirmSha, type FetchLike } from '../shared/probe-http';
+import {
+  deploymentFailure,
+  type ExpectedService,
+  expectedServices,
+  mapWithConcurrency,
+  notFound,
+  phaseDeadline,
+  primaryDeployment,
+  primaryRunsExpected,
+  summarizeRound,
+  type Verdict,
+} from '../shared/round';
+
+export interface ProbeDeps {
+  clients: Pick<AwsClients, 'ecs'>;
+  fetch: FetchLike;
+  now: () => Date;
+  /** Per HTTP probe. @default 5000 */
+  probeTimeoutMs?: number;
+  /** Services probed at once. @default 16 */
+  concurrency?: number;
+}
+
+const DEFAULT_CONCURRENCY = 16;
+
+/**
+ * Probe New Version (and Probe Previous Version): one poll round for every service. Services
+ * with a url must answer the expected SHA `requiredMatches` times in a row; services without one
+ * (or whose expected SHA is unknown) are live once ECS has completed the expected rollout. A
+ * rollout ECS marked FAILED fails the round at once.
+ */
+export async function probe(input: RoundInput, deps: ProbeDeps): Promise<RoundState> {
+  const { deployment } = input.plan;
+  const deadline = phaseDeadline(input.round, deps.now(), deployment.timeoutSeconds);
+  const expected = expectedServices(input);
+  const probed = expected.filter((s) => s.url !== null && s.sha !== null);
+
+  const [described, confirmations] = await Promise.all([
+    describeServicesBatched(
+      (region) => deps.clients.ecs(region),
+      expected.map((s) => s.lookup),
+    ),
+    mapWithConcurrency(probed, deps.concurrency ?? DEFAULT_CONCURRENCY, (s) =>
+      confirmSha(s.url as string, s.sha as string, deployment.requiredMatches, {
+        fetch: deps.fetch,
+        timeoutMs: deps.probeTimeoutMs,
+      }),
+    ),
+  ]);
+  const confirmed = new Map(probed.map((s, i) => [s.name, confirmations[i]]));
+
+  const verdicts = expected.map((s) => {
+    const service = described.found.get(lookupKey(s.lookup));
+    return service ? verdictFor(s, service, confirmed.get(s.name)) : notFound(s, described);
+  });
+  return summarizeRound(verdicts, input.round, deadline, deps.now());
+}
+
+function verdictFor(expected: ExpectedService, service: Service, confirmation: Confirmation | undefined): Verdict {
+  const name = expected.name;
+  const failure = deploymentFailure(expected, service);
+  if (failure) return { service: name, state: 'failed', reason: failure };
+  if (confirmation) return { service: name, state: confirmation.live ? 'done' : 'waiting' };
+  // No url: a strategy-none service has nothing to wait for; otherwise ECS must have finished.
+  if (expected.url === null && expected.taskDefinition === null) return { service: name, state: 'done' };
+  return { service: name, state: rolloutCompleted(expected, service) ? 'done' : 'waiting' };
+}
+
+function rolloutCompleted(expected: ExpectedService, service: Service): boolean {
+  const primary = primaryDeployment(service);
+  if (!primaryRunsExpected(expected, primary)) return false;
+  // Deployment controllers other than ECS report no rolloutState: count the tasks instead.
+  if (primary.rolloutState === undefined) return (primary.runningCount ?? 0) >= (primary.desiredCount ?? 0);
+  return primary.rolloutState === 'COMPLETED';
+}

@@ -1,0 +1,96 @@
+import { shaMatches } from './round';
+
+/**
+ * The HTTP side of Probe New Version: one GET per probe, bounded in time, never following a
+ * redirect to another host, reading the SHA the way the original gehen did.
+ */
+
+/** What the prober needs of `fetch`; the global one fits. */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface ProbeOptions {
+  fetch: FetchLike;
+  /** Per probe, redirects and body included. @default 5000 */
+  timeoutMs?: number;
+  /** Same-host redirects followed before giving up. @default 3 */
+  maxRedirects?: number;
+}
+
+export type ProbeResult = { sha: string } | { error: string };
+
+export const DEFAULT_PROBE_TIMEOUT_MS = 5000;
+const DEFAULT_MAX_REDIRECTS = 3;
+
+/** The part of a `Server` header after its last '-': `api-1a2b3c4` → `1a2b3c4`. */
+export function shaFromServerHeader(server: string): string {
+  return server.slice(server.lastIndexOf('-') + 1).trim();
+}
+
+/**
+ * GETs `url` once and reads the SHA it reports: from the `Server` header, else the trimmed body.
+ * Network errors, timeouts and non-2xx answers are results, not exceptions: a service that does
+ * not answer yet is not live this round, which is not a deployment failure.
+ */
+export async function probeSha(url: string, options: ProbeOptions): Promise<ProbeResult> {
+  const signal = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
+  const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+  const origin = new URL(url);
+  let current = origin;
+  try {
+    for (let hop = 0; ; hop++) {
+      const response = await options.fetch(current.href, { redirect: 'manual', signal, headers: { accept: '*/*' } });
+      const location = response.headers.get('location');
+      if (response.status >= 300 && response.status < 400 && location) {
+        await response.body?.cancel();
+        const target = new URL(location, current);
+        if (target.hostname !== origin.hostname) return { error: `redirects to another host (${target.host})` };
+        if (hop >= maxRedirects) return { error: `more than ${maxRedirects} redirects` };
+        current = target;
+        continue;
+      }
+      if (!response.ok) {
+        await response.body?.cancel();
+        return { error: `HTTP ${response.status}` };
+      }
+      const server = response.headers.get('server');
+      if (server) {
+        await response.body?.cancel();
+        return { sha: shaFromServerHeader(server) };
+      }
+      return { sha: (await response.text()).trim() };
+    }
+  } catch (error) {
+    if (signal.aborted) return { error: `no answer within ${options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS} ms` };
+    return { error: describeFetchError(error) };
+  }
+}
+
+export type Confirmation = { live: true } | { live: false; reason: string };
+
+/**
+ * Sends up to `requiredMatches` probes back to back and calls the service live only when every
+ * one of them reports the expected SHA: one lucky answer from a half-rolled-out load balancer
+ * is not enough, and confirming within the round costs no extra poll rounds.
+ */
+export async function confirmSha(
+  url: string,
+  expectedSha: string,
+  requiredMatches: number,
+  options: ProbeOptions,
+): Promise<Confirmation> {
+  for (let attempt = 1; attempt <= requiredMatches; attempt++) {
+    const result = await probeSha(url, options);
+    if ('error' in result) return { live: false, reason: result.error };
+    if (!shaMatches(expectedSha, result.sha)) {
+      return { live: false, reason: `reports ${result.sha.slice(0, 40) || 'nothing'}, expected ${expectedSha}` };
+    }
+  }
+  return { live: true };
+}
+
+function describeFetchError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // undici hides the socket error (ECONNREFUSED, ENOTFOUND…) in `cause`.
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.message}${cause}`;
+}

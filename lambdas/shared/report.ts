@@ -1,0 +1,66 @@
+import type { DeploymentReport, Plan, ScheduledTaskResult, ServiceDeployment } from './contracts';
+
+/** Report Deployment's input: the plan and what the deploy steps did. */
+export interface ReportInput {
+  plan: Plan;
+  /** Deploy Services' results; [] for updateStrategy none. */
+  deployed: ServiceDeployment[];
+  /** Update Scheduled Tasks' results. */
+  scheduled: ScheduledTaskResult[];
+  executionArn: string;
+}
+
+/** What happened to a service or rule gehen changed, by the deployment's final status. */
+const CHANGED_OUTCOME: Record<DeploymentReport['status'], string> = {
+  deployed: 'deployed',
+  'rolled-back': 'rolled-back',
+  failed: 'failed',
+  'timed-out': 'unknown',
+  running: 'deploying',
+};
+
+/**
+ * The deployment report: per service and rule, what ran before, what runs now and what gehen did.
+ * Pure, so the Report Deployment step and the CLI (for its --json output) build the same thing.
+ */
+export function buildDeploymentReport(
+  input: ReportInput,
+  status: DeploymentReport['status'] = 'deployed',
+): DeploymentReport {
+  const { plan } = input;
+  const deployed = new Map(input.deployed.map((d) => [d.name, d]));
+  const scheduled = new Map(input.scheduled.map((s) => [s.rule, s]));
+  return {
+    execution: input.executionArn,
+    status,
+    gitsha: plan.deployment.gitsha,
+    services: plan.services.map((service) => {
+      const deployment = deployed.get(service.name);
+      return {
+        name: service.name,
+        cluster: service.cluster,
+        previousTaskDefinition: service.previousTaskDefinition,
+        taskDefinition: deployment?.taskDefinition ?? service.previousTaskDefinition,
+        previousSha: service.previousSha,
+        sha: plan.deployment.gitsha,
+        outcome: deployment?.updated ? CHANGED_OUTCOME[status] : 'unchanged',
+      };
+    }),
+    scheduledTasks: plan.scheduledTasks.map((rule) => {
+      const result = scheduled.get(rule.rule);
+      const targets = result
+        ? result.targets.map(({ id, previousTaskDefinition, taskDefinition }) => ({
+            id,
+            previousTaskDefinition,
+            taskDefinition,
+          }))
+        : rule.targets.map(({ id, previousTaskDefinition }) => ({
+            id,
+            previousTaskDefinition,
+            taskDefinition: previousTaskDefinition,
+          }));
+      const changed = result?.targets.some((t) => t.changed) ?? false;
+      return { rule: rule.rule, targets, outcome: changed ? CHANGED_OUTCOME[status] : 'unchanged' };
+    }),
+  };
+}

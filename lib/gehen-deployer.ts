@@ -1,0 +1,180 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { STATE_MACHINE_NAME } from './state-names';
+import { StepFunction, type StepName } from './step-function';
+import { type StepPermissionOptions, stepPermissions } from './step-permissions';
+import { WorkflowDefinition } from './workflow-definition';
+
+export interface GehenDeployerProps {
+  /**
+   * IAM roles the steps may pass: task roles and execution roles of the task definitions they
+   * re-register, and the EventBridge targets' roles. Always limited by an `iam:PassedToService`
+   * condition to ecs-tasks.amazonaws.com and events.amazonaws.com.
+   *
+   * @default - any role in this account, to those two services only
+   */
+  readonly passRoleArns?: string[];
+  /**
+   * IAM roles the steps may assume: every `role.arn` your gehen.yml files name (cross-account
+   * deploys). Without it no step can assume any role.
+   *
+   * @default - none
+   */
+  readonly assumeRoleArns?: string[];
+  /**
+   * How many services Deploy Services and Roll Back Services change at once. ECS throttles
+   * RegisterTaskDefinition at about one call a second per account: higher only means more retries.
+   *
+   * @default 5
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * The state machine's own timeout: a backstop above the deadlines the steps enforce. Four
+   * phases (verify, drain, and both again for a rollback) may each take gehen.yml's
+   * `timeoutMinutes`, at most 1440.
+   *
+   * @default Duration.days(5)
+   */
+  readonly executionTimeout?: Duration;
+  /**
+   * How long the state machine's and the functions' logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the log groups when the stack is deleted.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * The state machine's name. The CLI finds `gehen-deploy` unless gehen.yml names another ARN.
+   *
+   * @default 'gehen-deploy'
+   */
+  readonly stateMachineName?: string;
+}
+
+interface StepSizing {
+  readonly memorySize: number;
+  readonly timeout: Duration;
+}
+
+/**
+ * Memory buys CPU (and network) on Lambda; every step waits on AWS APIs more than it computes.
+ * Timeouts leave room for the SDK's own retries (3 attempts) of throttled calls.
+ */
+const SIZING: Record<StepName, StepSizing> = {
+  // 200 services: ~20 batched DescribeServices plus one DescribeTaskDefinition each, and rules.
+  prepare: { memorySize: 512, timeout: Duration.seconds(90) },
+  // One DescribeTaskDefinition + RegisterTaskDefinition (throttled ~1/s per account).
+  'register-task-definition': { memorySize: 256, timeout: Duration.seconds(30) },
+  'update-service': { memorySize: 256, timeout: Duration.seconds(30) },
+  // Per rule: every ECS target re-registered, then one PutTargets.
+  'update-scheduled-task': { memorySize: 256, timeout: Duration.seconds(60) },
+  // Every service in one call: HTTP probes (5 s timeout each, requiredMatches in a row) run
+  // concurrently next to ListTasks/DescribeTasks pages; memory for the sockets and the CPU.
+  probe: { memorySize: 512, timeout: Duration.seconds(60) },
+  'check-drain': { memorySize: 512, timeout: Duration.seconds(60) },
+  'roll-back': { memorySize: 256, timeout: Duration.seconds(30) },
+  // Pure data shaping.
+  report: { memorySize: 256, timeout: Duration.seconds(10) },
+};
+
+/**
+ * The gehen-deploy Step Functions workflow and its Lambda steps, with least-privilege roles.
+ * Drop it into any stack; the `Gehen` stack is this construct and two outputs.
+ */
+export class GehenDeployer extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly functions: Record<StepName, NodejsFunction>;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: GehenDeployerProps = {}) {
+    super(scope, id);
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const stateMachineName = props.stateMachineName ?? STATE_MACHINE_NAME;
+    const maxConcurrency = props.maxConcurrency ?? 5;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 40) {
+      throw new Error(`maxConcurrency must be a whole number from 1 to 40, got ${maxConcurrency}`);
+    }
+
+    const permissions: StepPermissionOptions = {
+      passRoleArns: props.passRoleArns ?? [],
+      assumeRoleArns: props.assumeRoleArns ?? [],
+      stateMachineName,
+    };
+
+    const steps = {} as Record<StepName, StepFunction>;
+    for (const [step, sizing] of Object.entries(SIZING) as Array<[StepName, StepSizing]>) {
+      const fn = new StepFunction(this, stepConstructId(step), { step, ...sizing, logRetention, logRemovalPolicy });
+      const { statements, acknowledgements } = stepPermissions(this, step, permissions);
+      for (const statement of statements) fn.role.addToPrincipalPolicy(statement);
+      Validations.of(fn.role).acknowledge(...acknowledgements);
+      Validations.of(fn.function).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-L1',
+        reason:
+          'Node.js 22 LTS is what the bundles target (esbuild node22) and are tested on; 24 is a tested upgrade later.',
+      });
+      steps[step] = fn;
+    }
+    this.functions = mapValues(steps, (fn) => fn.function);
+
+    const definition = new WorkflowDefinition(this, 'Definition', {
+      steps: mapValues(steps, (fn, step) => ({ fn: fn.function, timeout: SIZING[step].timeout })),
+      serviceConcurrency: maxConcurrency,
+      ruleConcurrency: maxConcurrency,
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
+      retention: logRetention,
+      removalPolicy: logRemovalPolicy,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      queryLanguage: sfn.QueryLanguage.JSON_PATH,
+      comment: 'gehen: deploy a git SHA to ECS services and scheduled tasks; verify, drain, roll back.',
+      definitionBody: sfn.DefinitionBody.fromChainable(definition.startState),
+      timeout: props.executionTimeout ?? Duration.days(5),
+      tracingEnabled: true,
+      // Every event, but no state data: task definitions' names and URLs stay in the history only.
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+    acknowledgeStateMachineFindings(this.stateMachine, Object.values(this.functions));
+  }
+}
+
+function stepConstructId(step: StepName): string {
+  return step.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
+}
+
+function mapValues<T, U>(record: Record<StepName, T>, map: (value: T, key: StepName) => U): Record<StepName, U> {
+  return Object.fromEntries(
+    (Object.entries(record) as Array<[StepName, T]>).map(([key, value]) => [key, map(value, key)]),
+  ) as Record<StepName, U>;
+}
+
+/** The state machine role's findings: what CDK grants for tracing, log delivery and invocation. */
+function acknowledgeStateMachineFindings(stateMachine: sfn.StateMachine, functions: NodejsFunction[]): void {
+  const acknowledge = (id: string, reason: string) =>
+    Validations.of(stateMachine.role).acknowledge({ id: `AwsSolutions::AwsSolutions-IAM5[${id}]`, reason });
+  acknowledge(
+    'Resource::*',
+    'X-Ray (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery (logs:*LogDelivery*, DescribeResourcePolicies, DescribeLogGroups) accept only *.',
+  );
+  const stack = Stack.of(stateMachine);
+  for (const fn of functions) {
+    const logicalId = stack.getLogicalId(fn.node.defaultChild as CfnFunction);
+    acknowledge(
+      `Resource::<${logicalId}.Arn>:*`,
+      "LambdaInvoke's grant: versions and aliases of gehen's own step function, nothing else.",
+    );
+  }
+}

@@ -1,0 +1,69 @@
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import type { Expectation } from '../lambdas/shared/contracts';
+import type { StepTask } from './step-task';
+
+/** The state names of one poll loop instance (verify or drain, for the deploy or the rollback). */
+export interface PollLoopNames {
+  readonly start: string;
+  readonly wait: string;
+  readonly choice: string;
+}
+
+export interface PollLoopProps {
+  readonly names: PollLoopNames;
+  readonly expect: Expectation;
+  /** Makes the round's Task (Probe New Version, Check Drain, …) given its Payload. */
+  readonly task: (payload: sfn.TaskInput) => StepTask;
+  /** Where the loop goes when `$.round.status` is done, failed or expired. */
+  readonly onDone: sfn.IChainable;
+  readonly onFailed: sfn.IChainable;
+  readonly onExpired: sfn.IChainable;
+  /** Where an error the Task's retries did not fix goes, with the error at `$.error`. */
+  readonly onError: sfn.IChainable;
+}
+
+/**
+ * Start → Wait → Task → Choice, back to Wait until the round is done, failed or expired.
+ * Built once and instantiated four times (verify and drain, for the deploy and the rollback).
+ *
+ * The start Pass resets the state to exactly `{ plan, deployed, scheduled, expect, round: null }`:
+ * the step sets the deadline on the round that receives `round: null`, and reports `expired`
+ * itself, so the deadline decision is a Choice branch without `$$.State.EnteredTime`.
+ */
+export function pollLoop(scope: Construct, props: PollLoopProps): sfn.CustomState {
+  const { names } = props;
+  // A CustomState because Pass drops null parameters, and `round: null` is the contract.
+  const start = new sfn.CustomState(scope, names.start, {
+    stateJson: {
+      Type: 'Pass',
+      Parameters: {
+        'plan.$': '$.plan',
+        'deployed.$': '$.deployed',
+        'scheduled.$': '$.scheduled',
+        expect: props.expect,
+        round: null,
+      },
+    },
+  });
+  const wait = new sfn.Wait(scope, names.wait, {
+    time: sfn.WaitTime.secondsPath('$.plan.deployment.pollIntervalSeconds'),
+  });
+  const task = props.task(
+    sfn.TaskInput.fromObject({
+      plan: sfn.JsonPath.objectAt('$.plan'),
+      deployed: sfn.JsonPath.listAt('$.deployed'),
+      expect: sfn.JsonPath.stringAt('$.expect'),
+      round: sfn.JsonPath.objectAt('$.round'),
+    }),
+  );
+  task.addCatch(props.onError, { resultPath: '$.error' });
+  const status = '$.round.status';
+  const choice = new sfn.Choice(scope, names.choice)
+    .when(sfn.Condition.stringEquals(status, 'done'), props.onDone)
+    .when(sfn.Condition.stringEquals(status, 'failed'), props.onFailed)
+    .when(sfn.Condition.stringEquals(status, 'expired'), props.onExpired)
+    .otherwise(wait);
+  start.next(wait).next(task).next(choice);
+  return start;
+}

@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import { type Duration, type RemovalPolicy, Tags } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { packageRoot } from './package-root';
+
+/** The workflow's Lambda steps: one folder each under lambdas/. */
+export type StepName =
+  | 'prepare'
+  | 'register-task-definition'
+  | 'update-service'
+  | 'update-scheduled-task'
+  | 'probe'
+  | 'check-drain'
+  | 'roll-back'
+  | 'report';
+
+/** The tag that names a function's step, so the sandbox can map each function to its bundle. */
+export const STEP_TAG = 'gehen:step';
+
+export interface StepFunctionProps {
+  readonly step: StepName;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly logRetention: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+}
+
+/**
+ * One workflow step: a Node.js 22 arm64 function bundled by the local esbuild, with its own role
+ * (no managed policy: it may write only to its own log group) and an explicit log group.
+ */
+export class StepFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: StepFunctionProps) {
+    super(scope, id);
+    const root = packageRoot();
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `gehen ${props.step} step`,
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: join(root, 'lambdas', props.step, 'handler.ts'),
+      handler: 'handler',
+      projectRoot: root,
+      depsLockFilePath: join(root, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      // Graviton: cheaper per GB-second and every dependency is pure JavaScript.
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      description: `gehen: ${props.step}`,
+      environment: { NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        target: 'node22',
+        format: OutputFormat.CJS,
+        // ESM entry points tree-shake the AWS SDK; the bundle then does not depend on the SDK
+        // version the runtime happens to ship.
+        mainFields: ['module', 'main'],
+        bundleAwsSDK: true,
+        externalModules: [],
+        forceDockerBundling: false,
+      },
+    });
+    Tags.of(this.function).add(STEP_TAG, props.step);
+  }
+}

@@ -1,0 +1,174 @@
+import { type Acknowledgment, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+import type { StepName } from './step-function';
+
+export interface StepPermissionOptions {
+  /** Roles the steps may pass to ECS tasks and EventBridge targets; empty: any role of this account. */
+  readonly passRoleArns: readonly string[];
+  /** Roles the steps may assume (gehen.yml `role.arn`); empty: none. */
+  readonly assumeRoleArns: readonly string[];
+  /** The deploy state machine's name: its ARN is built from it, so there is no dependency cycle. */
+  readonly stateMachineName: string;
+}
+
+/** A step's policy and the cdk-nag acknowledgement of every wildcard in it, each with its reason. */
+export interface StepPermissions {
+  readonly statements: iam.PolicyStatement[];
+  readonly acknowledgements: Acknowledgment[];
+}
+
+/** Actions that accept only `*` as their resource (no resource type in the Service Authorization Reference). */
+export const STAR_ONLY_ACTIONS: Record<string, string> = {
+  'ecs:DescribeTaskDefinition': 'read only',
+  'ecs:RegisterTaskDefinition': 'creates new revisions, never changes one',
+  'ecs:ListTasks': 'read only',
+};
+
+const NAG_IAM5 = 'AwsSolutions::AwsSolutions-IAM5';
+
+/**
+ * What each step may do, and nothing else. ECS writes are scoped to service ARNs (UpdateService)
+ * and task-definition ARNs (TagResource on create); the probe and drain checks only read; the
+ * report calls no AWS API. Clusters may be in any region, so ARNs say `*` for the region.
+ */
+export function stepPermissions(scope: Construct, step: StepName, options: StepPermissionOptions): StepPermissions {
+  const { partition, account, region } = Stack.of(scope);
+  const statements: iam.PolicyStatement[] = [];
+  const acknowledgements = new Map<string, string>();
+
+  /** `path` uses {p} {a} {r} for partition, account and region: rendered as tokens and as cdk-nag shows them. */
+  const wildcard = (path: string, reason: string): string => {
+    const shown = path
+      .replace('{p}', '<AWS::Partition>')
+      .replace('{a}', '<AWS::AccountId>')
+      .replace('{r}', '<AWS::Region>');
+    acknowledgements.set(`${NAG_IAM5}[Resource::${shown}]`, reason);
+    return path.replace('{p}', partition).replace('{a}', account).replace('{r}', region);
+  };
+  const allow = (actions: string[], resources: string[], conditions?: Record<string, unknown>) => {
+    if (resources.includes('*')) {
+      const wrong = actions.filter((action) => !(action in STAR_ONLY_ACTIONS));
+      if (wrong.length > 0) throw new Error(`gehen ${step}: ${wrong.join(', ')} must not be granted on *`);
+    }
+    statements.push(new iam.PolicyStatement({ actions, resources, conditions }));
+  };
+
+  const services = () =>
+    wildcard(
+      'arn:{p}:ecs:*:{a}:service/*/*',
+      'Services are named in gehen.yml files, unknown when the stack deploys: ECS services of this account.',
+    );
+  const rules = () =>
+    wildcard(
+      'arn:{p}:events:*:{a}:rule/*',
+      'Scheduled-task rules are named in gehen.yml files, unknown when the stack deploys: rules of this account.',
+    );
+  const describeServices = () => allow(['ecs:DescribeServices'], [services()]);
+  const describeTaskDefinition = () => allow(['ecs:DescribeTaskDefinition'], ['*']);
+  const registerTaskDefinition = () => {
+    allow(['ecs:RegisterTaskDefinition'], ['*']);
+    // A cloned task definition keeps its tags: tagging only as part of registering it.
+    allow(
+      ['ecs:TagResource'],
+      [
+        wildcard(
+          'arn:{p}:ecs:*:{a}:task-definition/*:*',
+          'ecs:TagResource only while registering (ecs:CreateAction condition): the new revision has no ARN yet.',
+        ),
+      ],
+      { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+    );
+  };
+  const passRole = (toServices: string[]) => {
+    const roles =
+      options.passRoleArns.length > 0
+        ? [...options.passRoleArns]
+        : [
+            wildcard(
+              'arn:{p}:iam::{a}:role/*',
+              'iam:PassRole only to ecs-tasks/events.amazonaws.com (iam:PassedToService); the passRoleArns prop narrows it.',
+            ),
+          ];
+    allow(['iam:PassRole'], roles, { StringEquals: { 'iam:PassedToService': toServices } });
+  };
+  const readTasks = () => {
+    allow(['ecs:ListTasks'], ['*']);
+    allow(
+      ['ecs:DescribeTasks'],
+      [wildcard('arn:{p}:ecs:*:{a}:task/*/*', 'DescribeTasks reads the tasks ECS starts at run time, read only.')],
+    );
+  };
+  const assumeRole = () => {
+    if (options.assumeRoleArns.length > 0) allow(['sts:AssumeRole'], [...options.assumeRoleArns]);
+  };
+
+  switch (step) {
+    case 'prepare':
+      describeServices();
+      describeTaskDefinition();
+      allow(['events:DescribeRule', 'events:ListTargetsByRule'], [rules()]);
+      // Refusing overlapping deployments reads this state machine's running executions.
+      allow(
+        ['states:ListExecutions'],
+        [`arn:${partition}:states:${region}:${account}:stateMachine:${options.stateMachineName}`],
+      );
+      allow(
+        ['states:DescribeExecution'],
+        [
+          wildcard(
+            `arn:{p}:states:{r}:{a}:execution:${options.stateMachineName}:*`,
+            'Prepare reads the running executions of this state machine only, to refuse overlapping deployments.',
+          ),
+        ],
+      );
+      assumeRole();
+      break;
+    case 'register-task-definition':
+      describeTaskDefinition();
+      registerTaskDefinition();
+      passRole(['ecs-tasks.amazonaws.com']);
+      assumeRole();
+      break;
+    case 'update-service':
+    case 'roll-back':
+      allow(['ecs:DescribeServices', 'ecs:UpdateService'], [services()]);
+      assumeRole();
+      break;
+    case 'update-scheduled-task':
+      allow(['events:ListTargetsByRule', 'events:PutTargets'], [rules()]);
+      describeTaskDefinition();
+      registerTaskDefinition();
+      passRole(['ecs-tasks.amazonaws.com', 'events.amazonaws.com']);
+      assumeRole();
+      break;
+    case 'probe':
+    case 'check-drain':
+      // Read only. Cross-account it reads through role.arn, the only role it may assume.
+      describeServices();
+      readTasks();
+      describeTaskDefinition();
+      assumeRole();
+      break;
+    case 'report':
+      break;
+  }
+
+  const starActions = statements
+    .filter((statement) => statement.resources.includes('*'))
+    .flatMap((statement) => statement.actions);
+  if (starActions.length > 0) {
+    acknowledgements.set(
+      `${NAG_IAM5}[Resource::*]`,
+      `${[...new Set(starActions)].map((action) => `${action} (${STAR_ONLY_ACTIONS[action]})`).join(', ')}: accept only '*' as resource.`,
+    );
+  }
+  for (const arn of [...options.passRoleArns, ...options.assumeRoleArns]) {
+    if (arn.includes('*'))
+      acknowledgements.set(`${NAG_IAM5}[Resource::${arn}]`, 'A role pattern the deployer was given.');
+  }
+  return {
+    statements,
+    acknowledgements: [...acknowledgements].map(([id, reason]) => ({ id, reason })),
+  };
+}

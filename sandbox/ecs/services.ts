@@ -1,0 +1,188 @@
+import type {
+  CreateServiceCommandInput,
+  DeleteServiceCommandInput,
+  DescribeServicesCommandInput,
+  ListServicesCommandInput,
+  UpdateServiceCommandInput,
+} from '@aws-sdk/client-ecs';
+import { SandboxAwsError } from '../aws-error';
+import { ACCOUNT, nameOf, nowSeconds } from '../ids';
+import { paginate } from '../pagination';
+import {
+  clientError,
+  type EcsContext,
+  findCluster,
+  findService,
+  findTaskDefinition,
+  invalidParameter,
+} from './context';
+import type { DeploymentSettings, ServiceRecord, TaskDefinitionRecord } from './model';
+import { addEvent, reconcile, startDeployment } from './rollout';
+import { serviceView } from './views';
+
+// CreateService fields ECS echoes back in the service description as they were given.
+const ECHOED = [
+  'launchType',
+  'capacityProviderStrategy',
+  'platformVersion',
+  'networkConfiguration',
+  'loadBalancers',
+  'serviceRegistries',
+  'healthCheckGracePeriodSeconds',
+  'placementConstraints',
+  'placementStrategy',
+  'enableECSManagedTags',
+  'propagateTags',
+  'enableExecuteCommand',
+] as const;
+
+/** What the fleet adds to a CreateService call: HTTP serving and a steady start. */
+export interface ServiceExtras {
+  serves?: boolean;
+  serverContainer?: string;
+  /** Start the first tasks RUNNING at once. */
+  immediate?: boolean;
+}
+
+export function createService(ctx: EcsContext, input: CreateServiceCommandInput, extras: ServiceExtras = {}) {
+  const cluster = findCluster(ctx.region, input.cluster);
+  if (!input.serviceName || !/^[A-Za-z0-9_-]{1,255}$/.test(input.serviceName)) {
+    throw invalidParameter('Service name must be up to 255 letters, numbers, hyphens, and underscores.');
+  }
+  const existing = findService(ctx.region, cluster, input.serviceName);
+  if (existing && existing.status !== 'INACTIVE') throw invalidParameter('Creation of service was not idempotent.');
+  const taskDefinition = activeTaskDefinition(ctx, input.taskDefinition);
+  const echo: Record<string, unknown> = {};
+  for (const key of ECHOED) if (input[key] !== undefined) echo[key] = input[key];
+  if (echo.launchType === undefined && echo.capacityProviderStrategy === undefined) echo.launchType = 'FARGATE';
+  const service: ServiceRecord = {
+    arn: `arn:aws:ecs:${ctx.region.name}:${ACCOUNT}:service/${cluster.name}/${input.serviceName}`,
+    name: input.serviceName,
+    region: ctx.region.name,
+    cluster,
+    status: 'ACTIVE',
+    desiredCount: input.desiredCount ?? 0,
+    settings: settingsOf(input.deploymentConfiguration),
+    deployments: [],
+    tasks: [],
+    events: [],
+    serverContainer: extras.serverContainer,
+    serves: extras.serves ?? false,
+    echo,
+    tags: input.tags ?? [],
+    createdAt: nowSeconds(),
+  };
+  ctx.region.services.set(`${cluster.name}/${service.name}`, service);
+  startDeployment(ctx.env, service, taskDefinition, { immediate: extras.immediate });
+  return { service: serviceView(service, false) };
+}
+
+function describeServices(ctx: EcsContext, input: DescribeServicesCommandInput) {
+  const names = input.services ?? [];
+  if (names.length === 0) throw invalidParameter('Services cannot be empty.');
+  if (names.length > 10) throw invalidParameter('service names can have at most 10 items.');
+  const cluster = findCluster(ctx.region, input.cluster);
+  const includeTags = input.include?.includes('TAGS') ?? false;
+  const services = [];
+  const failures = [];
+  for (const name of names) {
+    const service = findService(ctx.region, cluster, name);
+    if (service) services.push(serviceView(service, includeTags));
+    else
+      failures.push({
+        arn: `arn:aws:ecs:${ctx.region.name}:${ACCOUNT}:service/${cluster.name}/${nameOf(name)}`,
+        reason: 'MISSING',
+      });
+  }
+  return { services, failures };
+}
+
+function updateService(ctx: EcsContext, input: UpdateServiceCommandInput) {
+  const service = activeService(ctx, input.cluster, input.service);
+  if (input.deploymentConfiguration) {
+    const { minimumHealthyPercent, maximumPercent, circuitBreaker } = service.settings;
+    service.settings = settingsOf({
+      minimumHealthyPercent,
+      maximumPercent,
+      deploymentCircuitBreaker: circuitBreaker,
+      ...input.deploymentConfiguration,
+    });
+  }
+  if (input.desiredCount !== undefined) {
+    if (input.desiredCount < 0) throw invalidParameter('desiredCount must be at least 0.');
+    service.desiredCount = input.desiredCount;
+    const primary = service.deployments[0];
+    if (primary) primary.desiredCount = input.desiredCount;
+  }
+  const current = service.deployments[0]?.taskDefinition;
+  const next = input.taskDefinition ? activeTaskDefinition(ctx, input.taskDefinition) : current;
+  if (next && (next !== current || input.forceNewDeployment)) {
+    const deployment = startDeployment(ctx.env, service, next);
+    addEvent(service, `(service ${service.name}) (deployment ${deployment.id}) deployment started.`);
+  } else {
+    reconcile(ctx.env, service);
+  }
+  return { service: serviceView(service, false) };
+}
+
+function deleteService(ctx: EcsContext, input: DeleteServiceCommandInput) {
+  const service = activeService(ctx, input.cluster, input.service);
+  if (service.desiredCount > 0 && !input.force) {
+    throw invalidParameter('The service cannot be stopped while it is scaled above 0.');
+  }
+  service.status = 'DRAINING';
+  service.desiredCount = 0;
+  reconcile(ctx.env, service);
+  return { service: serviceView(service, false) };
+}
+
+function listServices(ctx: EcsContext, input: ListServicesCommandInput) {
+  const cluster = findCluster(ctx.region, input.cluster);
+  const arns = [...ctx.region.services.values()]
+    .filter((s) => s.cluster === cluster && s.status !== 'INACTIVE')
+    .map((s) => s.arn);
+  const { page, nextToken } = paginate(arns, {
+    limit: input.maxResults ?? 10,
+    nextToken: input.nextToken,
+    max: 100,
+    errorType: 'InvalidParameterException',
+  });
+  return { serviceArns: page, nextToken };
+}
+
+function activeService(ctx: EcsContext, cluster: string | undefined, name: string | undefined): ServiceRecord {
+  const found = findService(ctx.region, findCluster(ctx.region, cluster), name ?? '');
+  if (!found) throw new SandboxAwsError('ServiceNotFoundException', 'Service not found.');
+  if (found.status !== 'ACTIVE') throw new SandboxAwsError('ServiceNotActiveException', 'Service was not ACTIVE.');
+  return found;
+}
+
+function activeTaskDefinition(ctx: EcsContext, reference: string | undefined): TaskDefinitionRecord {
+  const found = reference ? findTaskDefinition(ctx.region, reference) : undefined;
+  if (!found) throw clientError('TaskDefinition not found.');
+  if (found.status !== 'ACTIVE') throw clientError(`TaskDefinition is inactive: ${found.arn}`);
+  return found;
+}
+
+function settingsOf(input: CreateServiceCommandInput['deploymentConfiguration'] | undefined): DeploymentSettings {
+  const settings = {
+    minimumHealthyPercent: input?.minimumHealthyPercent ?? 100,
+    maximumPercent: input?.maximumPercent ?? 200,
+    circuitBreaker: {
+      enable: input?.deploymentCircuitBreaker?.enable ?? false,
+      rollback: input?.deploymentCircuitBreaker?.rollback ?? false,
+    },
+  };
+  if (settings.maximumPercent < 100 || settings.minimumHealthyPercent < 0 || settings.minimumHealthyPercent > 100) {
+    throw invalidParameter('maximumPercent must be at least 100 and minimumHealthyPercent between 0 and 100.');
+  }
+  return settings;
+}
+
+export const serviceOperations = {
+  CreateService: (ctx: EcsContext, input: CreateServiceCommandInput) => createService(ctx, input),
+  DescribeServices: describeServices,
+  UpdateService: updateService,
+  DeleteService: deleteService,
+  ListServices: listServices,
+};

@@ -1,0 +1,116 @@
+import type { Cluster, Deployment, Service, Task, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { ClusterRecord, DeploymentRecord, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './model';
+
+/**
+ * ECS's JSON shapes of the sandbox's records. Timestamps are epoch seconds on the wire, which
+ * the SDK turns into Dates; the SDK's types say Date, hence the casts at this one boundary.
+ */
+type Wire<T> = { [K in keyof T]: T[K] extends Date | undefined ? number | undefined : T[K] };
+
+export function taskDefinitionView(td: TaskDefinitionRecord): Wire<TaskDefinition> {
+  return {
+    ...(td.body as TaskDefinition),
+    taskDefinitionArn: td.arn,
+    family: td.family,
+    revision: td.revision,
+    status: td.status,
+    compatibilities: ['EC2', 'FARGATE'],
+    requiresAttributes: [],
+    registeredAt: td.registeredAt,
+    registeredBy: 'arn:aws:iam::000000000000:root',
+    ...(td.deregisteredAt === undefined ? {} : { deregisteredAt: td.deregisteredAt }),
+  } as Wire<TaskDefinition>;
+}
+
+export function clusterView(cluster: ClusterRecord, services: ServiceRecord[]): Cluster {
+  const mine = services.filter((s) => s.cluster === cluster && s.status !== 'INACTIVE');
+  const tasks = mine.flatMap((s) => s.tasks);
+  return {
+    clusterArn: cluster.arn,
+    clusterName: cluster.name,
+    status: 'ACTIVE',
+    registeredContainerInstancesCount: 0,
+    runningTasksCount: tasks.filter((t) => t.lastStatus === 'RUNNING').length,
+    pendingTasksCount: tasks.filter((t) => t.lastStatus === 'PENDING').length,
+    activeServicesCount: mine.length,
+    tags: cluster.tags,
+  };
+}
+
+function deploymentView(service: ServiceRecord, d: DeploymentRecord): Wire<Deployment> {
+  const tasks = service.tasks.filter((t) => t.deployment === d);
+  return {
+    id: d.id,
+    status: d.status,
+    taskDefinition: d.taskDefinition.arn,
+    desiredCount: d.desiredCount,
+    pendingCount: tasks.filter((t) => t.lastStatus === 'PENDING').length,
+    runningCount: tasks.filter((t) => t.lastStatus === 'RUNNING').length,
+    failedTasks: d.failedTasks,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+    launchType: service.echo.launchType as Deployment['launchType'],
+    rolloutState: d.rolloutState,
+    rolloutStateReason: d.rolloutStateReason,
+  };
+}
+
+export function serviceView(service: ServiceRecord, includeTags: boolean): Service {
+  const primary = service.deployments[0];
+  const live = service.tasks.filter((t) => t.lastStatus !== 'STOPPED');
+  const view = {
+    ...service.echo,
+    serviceArn: service.arn,
+    serviceName: service.name,
+    clusterArn: service.cluster.arn,
+    status: service.status,
+    desiredCount: service.desiredCount,
+    runningCount: live.filter((t) => t.lastStatus === 'RUNNING').length,
+    pendingCount: live.filter((t) => t.lastStatus === 'PENDING').length,
+    taskDefinition: primary?.taskDefinition.arn,
+    deploymentConfiguration: {
+      maximumPercent: service.settings.maximumPercent,
+      minimumHealthyPercent: service.settings.minimumHealthyPercent,
+      deploymentCircuitBreaker: service.settings.circuitBreaker,
+    },
+    deployments: service.deployments.map((d) => deploymentView(service, d)),
+    events: service.events.map((e) => ({ id: e.id, createdAt: e.createdAt, message: e.message })),
+    createdAt: service.createdAt,
+    schedulingStrategy: 'REPLICA',
+    deploymentController: { type: 'ECS' },
+    ...(includeTags ? { tags: service.tags } : {}),
+  };
+  return view as unknown as Service;
+}
+
+export function taskView(task: TaskRecord): Wire<Task> {
+  const { service } = task;
+  return {
+    taskArn: task.arn,
+    clusterArn: service.cluster.arn,
+    taskDefinitionArn: task.taskDefinition.arn,
+    group: `service:${service.name}`,
+    startedBy: task.deployment.id,
+    lastStatus: task.lastStatus,
+    desiredStatus: task.desiredStatus,
+    healthStatus: task.healthStatus,
+    launchType: (service.echo.launchType as Task['launchType']) ?? 'FARGATE',
+    cpu: task.taskDefinition.body.cpu as string | undefined,
+    memory: task.taskDefinition.body.memory as string | undefined,
+    createdAt: task.createdAt,
+    startedAt: task.startedAt,
+    stoppingAt: task.stoppingAt,
+    stoppedAt: task.stoppedAt,
+    stoppedReason: task.stoppedReason,
+    stopCode: task.stopCode,
+    version: 1,
+    containers: task.taskDefinition.containers.map((c) => ({
+      name: c.name,
+      image: c.image,
+      taskArn: task.arn,
+      lastStatus: task.lastStatus,
+      healthStatus: task.healthStatus,
+      ...(task.exitCode === undefined ? {} : { exitCode: task.exitCode }),
+    })),
+  };
+}

@@ -1,0 +1,130 @@
+import { SandboxAwsError } from './aws-error';
+import { Ecs } from './ecs/ecs';
+import { type LoadBalancer, startLoadBalancer } from './ecs/load-balancer';
+import { TaskServers } from './ecs/task-servers';
+import { Events, type StoredEvent } from './events';
+import { type Fleet, type FleetInput, loadFleet, parseFleet } from './fleet';
+import { seededRandom } from './random';
+import { seedFleet } from './seed';
+import { type SandboxServer, type SandboxStats, type StepFunctionsHandler, startServer } from './server';
+import { Timers } from './timers';
+
+export type { Fleet, FleetInput } from './fleet';
+export type { SandboxStats, StepFunctionsHandler } from './server';
+
+/** What a Step Functions implementation is given when the sandbox starts it. */
+export interface StepFunctionsContext {
+  /** The sandbox's endpoint: point AWS_ENDPOINT_URL (the Lambda handlers' SDK clients) here. */
+  endpoint: string;
+  /** The fleet's region: where the state machine is created. */
+  region: string;
+}
+
+/** A running Step Functions implementation: answers its API, reports executions, shuts down. */
+export interface StepFunctionsBackend extends StepFunctionsHandler {
+  close(): Promise<void>;
+}
+
+export type StepFunctionsFactory = (context: StepFunctionsContext) => Promise<StepFunctionsBackend>;
+
+export interface SandboxOptions {
+  /** The fleet, or the path of its YAML file. */
+  fleet: Fleet | FleetInput | string;
+  /** The API port on 127.0.0.1; 0 picks a free one. @default 4566 */
+  port?: number;
+  /** Seed of the throttling RNG, so throttled runs repeat. @default 1 */
+  seed?: number;
+  /** Starts the Step Functions API once the endpoint is known; without it those calls fail. */
+  stepFunctions?: StepFunctionsFactory;
+}
+
+export interface Sandbox {
+  /** `http://127.0.0.1:<port>`: ECS, EventBridge, STS and Step Functions. */
+  endpoint: string;
+  port: number;
+  region: string;
+  fleet: Fleet;
+  /** Load balancer URL per fleet service that has `listen`. */
+  loadBalancers: Record<string, string>;
+  stats(): SandboxStats;
+  resetStats(): void;
+  /** Sees every event PutEvents accepts. */
+  onEvent(subscriber: (event: StoredEvent) => void): void;
+  /** Closes every server and cancels every timer the sandbox started. */
+  close(): Promise<void>;
+}
+
+/** Starts the local AWS for a fleet. Close it (tests: in afterAll) to free its ports. */
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const fleet = typeof options.fleet === 'string' ? await loadFleet(options.fleet) : parseFleet(options.fleet);
+  const timers = new Timers();
+  const servers = new TaskServers();
+  const ecs = new Ecs({ timing: fleet.timing, faults: fleet.faults, timers, servers });
+  const events = new Events();
+  const loadBalancers: LoadBalancer[] = [];
+  let server: SandboxServer | undefined;
+  let stepFunctions: StepFunctionsBackend | undefined;
+  const close = async () => {
+    timers.close();
+    await Promise.all([
+      server?.close(),
+      stepFunctions?.close(),
+      servers.close(),
+      ...loadBalancers.map((lb) => lb.close()),
+    ]);
+  };
+  try {
+    await seedFleet(fleet, ecs, events);
+    const urls: Record<string, string> = {};
+    for (const service of fleet.services) {
+      if (service.listen === undefined) continue;
+      const lb = await startLoadBalancer(service.listen, () =>
+        ecs.service(fleet.region, service.cluster, service.name),
+      );
+      loadBalancers.push(lb);
+      urls[service.name] = lb.url;
+    }
+    const random = seededRandom(options.seed ?? 1);
+    // The Step Functions backend needs the endpoint, which exists only once the server listens.
+    const delegate: StepFunctionsHandler = {
+      handle: (operation, input, region) => {
+        if (!stepFunctions) return Promise.reject(unknownOperation(operation));
+        return stepFunctions.handle(operation, input, region);
+      },
+      stats: () => stepFunctions?.stats?.() ?? {},
+    };
+    server = await startServer({
+      port: options.port ?? 4566,
+      defaultRegion: fleet.region,
+      ecs,
+      events,
+      stepFunctions: delegate,
+      throttle: fleet.throttle > 0 ? { fraction: fleet.throttle, random } : undefined,
+    });
+    if (options.stepFunctions) {
+      stepFunctions = await options.stepFunctions({ endpoint: server.endpoint, region: fleet.region });
+    }
+    const running = server;
+    return {
+      endpoint: running.endpoint,
+      port: running.port,
+      region: fleet.region,
+      fleet,
+      loadBalancers: urls,
+      stats: () => running.stats(),
+      resetStats: () => running.resetStats(),
+      onEvent: (subscriber) => events.onEvent(subscriber),
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function unknownOperation(operation: string): Error {
+  return new SandboxAwsError(
+    'UnknownOperationException',
+    `Step Functions is not running in this sandbox: ${operation}.`,
+  );
+}

@@ -1,0 +1,108 @@
+import type { ExecutionStatus, HistoryEvent } from '@aws-sdk/client-sfn';
+import type { StateMachine } from 'aws-local-stepfunctions';
+import { HistoryRecorder } from './history';
+import type { Json } from './local-workflow';
+import { TaskAttempts } from './task-attempts';
+import { type TaskBinding, taskHandlers } from './task-handlers';
+
+export interface ExecutionInit {
+  executionArn: string;
+  name: string;
+  stateMachineArn: string;
+  stateMachineName: string;
+  region: string;
+  /** The input as given (a JSON text). */
+  input: string;
+}
+
+/**
+ * One execution: runs the definition with the runner, records AWS's history from its event log
+ * and settles status, output or error from the terminal event, so DescribeExecution and
+ * GetExecutionHistory never disagree.
+ */
+export class LocalExecution {
+  readonly startDate = new Date();
+  status: ExecutionStatus = 'RUNNING';
+  stopDate: Date | undefined;
+  output: string | undefined;
+  error: string | undefined;
+  cause: string | undefined;
+  /** Settles when the execution has stopped and its history is complete. */
+  readonly done: Promise<void>;
+  private readonly history: HistoryRecorder;
+  private readonly abortRun: () => void;
+
+  constructor(
+    readonly init: ExecutionInit,
+    machine: StateMachine,
+    tasks: ReadonlyMap<string, TaskBinding>,
+    mapLength?: (stateName: string, input: unknown) => number | undefined,
+  ) {
+    const attempts = new TaskAttempts();
+    const history = new HistoryRecorder(attempts, init.region, mapLength);
+    this.history = history;
+    const run = machine.run(JSON.parse(init.input) as Json, {
+      overrides: { taskResourceLocalHandlers: taskHandlers(tasks, attempts) },
+      noThrowOnAbort: true,
+      context: {
+        Execution: {
+          Id: init.executionArn,
+          Name: init.name,
+          StartTime: this.startDate.toISOString(),
+          RoleArn: `arn:aws:iam::000000000000:role/${init.stateMachineName}-role`,
+        },
+        StateMachine: { Id: init.stateMachineArn, Name: init.stateMachineName },
+      },
+    });
+    this.abortRun = run.abort;
+    const recorded = (async () => {
+      for await (const event of run.eventLogs) history.record(event);
+    })();
+    this.done = Promise.allSettled([run.result, recorded]).then(([result, log]) => this.settle(result, log));
+  }
+
+  get events(): readonly HistoryEvent[] {
+    return this.history.events;
+  }
+
+  /** StopExecution: aborts the run (a Lambda already invoked runs to its end, as on AWS). */
+  async stop(error?: string, cause?: string): Promise<void> {
+    if (this.status !== 'RUNNING') return;
+    const at = new Date();
+    this.status = 'ABORTED';
+    this.stopDate = at;
+    this.error = error;
+    this.cause = cause;
+    this.abortRun();
+    await this.done;
+    this.history.abort(at, error, cause);
+  }
+
+  private settle(result: PromiseSettledResult<unknown>, log: PromiseSettledResult<void>): void {
+    if (this.status === 'ABORTED') return;
+    const last = this.history.events.at(-1);
+    this.stopDate = last?.timestamp ?? new Date();
+    switch (last?.type) {
+      case 'ExecutionSucceeded':
+        this.status = 'SUCCEEDED';
+        this.output = last.executionSucceededEventDetails?.output;
+        return;
+      case 'ExecutionFailed':
+        this.status = 'FAILED';
+        this.error = last.executionFailedEventDetails?.error;
+        this.cause = last.executionFailedEventDetails?.cause;
+        return;
+      case 'ExecutionTimedOut':
+        this.status = 'TIMED_OUT';
+        return;
+      default: {
+        // The runner broke without logging an end: report it rather than hang RUNNING forever.
+        const failure =
+          result.status === 'rejected' ? result.reason : log.status === 'rejected' ? log.reason : undefined;
+        this.status = 'FAILED';
+        this.error = 'States.Runtime';
+        this.cause = failure instanceof Error ? failure.message : 'the local runner stopped without a result';
+      }
+    }
+  }
+}

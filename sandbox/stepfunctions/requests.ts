@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { SandboxAwsError } from '../aws-error';
+
+/** The request shapes of the operations served, as the SDK sends them. */
+const arn = z.string().min(1).max(2048);
+const page = { maxResults: z.number().int().optional(), nextToken: z.string().min(1).optional() };
+
+export const Requests = {
+  ListStateMachines: z.object(page),
+  DescribeStateMachine: z.object({ stateMachineArn: arn }),
+  StartExecution: z.object({
+    stateMachineArn: arn,
+    name: z.string().optional(),
+    input: z.string().max(262_144).optional(),
+    traceHeader: z.string().optional(),
+  }),
+  DescribeExecution: z.object({ executionArn: arn, includedData: z.string().optional() }),
+  ListExecutions: z.object({
+    stateMachineArn: arn,
+    statusFilter: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']).optional(),
+    ...page,
+  }),
+  StopExecution: z.object({ executionArn: arn, error: z.string().max(256).optional(), cause: z.string().optional() }),
+  GetExecutionHistory: z.object({
+    executionArn: arn,
+    reverseOrder: z.boolean().optional(),
+    includeExecutionData: z.boolean().optional(),
+    ...page,
+  }),
+} as const;
+
+export type Operation = keyof typeof Requests;
+
+export function parseRequest<O extends Operation>(operation: O, input: unknown): z.infer<(typeof Requests)[O]> {
+  const parsed = Requests[operation].safeParse(input ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`);
+    throw new SandboxAwsError('ValidationException', problems.join('; '));
+  }
+  return parsed.data as z.infer<(typeof Requests)[O]>;
+}
+
+export function isOperation(operation: string): operation is Operation {
+  return Object.hasOwn(Requests, operation);
+}

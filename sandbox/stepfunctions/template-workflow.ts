@@ -1,0 +1,119 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { UnsupportedDefinitionError } from './definition-check';
+import { type AslObject, isAslObject, type LambdaFunctionSpec, type LocalWorkflow } from './local-workflow';
+
+const ACCOUNT = '000000000000';
+
+/** Just enough of a synthesized CloudFormation template (lib/synth.ts's CloudFormationTemplate fits). */
+export interface TemplateLike {
+  Resources: Record<string, { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }>;
+}
+
+export interface TemplateWorkflowOptions {
+  template: TemplateLike;
+  /** The cloud assembly directory (cdk.out): asset paths are relative to it. */
+  assemblyDir: string;
+  region: string;
+  stackName: string;
+  /** Which state machine, when the template has several. @default the only one */
+  stateMachineName?: string;
+}
+
+/**
+ * The workflow as the sandbox runs it, from a synthesized template: the state machine's
+ * DefinitionString resolved to plain ASL (Fn::Join of Ref/Fn::GetAtt tokens, the functions
+ * given sandbox ARNs) and each AWS::Lambda::Function mapped to its bundle
+ * (`Metadata['aws:asset:path']` + the module of its Handler).
+ */
+export function workflowFromTemplate(options: TemplateWorkflowOptions): LocalWorkflow {
+  const { template, region, stackName } = options;
+  const resources = template.Resources;
+  const physicalName = (logicalId: string): string => {
+    const explicit = resources[logicalId]?.Properties?.FunctionName;
+    return typeof explicit === 'string' ? explicit : `${stackName}-${logicalId}`.slice(0, 64);
+  };
+  const resolve = (value: unknown): unknown => resolveIntrinsics(value, { resources, region, physicalName });
+
+  const machines = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
+  const wanted = options.stateMachineName;
+  const match = machines.find(([, r]) => wanted === undefined || r.Properties?.StateMachineName === wanted);
+  if (!match || (wanted === undefined && machines.length !== 1)) {
+    throw new UnsupportedDefinitionError([
+      `the template has no single state machine${wanted ? ` named ${wanted}` : ''}`,
+    ]);
+  }
+  const [machineId, machine] = match;
+  const text = resolve(machine.Properties?.DefinitionString);
+  if (typeof text !== 'string') throw new UnsupportedDefinitionError([`${machineId}: no DefinitionString`]);
+  const definition: unknown = JSON.parse(text);
+  if (!isAslObject(definition))
+    throw new UnsupportedDefinitionError([`${machineId}: DefinitionString is not an object`]);
+
+  const functions: LambdaFunctionSpec[] = [];
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const props = resource.Properties ?? {};
+    const assetPath = resource.Metadata?.['aws:asset:path'];
+    const handler = typeof props.Handler === 'string' ? props.Handler : 'index.handler';
+    if (typeof assetPath !== 'string') continue; // not bundled (bundling off): the check names it
+    const dot = handler.lastIndexOf('.');
+    const base = join(options.assemblyDir, assetPath, handler.slice(0, dot));
+    const entry = [`${base}.js`, `${base}.mjs`, `${base}.cjs`].find(existsSync) ?? `${base}.js`;
+    const variables = isAslObject(props.Environment) ? resolve(props.Environment.Variables) : undefined;
+    const functionName = physicalName(logicalId);
+    functions.push({
+      arn: `arn:aws:lambda:${region}:${ACCOUNT}:function:${functionName}`,
+      functionName,
+      entry,
+      exportName: handler.slice(dot + 1),
+      timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : undefined,
+      memorySize: typeof props.MemorySize === 'number' ? props.MemorySize : undefined,
+      environment: isAslObject(variables) ? (variables as Record<string, string>) : undefined,
+    });
+  }
+  const name = machine.Properties?.StateMachineName;
+  return { name: typeof name === 'string' ? name : machineId, definition: definition as AslObject, functions };
+}
+
+interface ResolveContext {
+  resources: TemplateLike['Resources'];
+  region: string;
+  physicalName: (logicalId: string) => string;
+}
+
+function resolveIntrinsics(value: unknown, context: ResolveContext): unknown {
+  if (Array.isArray(value)) return value.map((item) => resolveIntrinsics(item, context));
+  if (!isAslObject(value)) return value;
+  const [key, argument] = Object.entries(value)[0] ?? [];
+  if (Object.keys(value).length === 1 && key !== undefined && (key === 'Ref' || key.startsWith('Fn::'))) {
+    return resolveIntrinsic(key, argument, context);
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveIntrinsics(v, context)]));
+}
+
+function resolveIntrinsic(key: string, argument: unknown, context: ResolveContext): unknown {
+  const { resources, region } = context;
+  if (key === 'Ref' && typeof argument === 'string') {
+    const pseudo: Record<string, string> = {
+      'AWS::Region': region,
+      'AWS::Partition': 'aws',
+      'AWS::AccountId': ACCOUNT,
+      'AWS::URLSuffix': 'amazonaws.com',
+    };
+    if (pseudo[argument] !== undefined) return pseudo[argument];
+    if (resources[argument]?.Type === 'AWS::Lambda::Function') return context.physicalName(argument);
+    if (resources[argument]) return argument;
+  }
+  if (key === 'Fn::GetAtt' && Array.isArray(argument) && typeof argument[0] === 'string' && argument[1] === 'Arn') {
+    const resource = resources[argument[0]];
+    if (resource?.Type === 'AWS::Lambda::Function') {
+      return `arn:aws:lambda:${region}:${ACCOUNT}:function:${context.physicalName(argument[0])}`;
+    }
+    if (resource) return `arn:aws:sandbox:${region}:${ACCOUNT}:${argument[0]}`;
+  }
+  if (key === 'Fn::Join' && Array.isArray(argument) && typeof argument[0] === 'string' && Array.isArray(argument[1])) {
+    return argument[1].map((part) => String(resolveIntrinsics(part, context))).join(argument[0]);
+  }
+  throw new UnsupportedDefinitionError([`cannot resolve ${key} ${JSON.stringify(argument)} in the template`]);
+}

@@ -1,0 +1,52 @@
+// Bundles the CLI into one file behind package.json's `bin`, so `gehen` starts fast: the AWS SDK
+// is inside it, and what only the sandbox needs (aws-cdk-lib, aws-local-stepfunctions, esbuild)
+// stays outside and loads when `gehen sandbox` or `gehen demo` runs.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SANDBOX_ONLY = ['aws-cdk-lib', 'aws-local-stepfunctions', 'esbuild', 'constructs'];
+
+/** `require('../sandbox')` in cli/sandbox.ts: resolved at run time next to the bundle (dist/sandbox). */
+const sandboxOutside = {
+  name: 'sandbox-outside',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/sandbox$/ }, (args) =>
+      args.importer.includes(`${join('cli', 'sandbox.ts')}`) ? { path: '../sandbox', external: true } : undefined,
+    );
+  },
+};
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+await build({
+  ...common,
+  entryPoints: ['cli/main.ts'],
+  outfile: 'dist/cli/gehen.cjs',
+  banner: { js: '#!/usr/bin/env node' },
+  external: SANDBOX_ONLY,
+  plugins: [sandboxOutside],
+  metafile: false,
+});
+
+// The sandbox, where cli/sandbox.ts looks for it; its heavy dependencies stay in node_modules.
+if (existsSync(join(root, 'sandbox', 'index.ts'))) {
+  await build({
+    ...common,
+    entryPoints: ['sandbox/index.ts'],
+    outfile: 'dist/sandbox/index.js',
+    packages: 'external',
+  });
+}

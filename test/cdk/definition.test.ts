@@ -1,0 +1,110 @@
+import validateAsl from 'asl-validator';
+import { ErrorNames, FailureCodes } from '../../lambdas/shared/errors';
+import { resolveDefinition, type TemplateFunction, templateFunctions } from '../../lib/resolve-definition';
+import { StateNames } from '../../lib/state-names';
+import { synthForTest } from './synth-once';
+
+interface AslState {
+  Type: string;
+  Resource?: string;
+  TimeoutSeconds?: number;
+  Error?: string;
+  Retry?: Array<{ ErrorEquals: string[]; JitterStrategy?: string }>;
+  ItemProcessor?: { States: Record<string, AslState> };
+}
+interface Asl {
+  StartAt: string;
+  TimeoutSeconds: number;
+  States: Record<string, AslState>;
+}
+
+let asl: Asl;
+let functions: TemplateFunction[];
+
+beforeAll(() => {
+  const { template } = synthForTest();
+  asl = resolveDefinition(template) as unknown as Asl;
+  functions = templateFunctions(template);
+});
+
+/** Every state, Map iterations included. */
+function allStates(states: Record<string, AslState> = asl.States): Array<[string, AslState]> {
+  return Object.entries(states).flatMap(([name, state]) => [
+    [name, state] as [string, AslState],
+    ...(state.ItemProcessor ? allStates(state.ItemProcessor.States) : []),
+  ]);
+}
+
+describe('the gehen-deploy definition', () => {
+  it('is valid ASL', () => {
+    const { isValid, errorsText } = validateAsl(structuredClone(asl) as never);
+    expect(errorsText('\n')).toBe('');
+    expect(isValid).toBe(true);
+  });
+
+  it('names its states from lib/state-names.ts', () => {
+    const known = new Set<string>(Object.values(StateNames));
+    expect(
+      allStates()
+        .map(([name]) => name)
+        .filter((name) => !known.has(name)),
+    ).toEqual([]);
+    expect(asl.StartAt).toBe(StateNames.prepare);
+  });
+
+  it('ends only in the terminal states the CLI maps to exit codes', () => {
+    const fails = allStates().filter(([, state]) => state.Type === 'Fail');
+    expect(fails.map(([, state]) => state.Error).sort()).toEqual(Object.values(FailureCodes).sort());
+    expect(
+      allStates()
+        .filter(([, state]) => state.Type === 'Succeed')
+        .map(([name]) => name),
+    ).toEqual([StateNames.deployed]);
+  });
+
+  it('gives every Task a timeout and a jittered retry of transient errors, once', () => {
+    const tasks = allStates().filter(([, state]) => state.Type === 'Task');
+    expect(tasks).toHaveLength(11);
+    for (const [name, task] of tasks) {
+      expect({ name, timeout: (task.TimeoutSeconds ?? 0) > 0 }).toEqual({ name, timeout: true });
+      const transient = (task.Retry ?? []).filter((retry) => retry.ErrorEquals.includes(ErrorNames.transient));
+      expect(transient).toEqual([expect.objectContaining({ JitterStrategy: 'FULL' })]);
+      const lambdaRetries = (task.Retry ?? []).filter((retry) => retry.ErrorEquals.includes('Lambda.ServiceException'));
+      expect(lambdaRetries).toHaveLength(1);
+    }
+  });
+
+  it('invokes each step function by ARN, one function per step', () => {
+    const expected: Record<string, string> = {
+      [StateNames.prepare]: 'prepare',
+      [StateNames.updateScheduledTask]: 'update-scheduled-task',
+      [StateNames.rollBackScheduledTask]: 'update-scheduled-task',
+      [StateNames.registerTaskDefinition]: 'register-task-definition',
+      [StateNames.updateService]: 'update-service',
+      [StateNames.probe]: 'probe',
+      [StateNames.probeRollback]: 'probe',
+      [StateNames.checkDrain]: 'check-drain',
+      [StateNames.checkDrainRollback]: 'check-drain',
+      [StateNames.rollBackService]: 'roll-back',
+      [StateNames.report]: 'report',
+    };
+    const stepOf = new Map(
+      functions.map((fn) => [`arn:aws:lambda:us-east-1:000000000000:function:${fn.logicalId}`, fn.step]),
+    );
+    const actual = Object.fromEntries(
+      allStates()
+        .filter(([, state]) => state.Type === 'Task')
+        .map(([name, state]) => [name, stepOf.get(state.Resource ?? '')]),
+    );
+    expect(actual).toMatchObject(expected);
+    expect(new Set(Object.values(actual))).toEqual(new Set(functions.map((fn) => fn.step)));
+  });
+
+  it('times out above four phases (verify, drain, and both again) of the longest gehen.yml timeout', () => {
+    expect(asl.TimeoutSeconds).toBeGreaterThan(4 * 1440 * 60);
+  });
+
+  it('matches the snapshot', () => {
+    expect(asl).toMatchSnapshot();
+  });
+});

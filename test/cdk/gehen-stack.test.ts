@@ -1,0 +1,151 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { STATE_MACHINE_NAME } from '../../lib/state-names';
+import { synthForTest } from './synth-once';
+
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+const ASSUMABLE = 'arn:aws:iam::111122223333:role/gehen-deployer';
+let template: Template;
+
+beforeAll(() => {
+  template = Template.fromJSON(synthForTest({ 'gehen:assumeRoleArns': ASSUMABLE }).template);
+});
+
+/** The statements of the role of the function with the given `gehen:step` tag. */
+function statementsOf(step: string): Statement[] {
+  const [, fn] = Object.entries(template.findResources('AWS::Lambda::Function')).find(([, resource]) =>
+    resource.Properties.Tags.some((tag: { Key: string; Value: string }) => tag.Value === step),
+  ) ?? [undefined, undefined];
+  if (!fn) throw new Error(`no function for ${step}`);
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((policy) => policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+const actionsOf = (step: string) => statementsOf(step).flatMap((statement) => [statement.Action].flat());
+
+describe('the Lambda steps', () => {
+  it('run on Node.js 22, arm64, with memory and timeouts sized per step', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(8);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+      });
+      expect(fn.Properties.Timeout).toBeLessThanOrEqual(90);
+      expect([256, 512]).toContain(fn.Properties.MemorySize);
+    }
+  });
+
+  it('log to their own log groups, kept for a month', () => {
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('Logs') } },
+    });
+    template.resourceCountIs('AWS::Logs::LogGroup', 9);
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+});
+
+describe('least privilege', () => {
+  const writes =
+    /^(ecs|events|iam|states):(Update|Register|Put|Create|Delete|Tag|Pass|Run|Start|Stop|Deregister|Remove)/;
+
+  it.each(['probe', 'check-drain'])('%s may read ECS and assume role.arn, and write nothing', (step) => {
+    const actions = actionsOf(step);
+    expect(actions.filter((action) => writes.test(action))).toEqual([]);
+    expect(actions).toEqual(expect.arrayContaining(['ecs:DescribeServices', 'ecs:ListTasks', 'ecs:DescribeTasks']));
+  });
+
+  it('report calls no AWS API', () => {
+    expect(actionsOf('report').sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+  });
+
+  it.each(['update-service', 'roll-back'])('%s updates ECS services only', (step) => {
+    const update = statementsOf(step).find((statement) => [statement.Action].flat().includes('ecs:UpdateService'));
+    expect(JSON.stringify(update?.Resource)).toContain(':service/*/*');
+  });
+
+  it('grants * only to the actions that accept nothing else', () => {
+    const starOnly = new Set(['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition', 'ecs:ListTasks']);
+    for (const step of [
+      'prepare',
+      'register-task-definition',
+      'update-service',
+      'update-scheduled-task',
+      'probe',
+      'check-drain',
+      'roll-back',
+    ]) {
+      for (const statement of statementsOf(step).filter((s) => s.Resource === '*')) {
+        for (const action of [statement.Action].flat())
+          expect(starOnly.has(action) ? action : `${step}: ${action}`).toBe(action);
+      }
+    }
+  });
+
+  it('passes roles only to ECS tasks and EventBridge', () => {
+    const passRole = (step: string) => statementsOf(step).find((statement) => statement.Action === 'iam:PassRole');
+    expect(passRole('register-task-definition')?.Condition).toEqual({
+      StringEquals: { 'iam:PassedToService': ['ecs-tasks.amazonaws.com'] },
+    });
+    expect(passRole('update-scheduled-task')?.Condition).toEqual({
+      StringEquals: { 'iam:PassedToService': ['ecs-tasks.amazonaws.com', 'events.amazonaws.com'] },
+    });
+    for (const step of ['prepare', 'update-service', 'roll-back', 'probe', 'check-drain', 'report']) {
+      expect(passRole(step)).toBeUndefined();
+    }
+  });
+
+  it('tags task definitions only while registering them', () => {
+    const tag = statementsOf('register-task-definition').find((statement) => statement.Action === 'ecs:TagResource');
+    expect(tag?.Condition).toEqual({ StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } });
+  });
+
+  it('assumes only the roles it was given', () => {
+    for (const step of [
+      'prepare',
+      'register-task-definition',
+      'update-service',
+      'update-scheduled-task',
+      'probe',
+      'check-drain',
+      'roll-back',
+    ]) {
+      const assume = statementsOf(step).filter((statement) => [statement.Action].flat().includes('sts:AssumeRole'));
+      expect(assume.map((statement) => statement.Resource)).toEqual([ASSUMABLE]);
+    }
+    expect(actionsOf('report')).not.toContain('sts:AssumeRole');
+  });
+
+  it('assumes no role when none is given', () => {
+    const bare = Template.fromJSON(synthForTest().template);
+    const actions = Object.values(bare.findResources('AWS::IAM::Policy')).flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as Statement[]).flatMap((statement) => [statement.Action].flat()),
+    );
+    expect(actions).not.toContain('sts:AssumeRole');
+  });
+});
+
+describe('the state machine', () => {
+  it('is the Standard workflow gehen-deploy, traced, logging every event without state data', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: STATE_MACHINE_NAME,
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
+    });
+  });
+
+  it('outputs its ARN and a console link', () => {
+    template.hasOutput('StateMachineArn', { Value: { Ref: Match.stringLikeRegexp('StateMachine') } });
+    template.hasOutput('ConsoleUrl', {
+      Value: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('console.aws.amazon.com/states')])] },
+    });
+  });
+});

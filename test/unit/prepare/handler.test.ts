@@ -1,0 +1,65 @@
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { handler } from '../../../lambdas/prepare/handler';
+import { InvalidDeploymentError } from '../../../lambdas/shared/errors';
+import { ACCOUNT, describedTaskDefinition, NEW_SHA, taskDefinitionArn } from '../shared/deploy-fixtures';
+
+const ecs = mockClient(ECSClient);
+afterAll(() => ecs.restore());
+
+const context = { functionName: 'prepare', awsRequestId: 'req-1' } as Context;
+
+function event(gitsha: string) {
+  return {
+    execution: {
+      gitsha,
+      config: {
+        roleArn: null,
+        updateStrategy: 'current',
+        timeoutMinutes: 10,
+        pollIntervalSeconds: 15,
+        requiredMatches: 3,
+        region: null,
+        services: [{ name: 'api', cluster: 'prod', region: null, url: null, containers: null }],
+        scheduledTasks: [],
+      },
+    },
+    executionArn: `arn:aws:states:us-east-1:${ACCOUNT}:execution:gehen-deploy:run-1`,
+  };
+}
+
+describe('prepare handler', () => {
+  it('plans through middy, in the region the function runs in', async () => {
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [
+        {
+          serviceName: 'api',
+          serviceArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:service/prod/api`,
+          clusterArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/prod`,
+          status: 'ACTIVE',
+          taskDefinition: taskDefinitionArn('api', 5, 'us-east-1'),
+        },
+      ],
+    });
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: describedTaskDefinition('api', 5) });
+
+    const plan = await handler(event(NEW_SHA), context);
+
+    expect(plan.services).toEqual([
+      expect.objectContaining({
+        name: 'api',
+        region: process.env.AWS_REGION,
+        previousTaskDefinition: taskDefinitionArn('api', 5, 'us-east-1'),
+      }),
+    ]);
+  });
+
+  it('fails with the error name the state machine matches', async () => {
+    await expect(handler(event('not-a-sha'), context)).rejects.toMatchObject({
+      name: 'InvalidDeploymentError',
+      constructor: InvalidDeploymentError,
+    });
+  });
+});

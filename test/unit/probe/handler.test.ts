@@ -1,0 +1,43 @@
+import { DescribeServicesCommand, ECSClient, type Service } from '@aws-sdk/client-ecs';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { handler } from '../../../lambdas/probe/handler';
+import { closeAll, serverAnswering } from '../shared/http-fixtures';
+import {
+  deployment,
+  describeServicesFrom,
+  ecsService,
+  GITSHA,
+  makePlan,
+  plannedService,
+  roundInput,
+  taskDefinitionArn,
+} from '../shared/round-fixtures';
+
+const ecs = mockClient(ECSClient);
+
+afterAll(closeAll);
+
+describe('probe handler', () => {
+  it('runs a round through middy with real HTTP probes and the SDK client', async () => {
+    const server = await serverAnswering('api', () => GITSHA);
+    const api = plannedService('api', { url: `${server.url}/ping` });
+    const worker = plannedService('worker');
+    const fleet = new Map<string, Service>([
+      [api.serviceArn, ecsService(api, [deployment(taskDefinitionArn('api', 2), { rolloutState: 'IN_PROGRESS' })])],
+      [worker.serviceArn, ecsService(worker, [deployment(taskDefinitionArn('worker', 2))])],
+    ]);
+    ecs.on(DescribeServicesCommand).callsFake(describeServicesFrom(fleet));
+
+    const state = await handler(roundInput(makePlan([api, worker])), {} as Context);
+
+    expect(state).toMatchObject({ status: 'done', round: 1, done: 2, total: 2, failures: [] });
+    expect(Date.parse(state.deadline ?? '')).toBeGreaterThan(Date.now());
+    expect(ecs).toHaveReceivedCommandWith(DescribeServicesCommand, {
+      cluster: api.cluster,
+      services: [api.serviceArn, worker.serviceArn],
+    });
+    expect(server.requests).toBe(3);
+  });
+});

@@ -1,0 +1,227 @@
+import { DescribeServicesCommand, ECSClient, type Service } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { probe } from '../../../lambdas/probe/core';
+import type { PlannedService, RoundInput } from '../../../lambdas/shared/contracts';
+import { DeploymentFailedError, TransientAwsError } from '../../../lambdas/shared/errors';
+import { closeAll, hangingServer, serverAnswering } from '../shared/http-fixtures';
+import {
+  clusterArn,
+  deployment,
+  describeServicesFrom,
+  ecsService,
+  GITSHA,
+  makePlan,
+  OLD_SHA,
+  plannedService,
+  ROUND_ONE,
+  roundInput,
+  taskDefinitionArn,
+} from '../shared/round-fixtures';
+
+const ecs = mockClient(ECSClient);
+const NOW = new Date('2030-01-01T00:00:00.000Z');
+let fleet: Map<string, Service>;
+
+const deps = (now = NOW) => ({
+  clients: { ecs: (region: string) => new ECSClient({ region }) },
+  fetch,
+  now: () => now,
+  probeTimeoutMs: 300,
+});
+
+/** Puts a service in the fake fleet, its PRIMARY deployment on `revision`. */
+function runs(service: PlannedService, revision: number, overrides: Parameters<typeof deployment>[1] = {}): void {
+  fleet.set(
+    service.serviceArn,
+    ecsService(service, [deployment(taskDefinitionArn(service.name, revision), overrides)]),
+  );
+}
+
+beforeEach(() => {
+  ecs.reset();
+  fleet = new Map();
+  ecs.on(DescribeServicesCommand).callsFake(describeServicesFrom(fleet));
+});
+
+afterAll(closeAll);
+
+describe('probe', () => {
+  it('calls a service live once it answers the new SHA requiredMatches times in a row', async () => {
+    const server = await serverAnswering('api', () => GITSHA.slice(0, 7));
+    const api = plannedService('api', { url: server.url });
+    runs(api, 2, { rolloutState: 'IN_PROGRESS' });
+
+    const state = await probe(roundInput(makePlan([api], { requiredMatches: 3 })), deps());
+
+    expect(state).toEqual({
+      status: 'done',
+      round: 1,
+      deadline: '2030-01-01T00:10:00.000Z',
+      done: 1,
+      total: 1,
+      waiting: [],
+      failures: [],
+    });
+    expect(server.requests).toBe(3);
+  });
+
+  it('does not count a single matching answer as live', async () => {
+    let request = 0;
+    const server = await serverAnswering('api', () => (request++ === 0 ? GITSHA : OLD_SHA));
+    const api = plannedService('api', { url: server.url });
+    runs(api, 2, { rolloutState: 'IN_PROGRESS' });
+
+    const state = await probe(roundInput(makePlan([api])), deps());
+
+    expect(state).toMatchObject({ status: 'waiting', done: 0, waiting: ['api'] });
+  });
+
+  it('finishes the round when a service never answers, and keeps it waiting', async () => {
+    const hanging = await hangingServer();
+    const live = await serverAnswering('web', () => GITSHA);
+    const api = plannedService('api', { url: hanging.url });
+    const web = plannedService('web', { url: live.url });
+    runs(api, 2);
+    runs(web, 2);
+
+    const state = await probe(roundInput(makePlan([api, web])), deps());
+
+    expect(state).toMatchObject({ status: 'waiting', done: 1, total: 2, waiting: ['api'], failures: [] });
+  });
+
+  it("fails the round when ECS's circuit breaker failed the new revision, whatever the url answers", async () => {
+    // The old version still answers; ECS is rolling back by itself.
+    const server = await serverAnswering('api', () => GITSHA);
+    const api = plannedService('api', { url: server.url });
+    fleet.set(
+      api.serviceArn,
+      ecsService(api, [
+        deployment(taskDefinitionArn('api', 1), { rolloutState: 'IN_PROGRESS' }),
+        deployment(taskDefinitionArn('api', 2), {
+          status: 'ACTIVE',
+          rolloutState: 'FAILED',
+          rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.',
+        }),
+      ]),
+    );
+
+    const state = await probe(roundInput(makePlan([api])), deps());
+
+    expect(state.status).toBe('failed');
+    expect(state.failures).toEqual([
+      { service: 'api', reason: expect.stringMatching(/FAILED: ECS deployment circuit breaker/) },
+    ]);
+  });
+
+  it('fails a service that is missing or no longer active', async () => {
+    const gone = plannedService('gone');
+    const inactive = plannedService('inactive');
+    fleet.set(inactive.serviceArn, { ...ecsService(inactive, []), status: 'INACTIVE' });
+
+    const state = await probe(roundInput(makePlan([gone, inactive])), deps());
+
+    expect(state.status).toBe('failed');
+    expect(state.failures).toEqual([
+      { service: 'gone', reason: `service gone not found in ${clusterArn()}: MISSING` },
+      { service: 'inactive', reason: 'service inactive is INACTIVE' },
+    ]);
+  });
+
+  describe('a service without a url', () => {
+    test.each([
+      { name: 'the new revision COMPLETED', revision: 2, rollout: 'COMPLETED', state: 'done' },
+      { name: 'the new revision IN_PROGRESS', revision: 2, rollout: 'IN_PROGRESS', state: 'waiting' },
+      { name: 'a controller without rolloutState, all running', revision: 2, rollout: undefined, state: 'done' },
+      { name: 'ECS having rolled back to the old revision', revision: 1, rollout: undefined, state: 'failed' },
+    ] as const)('with $name is $state', async ({ revision, rollout, state }) => {
+      const worker = plannedService('worker');
+      runs(worker, revision, { rolloutState: rollout });
+      const round = await probe(roundInput(makePlan([worker])), deps());
+      expect(round.status).toBe(state);
+    });
+
+    it('is live after a rollback once the previous revision is back (the original always failed it)', async () => {
+      const worker = plannedService('worker');
+      runs(worker, 1);
+      const input: RoundInput = { ...roundInput(makePlan([worker])), expect: 'previous' };
+
+      await expect(probe(input, deps())).resolves.toMatchObject({ status: 'done', done: 1 });
+    });
+
+    it('counts live under updateStrategy none, where nothing was deployed', async () => {
+      const worker = plannedService('worker');
+      runs(worker, 1);
+      const state = await probe(roundInput(makePlan([worker], { updateStrategy: 'none' })), deps());
+      expect(state).toMatchObject({ status: 'done', done: 1 });
+    });
+  });
+
+  it('probes the previous SHA in a rollback', async () => {
+    const server = await serverAnswering('api', () => OLD_SHA);
+    const api = plannedService('api', { url: server.url });
+    runs(api, 1);
+    const input: RoundInput = { ...roundInput(makePlan([api])), expect: 'previous' };
+
+    await expect(probe(input, deps())).resolves.toMatchObject({ status: 'done' });
+  });
+
+  it('asks ECS in a rollback when the previous SHA is unknown', async () => {
+    const server = await serverAnswering('api', () => 'latest');
+    const api = plannedService('api', { url: server.url, previousSha: null });
+    runs(api, 1);
+    const input: RoundInput = { ...roundInput(makePlan([api])), expect: 'previous' };
+
+    await expect(probe(input, deps())).resolves.toMatchObject({ status: 'done' });
+    expect(server.requests).toBe(0);
+  });
+
+  it('checks only the url under updateStrategy none', async () => {
+    const server = await serverAnswering('api', () => GITSHA);
+    const api = plannedService('api', { url: server.url });
+    runs(api, 7);
+    const state = await probe(roundInput(makePlan([api], { updateStrategy: 'none' })), deps());
+    expect(state).toMatchObject({ status: 'done' });
+  });
+
+  describe('deadline', () => {
+    it('keeps the phase deadline from the first round, however many services finished since', async () => {
+      const worker = plannedService('worker');
+      runs(worker, 2, { rolloutState: 'IN_PROGRESS' });
+      const later = new Date('2030-01-01T00:10:00.000Z');
+      const input: RoundInput = { ...roundInput(makePlan([worker])), round: { ...ROUND_ONE, round: 39 } };
+
+      const state = await probe(input, deps(later));
+
+      expect(state).toMatchObject({ status: 'expired', round: 40, deadline: ROUND_ONE.deadline });
+    });
+
+    it('still reports done when everything went live in the round the deadline passed', async () => {
+      const worker = plannedService('worker');
+      runs(worker, 2);
+      const input: RoundInput = { ...roundInput(makePlan([worker])), round: ROUND_ONE };
+      const state = await probe(input, deps(new Date('2030-01-01T01:00:00.000Z')));
+      expect(state.status).toBe('done');
+    });
+  });
+
+  it('reads every service with one DescribeServices per 10 services of a cluster', async () => {
+    const services = Array.from({ length: 25 }, (_, i) => plannedService(`svc-${i}`));
+    for (const service of services) runs(service, 2);
+
+    const state = await probe(roundInput(makePlan(services)), deps());
+
+    expect(state).toMatchObject({ status: 'done', done: 25, total: 25 });
+    expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 3);
+  });
+
+  test.each([
+    { error: 'ThrottlingException', type: TransientAwsError },
+    { error: 'AccessDeniedException', type: DeploymentFailedError },
+  ])('turns $error into $type.name with context', async ({ error, type }) => {
+    ecs.on(DescribeServicesCommand).rejects(Object.assign(new Error('nope'), { name: error }));
+    const promise = probe(roundInput(makePlan([plannedService('api')])), deps());
+    await expect(promise).rejects.toThrow(type);
+    await expect(promise).rejects.toThrow(`failed to describe services in cluster ${clusterArn()}`);
+  });
+});

@@ -1,0 +1,136 @@
+import {
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { registerTaskDefinition } from '../../../lambdas/register-task-definition/core';
+import type { UpdateStrategy } from '../../../lambdas/shared/config';
+import { DeploymentFailedError, TransientAwsError } from '../../../lambdas/shared/errors';
+import {
+  awsError,
+  deployment,
+  describedTaskDefinition,
+  NEW_SHA,
+  plannedService,
+  taskDefinitionArn,
+  testClients,
+} from '../shared/deploy-fixtures';
+
+const ecs = mockClient(ECSClient);
+beforeEach(() => ecs.reset());
+
+function input(updateStrategy: UpdateStrategy = 'current', containers: string[] | null = null) {
+  return { service: plannedService({ containers }), deployment: deployment({ updateStrategy }) };
+}
+
+describe('registerTaskDefinition', () => {
+  it('registers a clone of the running revision with the new image tag', async () => {
+    ecs.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: describedTaskDefinition('api', 12),
+      tags: [{ key: 'team', value: 'core' }],
+    });
+    ecs
+      .on(RegisterTaskDefinitionCommand)
+      .resolves({ taskDefinition: { taskDefinitionArn: taskDefinitionArn('api', 13) } });
+
+    await expect(registerTaskDefinition(input(), testClients())).resolves.toEqual({
+      taskDefinition: taskDefinitionArn('api', 13),
+      registered: true,
+    });
+    expect(ecs).toHaveReceivedCommandWith(DescribeTaskDefinitionCommand, {
+      taskDefinition: taskDefinitionArn('api', 12),
+      include: ['TAGS'],
+    });
+    expect(ecs).toHaveReceivedCommandWith(RegisterTaskDefinitionCommand, {
+      family: 'api',
+      containerDefinitions: [expect.objectContaining({ image: expect.stringMatching(new RegExp(`/api:${NEW_SHA}$`)) })],
+      runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
+      ephemeralStorage: { sizeInGiB: 50 },
+      tags: [{ key: 'team', value: 'core' }],
+    });
+  });
+
+  it('keeps runtimePlatform and ephemeralStorage and sends no read-only field', async () => {
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: describedTaskDefinition('api', 12), tags: [] });
+    ecs
+      .on(RegisterTaskDefinitionCommand)
+      .resolves({ taskDefinition: { taskDefinitionArn: taskDefinitionArn('api', 13) } });
+
+    await registerTaskDefinition(input(), testClients());
+
+    const sent = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
+    expect(sent?.runtimePlatform).toEqual({ cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' });
+    expect(sent?.ephemeralStorage).toEqual({ sizeInGiB: 50 });
+    for (const field of ['taskDefinitionArn', 'revision', 'status', 'requiresAttributes', 'compatibilities']) {
+      expect(sent).not.toHaveProperty(field);
+    }
+  });
+
+  it('bases latest on the newest ACTIVE revision of the exact family', async () => {
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: describedTaskDefinition('api', 20) });
+    ecs
+      .on(RegisterTaskDefinitionCommand)
+      .resolves({ taskDefinition: { taskDefinitionArn: taskDefinitionArn('api', 21) } });
+
+    await expect(registerTaskDefinition(input('latest'), testClients())).resolves.toEqual({
+      taskDefinition: taskDefinitionArn('api', 21),
+      registered: true,
+    });
+    // A bare family describes its newest ACTIVE revision; ListTaskDefinitions' familyPrefix would
+    // also match "api-worker".
+    expect(ecs).toHaveReceivedCommandWith(DescribeTaskDefinitionCommand, { taskDefinition: 'api' });
+    expect(ecs).not.toHaveReceivedCommand(ListTaskDefinitionsCommand);
+  });
+
+  it('refuses a latest revision of another family', async () => {
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: describedTaskDefinition('api-worker', 4) });
+
+    await expect(registerTaskDefinition(input('latest'), testClients())).rejects.toBeInstanceOf(DeploymentFailedError);
+    expect(ecs).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
+  });
+
+  it('registers nothing when the base already runs the new tag', async () => {
+    ecs.on(DescribeTaskDefinitionCommand).resolves({
+      taskDefinition: describedTaskDefinition('api', 20, { api: `repo/api:${NEW_SHA}` }),
+    });
+
+    await expect(registerTaskDefinition(input('latest'), testClients())).resolves.toEqual({
+      taskDefinition: taskDefinitionArn('api', 20),
+      registered: false,
+    });
+    expect(ecs).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
+  });
+
+  test.each<UpdateStrategy>(['redeploy', 'none'])('%s keeps the running revision without a call', async (strategy) => {
+    await expect(registerTaskDefinition(input(strategy), testClients())).resolves.toEqual({
+      taskDefinition: taskDefinitionArn('api', 12),
+      registered: false,
+    });
+    expect(ecs.calls()).toHaveLength(0);
+  });
+
+  it('fails naming the service when a selected container is not in the task definition', async () => {
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: describedTaskDefinition('api', 12) });
+
+    await expect(registerTaskDefinition(input('current', ['worker']), testClients())).rejects.toThrow(
+      'task definition api:12 for service api in cluster prod has no container worker',
+    );
+  });
+
+  test.each([
+    ['ThrottlingException', TransientAwsError],
+    ['ClientException', DeploymentFailedError],
+  ])('wraps a %s from RegisterTaskDefinition with context', async (name, type) => {
+    ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: describedTaskDefinition('api', 12) });
+    ecs.on(RegisterTaskDefinitionCommand).rejects(awsError(name, 'no'));
+
+    const error = await registerTaskDefinition(input(), testClients()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(type);
+    expect((error as Error).message).toBe(
+      `failed to register a new revision of task definition api for service api in cluster prod: ${name}: no`,
+    );
+  });
+});

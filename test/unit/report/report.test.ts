@@ -1,0 +1,122 @@
+import type { Context } from 'aws-lambda';
+import { report } from '../../../lambdas/report/core';
+import { handler } from '../../../lambdas/report/handler';
+import type { PlannedRule } from '../../../lambdas/shared/contracts';
+import { buildDeploymentReport, type ReportInput } from '../../../lambdas/shared/report';
+import { GITSHA, makePlan, OLD_SHA, plannedService, taskDefinitionArn } from '../shared/round-fixtures';
+
+const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:gehen-deploy:run-1';
+const api = plannedService('api');
+const worker = plannedService('worker', { previousSha: null });
+const nightly: PlannedRule = {
+  rule: 'nightly',
+  region: 'eu-west-1',
+  eventBusName: 'default',
+  containers: null,
+  targets: [{ id: 't1', previousTaskDefinition: taskDefinitionArn('job', 4), previousSha: OLD_SHA }],
+};
+const weekly: PlannedRule = { ...nightly, rule: 'weekly' };
+
+function input(overrides: Partial<ReportInput> = {}): ReportInput {
+  const plan = { ...makePlan([api, worker]), scheduledTasks: [nightly, weekly] };
+  return {
+    plan,
+    deployed: [
+      { name: 'api', cluster: api.cluster, taskDefinition: taskDefinitionArn('api', 2), updated: true },
+      { name: 'worker', cluster: worker.cluster, taskDefinition: taskDefinitionArn('worker', 1), updated: false },
+    ],
+    scheduled: [
+      {
+        rule: 'nightly',
+        targets: [
+          {
+            id: 't1',
+            previousTaskDefinition: taskDefinitionArn('job', 4),
+            taskDefinition: taskDefinitionArn('job', 5),
+            changed: true,
+          },
+        ],
+      },
+    ],
+    executionArn: EXECUTION,
+    ...overrides,
+  };
+}
+
+describe('report', () => {
+  it('reports what ran before and what runs now for every service and rule', async () => {
+    await expect(report(input())).resolves.toEqual({
+      execution: EXECUTION,
+      status: 'deployed',
+      gitsha: GITSHA,
+      services: [
+        {
+          name: 'api',
+          cluster: api.cluster,
+          previousTaskDefinition: taskDefinitionArn('api', 1),
+          taskDefinition: taskDefinitionArn('api', 2),
+          previousSha: OLD_SHA,
+          sha: GITSHA,
+          outcome: 'deployed',
+        },
+        {
+          name: 'worker',
+          cluster: worker.cluster,
+          previousTaskDefinition: taskDefinitionArn('worker', 1),
+          taskDefinition: taskDefinitionArn('worker', 1),
+          previousSha: null,
+          sha: GITSHA,
+          outcome: 'unchanged',
+        },
+      ],
+      scheduledTasks: [
+        {
+          rule: 'nightly',
+          targets: [
+            {
+              id: 't1',
+              previousTaskDefinition: taskDefinitionArn('job', 4),
+              taskDefinition: taskDefinitionArn('job', 5),
+            },
+          ],
+          outcome: 'deployed',
+        },
+        {
+          rule: 'weekly',
+          targets: [
+            {
+              id: 't1',
+              previousTaskDefinition: taskDefinitionArn('job', 4),
+              taskDefinition: taskDefinitionArn('job', 4),
+            },
+          ],
+          outcome: 'unchanged',
+        },
+      ],
+    });
+  });
+
+  it('reports every service unchanged under updateStrategy none', () => {
+    const result = buildDeploymentReport(input({ deployed: [] }));
+    expect(result.services.map((s) => [s.name, s.outcome, s.taskDefinition])).toEqual([
+      ['api', 'unchanged', taskDefinitionArn('api', 1)],
+      ['worker', 'unchanged', taskDefinitionArn('worker', 1)],
+    ]);
+  });
+
+  test.each([
+    { status: 'rolled-back', outcome: 'rolled-back' },
+    { status: 'timed-out', outcome: 'unknown' },
+  ] as const)('names a changed service $outcome when the CLI reports $status', ({ status, outcome }) => {
+    expect(buildDeploymentReport(input(), status).services[0]?.outcome).toBe(outcome);
+  });
+
+  it('keeps secrets out: the report holds only names, ARNs, SHAs and outcomes', () => {
+    const text = JSON.stringify(buildDeploymentReport(input()));
+    expect(text).not.toMatch(/containerDefinitions|environment|secrets/);
+  });
+
+  it('runs through middy', async () => {
+    await expect(handler(input(), {} as Context)).resolves.toMatchObject({ status: 'deployed', gitsha: GITSHA });
+  });
+});

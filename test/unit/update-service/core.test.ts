@@ -1,0 +1,69 @@
+import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import type { UpdateStrategy } from '../../../lambdas/shared/config';
+import { DeploymentFailedError, TransientAwsError } from '../../../lambdas/shared/errors';
+import { updateService } from '../../../lambdas/update-service/core';
+import {
+  awsError,
+  CLUSTER_ARN,
+  deployment,
+  plannedService,
+  taskDefinitionArn,
+  testClients,
+} from '../shared/deploy-fixtures';
+
+const ecs = mockClient(ECSClient);
+beforeEach(() => ecs.reset());
+
+function input(updateStrategy: UpdateStrategy, taskDefinition = taskDefinitionArn('api', 13)) {
+  return {
+    service: plannedService(),
+    deployment: deployment({ updateStrategy }),
+    registration: { taskDefinition, registered: taskDefinition !== taskDefinitionArn('api', 12) },
+  };
+}
+
+describe('updateService', () => {
+  test.each<[UpdateStrategy, string]>([
+    ['current', taskDefinitionArn('api', 13)],
+    ['latest', taskDefinitionArn('api', 13)],
+    ['redeploy', taskDefinitionArn('api', 12)],
+  ])('%s deploys %s with forceNewDeployment', async (strategy, taskDefinition) => {
+    ecs.on(UpdateServiceCommand).resolves({ service: { taskDefinition } });
+
+    await expect(updateService(input(strategy, taskDefinition), testClients())).resolves.toEqual({
+      name: 'api',
+      cluster: CLUSTER_ARN,
+      taskDefinition,
+      updated: true,
+    });
+    expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, {
+      cluster: CLUSTER_ARN,
+      service: 'api',
+      taskDefinition,
+      forceNewDeployment: true,
+    });
+  });
+
+  it('changes nothing for updateStrategy none', async () => {
+    await expect(updateService(input('none', taskDefinitionArn('api', 12)), testClients())).resolves.toEqual({
+      name: 'api',
+      cluster: CLUSTER_ARN,
+      taskDefinition: taskDefinitionArn('api', 12),
+      updated: false,
+    });
+    expect(ecs.calls()).toHaveLength(0);
+  });
+
+  test.each([
+    ['ThrottlingException', TransientAwsError],
+    ['ServiceNotActiveException', DeploymentFailedError],
+  ])('wraps a %s with the service and cluster', async (name, type) => {
+    ecs.on(UpdateServiceCommand).rejects(awsError(name, 'nope'));
+
+    const error = await updateService(input('current'), testClients()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(type);
+    expect((error as Error).message).toBe(`failed to update service api in cluster prod: ${name}: nope`);
+  });
+});
