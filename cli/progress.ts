@@ -264,7 +264,7 @@ function onStateExited(progress: ExecutionProgress, changes: Changes, name: stri
     case StateNames.updateScheduledTask:
     case StateNames.rollBackScheduledTask:
       for (const result of findAll(output, isScheduledTaskResult)) {
-        changes.setTargets(result);
+        if (name === StateNames.updateScheduledTask) changes.setTargets(result);
         changes.task(result.rule, name === StateNames.updateScheduledTask ? 'updated' : 'rolled back');
       }
       return;
@@ -348,16 +348,14 @@ class Changes {
     row.taskDefinition = taskDefinition;
   }
 
+  /** From the deploy's results only: a rollback's list the restored revision as taskDefinition. */
   setTargets(result: ScheduledTaskResult): void {
     const row = this.progress.scheduledTasks.get(result.rule) ?? addTask(this.progress, result.rule);
-    // A rollback's result lists the restored revision as taskDefinition: keep the deploy's pairs.
-    if (row.targets.length === 0) {
-      row.targets = result.targets.map(({ id, previousTaskDefinition, taskDefinition }) => ({
-        id,
-        previousTaskDefinition,
-        taskDefinition,
-      }));
-    }
+    row.targets = result.targets.map(({ id, previousTaskDefinition, taskDefinition }) => ({
+      id,
+      previousTaskDefinition,
+      taskDefinition,
+    }));
   }
 
   rows(): Row[] {
@@ -392,6 +390,7 @@ function readPlan(progress: ExecutionProgress, plan: Plan): void {
   }
   for (const rule of plan.scheduledTasks) {
     const row = progress.scheduledTasks.get(rule.rule) ?? addTask(progress, rule.rule);
+    // Until Update Scheduled Task reports, each target runs its previous revision.
     if (row.targets.length === 0) {
       row.targets = rule.targets.map((t) => ({
         id: t.id,

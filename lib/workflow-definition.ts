@@ -178,8 +178,8 @@ export class WorkflowDefinition extends Construct {
         executionArn: $.stringAt('$$.Execution.Id'),
       }),
       // The execution input stays in $$.Execution.Input: the state starts as the plan alone.
+      // No ResultPath: the default ('$') replaces the state; aws-local-stepfunctions mishandles an explicit '$'.
       resultSelector: { plan: $.objectAt('$'), deployed: [], scheduled: [] },
-      resultPath: '$',
     })
       .addCatch(invalid, { errors: [ErrorNames.invalidDeployment], resultPath: ERROR })
       .addCatch(concurrent, { errors: [ErrorNames.concurrentDeployment], resultPath: ERROR });

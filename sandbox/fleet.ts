@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { ContainerDefinition, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -11,10 +12,16 @@ import { z } from 'zod';
 
 const containerDefinition = z.looseObject({ name: z.string().min(1), image: z.string().min(1) });
 
+/** RegisterTaskDefinition input whose containers all have a name and an image. */
+export type FleetTaskDefinition = RegisterTaskDefinitionCommandInput & {
+  containerDefinitions: (ContainerDefinition & { name: string; image: string })[];
+};
+
+// Checked loosely (ECS validates the rest on registration), typed as the SDK's input.
 const taskDefinition = z.looseObject({
   family: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/, 'letters, digits, hyphens and underscores, up to 255'),
   containerDefinitions: z.array(containerDefinition).min(1),
-});
+}) as unknown as z.ZodType<FleetTaskDefinition, FleetTaskDefinition>;
 
 const port = z.number().int().min(0).max(65535);
 

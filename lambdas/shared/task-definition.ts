@@ -8,7 +8,6 @@ import { imageTag, parseImageRef, retagImage } from './image-ref';
  */
 const READ_ONLY_FIELDS = [
   'taskDefinitionArn',
-  'revision',
   'status',
   'requiresAttributes',
   'compatibilities',

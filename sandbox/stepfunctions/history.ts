@@ -33,38 +33,47 @@ export class HistoryRecorder {
     const at = new Date(event.timestamp);
     switch (event.type) {
       case 'ExecutionStarted':
-        return this.add(at, 'ExecutionStarted', {
+        this.add(at, 'ExecutionStarted', {
           executionStartedEventDetails: { input: json(event.input), inputDetails: NOT_TRUNCATED },
         });
+        break;
       case 'ExecutionSucceeded':
-        return this.add(at, 'ExecutionSucceeded', {
+        this.add(at, 'ExecutionSucceeded', {
           executionSucceededEventDetails: { output: json(event.output), outputDetails: NOT_TRUNCATED },
         });
+        break;
       case 'ExecutionFailed':
-        return this.add(at, 'ExecutionFailed', {
+        this.add(at, 'ExecutionFailed', {
           executionFailedEventDetails: { error: event.Error, cause: causeText(event.Cause) },
         });
+        break;
       case 'ExecutionTimeout':
-        return this.add(at, 'ExecutionTimedOut', { executionTimedOutEventDetails: {} });
+        this.add(at, 'ExecutionTimedOut', { executionTimedOutEventDetails: {} });
+        break;
       case 'ExecutionAborted':
-        return; // recorded by abort(), with StopExecution's error and cause
+        break; // recorded by abort(), with StopExecution's error and cause
       case 'StateEntered':
-        return this.stateEntered(at, event);
+        this.stateEntered(at, event);
+        break;
       case 'StateExited':
-        return this.stateExited(at, event);
+        this.stateExited(at, event);
+        break;
       case 'StateFailed':
-        return this.stateFailed(at, event);
+        this.stateFailed(at, event);
+        break;
       case 'StateRetried':
-        return this.taskAttemptStarted(at, event.state.name, laneOf(event));
+        this.taskAttemptStarted(at, event.state.name, laneOf(event));
+        break;
       case 'MapIterationStarted':
       case 'MapIterationSucceeded':
       case 'MapIterationFailed': {
         const details = { name: event.parentState.name, index: event.index };
         const key = `m${event.type.slice(1)}EventDetails`;
-        return this.add(at, event.type, { [key]: details }, String(event.index));
+        this.add(at, event.type, { [key]: details }, String(event.index));
+        break;
       }
       default:
-        return; // StateCaught, Parallel branch events: AWS records no such events
+        break; // StateCaught, Parallel branch events: AWS records no such events
     }
   }
 

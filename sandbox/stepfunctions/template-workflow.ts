@@ -54,9 +54,9 @@ export function workflowFromTemplate(options: TemplateWorkflowOptions): LocalWor
   for (const [logicalId, resource] of Object.entries(resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
     const props = resource.Properties ?? {};
-    const assetPath = resource.Metadata?.['aws:asset:path'];
+    const assetPath = assetDirectory(resource);
     const handler = typeof props.Handler === 'string' ? props.Handler : 'index.handler';
-    if (typeof assetPath !== 'string') continue; // not bundled (bundling off): the check names it
+    if (assetPath === undefined) continue; // not bundled (bundling off): the check names it
     const dot = handler.lastIndexOf('.');
     const base = join(options.assemblyDir, assetPath, handler.slice(0, dot));
     const entry = [`${base}.js`, `${base}.mjs`, `${base}.cjs`].find(existsSync) ?? `${base}.js`;
@@ -74,6 +74,19 @@ export function workflowFromTemplate(options: TemplateWorkflowOptions): LocalWor
   }
   const name = machine.Properties?.StateMachineName;
   return { name: typeof name === 'string' ? name : machineId, definition: definition as AslObject, functions };
+}
+
+/**
+ * The function's bundle directory: `Metadata['aws:asset:path']` (the CDK CLI adds it), else the
+ * `asset.<hash>` directory its `Code.S3Key` (`<hash>.zip`) names (an in-process synth).
+ */
+function assetDirectory(resource: TemplateLike['Resources'][string]): string | undefined {
+  const fromMetadata = resource.Metadata?.['aws:asset:path'];
+  if (typeof fromMetadata === 'string') return fromMetadata;
+  const code = resource.Properties?.Code;
+  const key = isAslObject(code) ? code.S3Key : undefined;
+  const hash = typeof key === 'string' ? /^([0-9a-f]{64})\.zip$/.exec(key)?.[1] : undefined;
+  return hash === undefined ? undefined : `asset.${hash}`;
 }
 
 interface ResolveContext {

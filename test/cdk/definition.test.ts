@@ -37,7 +37,7 @@ function allStates(states: Record<string, AslState> = asl.States): Array<[string
 
 describe('the gehen-deploy definition', () => {
   it('is valid ASL', () => {
-    const { isValid, errorsText } = validateAsl(structuredClone(asl) as never);
+    const { isValid, errorsText } = validateAsl(structuredClone(asl));
     expect(errorsText('\n')).toBe('');
     expect(isValid).toBe(true);
   });

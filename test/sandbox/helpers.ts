@@ -1,7 +1,8 @@
-import { ECSClient } from '@aws-sdk/client-ecs';
+import { ECSClient, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { FleetInput, Sandbox } from '../../sandbox';
+import type { FleetTaskDefinition } from '../../sandbox/fleet';
 
 /** Real SDK clients pointed at the sandbox; one attempt, so throttling surfaces instead of retrying. */
 export function clients(sandbox: Sandbox, region = sandbox.region) {
@@ -34,7 +35,11 @@ export async function waitFor<T>(
   }
 }
 
-export function taskDefinition(family: string, tag: string, extra: Record<string, unknown> = {}) {
+export function taskDefinition(
+  family: string,
+  tag: string,
+  extra: Omit<Partial<RegisterTaskDefinitionCommandInput>, 'containerDefinitions'> = {},
+): FleetTaskDefinition {
   return {
     family,
     requiresCompatibilities: ['FARGATE'],

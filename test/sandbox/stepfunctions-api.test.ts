@@ -117,7 +117,9 @@ describe('the Step Functions sandbox', () => {
         { name: 'Deploy Services', index: 1 },
       ]),
     );
-    expect(events.find((event) => event.type === 'MapStateStarted')?.mapStateStartedEventDetails).toEqual({ length: 2 });
+    expect(events.find((event) => event.type === 'MapStateStarted')?.mapStateStartedEventDetails).toEqual({
+      length: 2,
+    });
     expect(service.stats()['arn:aws:states:us-east-1:000000000000:execution:gehen-deploy:happy']).toEqual({
       events: events.length,
     });
@@ -127,7 +129,11 @@ describe('the Step Functions sandbox', () => {
     const executionArn = await run('broken', { mode: 'deploy', services: ['api', 'broken'] });
 
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    expect(execution).toMatchObject({ status: 'FAILED', error: 'Gehen.RolledBack', cause: 'a service failed to deploy' });
+    expect(execution).toMatchObject({
+      status: 'FAILED',
+      error: 'Gehen.RolledBack',
+      cause: 'a service failed to deploy',
+    });
     const events = await history(executionArn);
     const failed = events.find((event) => event.type === 'LambdaFunctionFailed');
     expect(failed?.lambdaFunctionFailedEventDetails?.error).toBe('DeploymentFailedError');
@@ -175,12 +181,20 @@ describe('the Step Functions sandbox', () => {
 
   it('stops a running execution: ABORTED, with the given error and cause', async () => {
     const { executionArn } = await sfn.send(
-      new StartExecutionCommand({ stateMachineArn: service.stateMachineArn, name: 'stopped', input: '{"mode":"wait"}' }),
+      new StartExecutionCommand({
+        stateMachineArn: service.stateMachineArn,
+        name: 'stopped',
+        input: '{"mode":"wait"}',
+      }),
     );
-    const running = await sfn.send(new ListExecutionsCommand({ stateMachineArn: service.stateMachineArn, statusFilter: 'RUNNING' }));
+    const running = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: service.stateMachineArn, statusFilter: 'RUNNING' }),
+    );
     expect(running.executions?.map((execution) => execution.executionArn)).toContain(executionArn);
 
-    const { stopDate } = await sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator.Stop', cause: 'by hand' }));
+    const { stopDate } = await sfn.send(
+      new StopExecutionCommand({ executionArn, error: 'Operator.Stop', cause: 'by hand' }),
+    );
     expect(stopDate).toBeInstanceOf(Date);
 
     const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
@@ -205,7 +219,9 @@ describe('the Step Functions sandbox', () => {
     } while (nextToken);
     expect(paged).toEqual(all);
 
-    const reversed = await sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 2 }));
+    const reversed = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 2 }),
+    );
     expect(reversed.events?.map((event) => event.type)).toEqual(['ExecutionSucceeded', all.at(-2)?.type]);
 
     await expect(
@@ -219,7 +235,9 @@ describe('the Step Functions sandbox', () => {
     );
     expect(succeeded.executions?.map((execution) => execution.name)).toEqual(['happy']);
 
-    const first = await sfn.send(new ListExecutionsCommand({ stateMachineArn: service.stateMachineArn, maxResults: 2 }));
+    const first = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: service.stateMachineArn, maxResults: 2 }),
+    );
     expect(first.executions).toHaveLength(2);
     const rest = await sfn.send(
       new ListExecutionsCommand({ stateMachineArn: service.stateMachineArn, nextToken: first.nextToken }),

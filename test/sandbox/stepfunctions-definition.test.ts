@@ -24,7 +24,11 @@ const task = { Type: 'Task', Resource: Functions.update.arn, End: true };
 describe('createStepFunctionsService refuses at start what it cannot run faithfully', () => {
   it.each([
     ['JSONata', withStates({ Go: { Type: 'Pass', End: true } }, { QueryLanguage: 'JSONata' }), /JSONata/],
-    ['a JSONata state', withStates({ Go: { Type: 'Pass', QueryLanguage: 'JSONata', End: true } }), /"Go": QueryLanguage JSONata/],
+    [
+      'a JSONata state',
+      withStates({ Go: { Type: 'Pass', QueryLanguage: 'JSONata', End: true } }),
+      /"Go": QueryLanguage JSONata/,
+    ],
     ['Assign', withStates({ Go: { Type: 'Pass', Assign: { x: 1 }, End: true } }), /"Go": Assign/],
     [
       'a Distributed Map',
@@ -51,14 +55,23 @@ describe('createStepFunctionsService refuses at start what it cannot run faithfu
       }),
       /Task "Do": no bundle for function arn:aws:lambda:us-east-1:000000000000:function:nowhere/,
     ],
-    ['a context field the runner lacks', withStates({ Go: { Type: 'Pass', Parameters: { 't.$': '$$.State.EnteredTime' }, End: true } }), /\$\$\.State\./],
+    [
+      'a context field the runner lacks',
+      withStates({ Go: { Type: 'Pass', Parameters: { 't.$': '$$.State.EnteredTime' }, End: true } }),
+      /\$\$\.State\./,
+    ],
   ])('%s', (_, workflow, message) => {
     expect(refusal(workflow)).toMatch(message);
   });
 
   it('accepts lambda:invoke naming a known function', () => {
     const workflow = withStates({
-      Do: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: Functions.update.arn, 'Payload.$': '$' }, End: true },
+      Do: {
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: { FunctionName: Functions.update.arn, 'Payload.$': '$' },
+        End: true,
+      },
     });
     const service = createStepFunctionsService({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', workflow });
     return service.close();
@@ -75,7 +88,11 @@ describe('workflowFromTemplate', () => {
         Resources: {
           PrepareFn: {
             Type: 'AWS::Lambda::Function',
-            Properties: { Handler: 'index.handler', Timeout: 30, Environment: { Variables: { REGION: { Ref: 'AWS::Region' } } } },
+            Properties: {
+              Handler: 'index.handler',
+              Timeout: 30,
+              Environment: { Variables: { REGION: { Ref: 'AWS::Region' } } },
+            },
             Metadata: { 'aws:asset:path': 'asset.abc123' },
           },
           Machine: {
@@ -83,7 +100,14 @@ describe('workflowFromTemplate', () => {
             Properties: {
               StateMachineName: 'gehen-deploy',
               DefinitionString: {
-                'Fn::Join': ['', ['{"StartAt":"Prepare","States":{"Prepare":{"Type":"Task","Resource":"', { 'Fn::GetAtt': ['PrepareFn', 'Arn'] }, '","End":true}}}']],
+                'Fn::Join': [
+                  '',
+                  [
+                    '{"StartAt":"Prepare","States":{"Prepare":{"Type":"Task","Resource":"',
+                    { 'Fn::GetAtt': ['PrepareFn', 'Arn'] },
+                    '","End":true}}}',
+                  ],
+                ],
               },
             },
           },
@@ -92,7 +116,10 @@ describe('workflowFromTemplate', () => {
     });
     const arn = 'arn:aws:lambda:eu-west-1:000000000000:function:Gehen-PrepareFn';
     expect(workflow.name).toBe('gehen-deploy');
-    expect(workflow.definition).toEqual({ StartAt: 'Prepare', States: { Prepare: { Type: 'Task', Resource: arn, End: true } } });
+    expect(workflow.definition).toEqual({
+      StartAt: 'Prepare',
+      States: { Prepare: { Type: 'Task', Resource: arn, End: true } },
+    });
     expect(workflow.functions).toEqual([
       {
         arn,
@@ -104,5 +131,27 @@ describe('workflowFromTemplate', () => {
         environment: { REGION: 'eu-west-1' },
       },
     ]);
+  });
+
+  it('finds a bundle by its Code.S3Key when the template has no asset metadata (in-process synth)', () => {
+    const hash = 'a'.repeat(64);
+    const workflow = workflowFromTemplate({
+      assemblyDir: '/tmp/cdk.out',
+      region: 'us-east-1',
+      stackName: 'Gehen',
+      template: {
+        Resources: {
+          Fn: {
+            Type: 'AWS::Lambda::Function',
+            Properties: { Handler: 'index.handler', Code: { S3Key: `${hash}.zip` } },
+          },
+          Machine: {
+            Type: 'AWS::StepFunctions::StateMachine',
+            Properties: { DefinitionString: '{"StartAt":"A","States":{"A":{"Type":"Succeed"}}}' },
+          },
+        },
+      },
+    });
+    expect(workflow.functions.map((fn) => fn.entry)).toEqual([`/tmp/cdk.out/asset.${hash}/index.js`]);
   });
 });

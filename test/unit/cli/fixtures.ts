@@ -110,7 +110,7 @@ export class HistoryBuilder {
   readonly events: HistoryEvent[] = [];
   private readonly t0 = Date.parse('2025-01-01T00:00:00Z');
 
-  private push(type: string, details: Partial<HistoryEvent> = {}): this {
+  push(type: string, details: Partial<HistoryEvent> = {}): this {
     const id = this.events.length + 1;
     this.events.push({
       id,
@@ -306,4 +306,32 @@ export function rolledBackHistory(): HistoryBuilder {
     'Gehen.RolledBack',
     'The deployment failed; services and scheduled tasks are back on their previous task definitions.',
   );
+}
+
+/**
+ * Answers GetExecutionHistory as AWS does (pages of `pageSize`, nextToken, reverseOrder) from the
+ * first `visible` events; `reveal()` makes more of the history exist, as time passes.
+ */
+export function historyServer(events: readonly HistoryEvent[], options: { pageSize?: number; visible?: number } = {}) {
+  const pageSize = options.pageSize ?? 100;
+  let visible = options.visible ?? events.length;
+  const calls: Array<{ reverseOrder: boolean; nextToken?: string }> = [];
+  return {
+    calls,
+    reveal(count: number) {
+      visible = Math.min(events.length, visible + count);
+    },
+    get visible() {
+      return visible;
+    },
+    handle(input: { reverseOrder?: boolean; nextToken?: string; maxResults?: number }) {
+      calls.push({ reverseOrder: input.reverseOrder ?? false, nextToken: input.nextToken });
+      const shown = events.slice(0, visible);
+      const ordered = input.reverseOrder ? [...shown].reverse() : shown;
+      const start = input.nextToken ? Number(input.nextToken) : 0;
+      const size = Math.min(pageSize, input.maxResults ?? 100);
+      const page = ordered.slice(start, start + size);
+      return { events: page, nextToken: start + size < ordered.length ? String(start + size) : undefined };
+    },
+  };
 }

@@ -249,11 +249,9 @@ describe('prepare', () => {
     ecs
       .on(DescribeServicesCommand, { cluster: 'retired' })
       .rejects(awsError('ClusterNotFoundException', 'Cluster not found.'));
-    ecs
-      .on(DescribeServicesCommand, { cluster: 'old' })
-      .resolves({
-        services: [{ serviceName: 'legacy', status: 'INACTIVE', taskDefinition: taskDefinitionArn('legacy', 1) }],
-      });
+    ecs.on(DescribeServicesCommand, { cluster: 'old' }).resolves({
+      services: [{ serviceName: 'legacy', status: 'INACTIVE', taskDefinition: taskDefinitionArn('legacy', 1) }],
+    });
     events.on(ListTargetsByRuleCommand, { Rule: 'nightly' }).resolves({
       Targets: [{ Id: 'job', Arn: 'c', EcsParameters: { TaskDefinitionArn: taskDefinitionArn('job', 2) } }],
     });
