@@ -8,6 +8,7 @@ import { imageTag, parseImageRef, retagImage } from './image-ref';
  */
 const READ_ONLY_FIELDS = [
   'taskDefinitionArn',
+  'revision',
   'status',
   'requiresAttributes',
   'compatibilities',
