@@ -15,7 +15,7 @@ import type { CliIo } from './io';
 import { newProgress } from './progress';
 import { paint, renderMode } from './render';
 import { buildReport } from './report';
-import { progressOutput, type WatchOptions, watchExecution } from './watch-execution';
+import { progressOutput, watchExecution } from './watch-execution';
 
 export interface DeployOptions extends AwsOptions {
   gitsha: string;
@@ -24,9 +24,6 @@ export interface DeployOptions extends AwsOptions {
   json: boolean;
   wait: boolean;
   waitTimeout?: number;
-  /** For tests. */
-  now?: () => Date;
-  follow?: WatchOptions['follow'];
 }
 
 /**
@@ -46,7 +43,7 @@ export async function deploy(options: DeployOptions, io: CliIo): Promise<number>
   const sfn = sfnClient(options, stateMachineArn);
   const config = await withRegions(loaded.config, options);
   const input: ExecutionInput = { gitsha, config, source: 'cli' };
-  const name = executionName(gitsha, options.now?.() ?? new Date());
+  const name = executionName(gitsha, new Date(io.clock.now()));
 
   let executionArn: string;
   try {
@@ -78,7 +75,6 @@ export async function deploy(options: DeployOptions, io: CliIo): Promise<number>
   const report = await watchExecution(sfn, executionArn, io, {
     json: options.json,
     waitTimeoutMinutes: options.waitTimeout,
-    follow: options.follow,
   });
   return report.exitCode;
 }

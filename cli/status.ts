@@ -5,13 +5,12 @@ import { applyEvent, newProgress } from './progress';
 import { renderMode } from './render';
 import { buildReport } from './report';
 import { readHistory } from './watch';
-import { printSummary, progressOutput, type WatchOptions, watchExecution } from './watch-execution';
+import { printSummary, progressOutput, watchExecution } from './watch-execution';
 
 export interface StatusOptions extends AwsOptions {
   json: boolean;
   watch: boolean;
   waitTimeout?: number;
-  follow?: WatchOptions['follow'];
 }
 
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/;
@@ -31,7 +30,6 @@ export async function status(executionArn: string, options: StatusOptions, io: C
     const report = await watchExecution(sfn, executionArn, io, {
       json: options.json,
       waitTimeoutMinutes: options.waitTimeout,
-      follow: options.follow,
     });
     return report.exitCode;
   }
@@ -41,7 +39,7 @@ export async function status(executionArn: string, options: StatusOptions, io: C
   const out = progressOutput(io, options.json);
   out.write(`${executionArn}\n`);
   if (!(options.endpoint || io.env.AWS_ENDPOINT_URL)) out.write(`  ${consoleLink(executionArn)}\n`);
-  printSummary(out, report, progress, renderMode(out, io.env).color);
+  printSummary(out, report, progress, renderMode(out, io.env).color, io.clock.now());
   if (report.status === 'running') out.write(`\nStill running. Follow it with: gehen status ${executionArn} --watch\n`);
   if (options.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return report.exitCode;

@@ -4,14 +4,12 @@ import type { CliIo, Output } from './io';
 import { applyEvent, type ExecutionProgress, newProgress } from './progress';
 import { formatSummary, ProgressView, paint, renderMode, STATUS_HEADLINES } from './render';
 import { buildReport, type CliReport } from './report';
-import { type FollowOptions, followExecution } from './watch';
+import { followExecution } from './watch';
 
 export interface WatchOptions {
   json: boolean;
   /** Minutes from now; unset: the execution's own deadlines (4 phases × timeoutMinutes, plus 5). */
   waitTimeoutMinutes?: number;
-  /** For tests: the follower's sleep and clock. */
-  follow?: Pick<FollowOptions, 'sleep' | 'now' | 'minIntervalMs' | 'maxIntervalMs'>;
 }
 
 /** Where progress goes: stderr when stdout carries the JSON report. */
@@ -33,7 +31,7 @@ export async function watchExecution(
   const mode = renderMode(out, io.env);
   const view = new ProgressView(out, mode);
   const progress = newProgress(executionArn);
-  const now = options.follow?.now ?? Date.now;
+  const now = io.clock.now;
   const explicitDeadline =
     options.waitTimeoutMinutes === undefined ? null : now() + options.waitTimeoutMinutes * 60_000;
 
@@ -47,7 +45,12 @@ export async function watchExecution(
       (events) => {
         for (const event of events) view.update(applyEvent(progress, event), event.timestamp);
       },
-      { ...options.follow, signal: interrupt.signal, deadline: () => explicitDeadline ?? ownDeadline(progress) },
+      {
+        now,
+        sleep: io.clock.sleep,
+        signal: interrupt.signal,
+        deadline: () => explicitDeadline ?? ownDeadline(progress),
+      },
     );
   } finally {
     stopListening();
@@ -67,15 +70,21 @@ export async function watchExecution(
   } else {
     report = buildReport(progress);
   }
-  printSummary(out, report, progress, mode.color);
+  printSummary(out, report, progress, mode.color, now());
   if (options.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return report;
 }
 
 /** The summary table and the headline, for a report built from a watch or from history. */
-export function printSummary(out: Output, report: CliReport, progress: ExecutionProgress, color: boolean): void {
+export function printSummary(
+  out: Output,
+  report: CliReport,
+  progress: ExecutionProgress,
+  color: boolean,
+  now: number,
+): void {
   const durations = new Map<string, number | null>();
-  const end = progress.endedAt?.getTime() ?? Date.now();
+  const end = progress.endedAt?.getTime() ?? now;
   for (const s of progress.services.values()) {
     durations.set(`s:${s.name}`, s.startedAt ? (s.finishedAt?.getTime() ?? end) - s.startedAt.getTime() : null);
   }

@@ -78,8 +78,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const urls: Record<string, string> = {};
     for (const service of fleet.services) {
       if (service.listen === undefined) continue;
-      const lb = await startLoadBalancer(service.listen, () =>
-        ecs.service(fleet.region, service.cluster, service.name),
+      const { name, cluster, listen } = service;
+      const lb = await startLoadBalancer(listen, () => ecs.service(fleet.region, cluster, name)).catch(
+        (error: Error) => {
+          throw new Error(`load balancer of service ${name} cannot listen on 127.0.0.1:${listen}: ${error.message}`, {
+            cause: error,
+          });
+        },
       );
       loadBalancers.push(lb);
       urls[service.name] = lb.url;
@@ -93,13 +98,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       },
       stats: () => stepFunctions?.stats?.() ?? {},
     };
+    const port = options.port ?? 4566;
     server = await startServer({
-      port: options.port ?? 4566,
+      port,
       defaultRegion: fleet.region,
       ecs,
       events,
       stepFunctions: delegate,
       throttle: fleet.throttle > 0 ? { fraction: fleet.throttle, random } : undefined,
+    }).catch((error: Error) => {
+      throw new Error(`the sandbox cannot listen on 127.0.0.1:${port}: ${error.message}`, { cause: error });
     });
     if (options.stepFunctions) {
       stepFunctions = await options.stepFunctions({ endpoint: server.endpoint, region: fleet.region });

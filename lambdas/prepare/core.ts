@@ -3,7 +3,7 @@ import type { AwsClients } from '../shared/clients';
 import { ConfigError, type ExecutionInput, parseExecutionInput } from '../shared/config';
 import type { Plan, PlannedRule, PlannedService, PrepareInput } from '../shared/contracts';
 import { describeServicesBatched, lookupKey, type ServiceLookup } from '../shared/describe-services';
-import { clusterName } from '../shared/ecs-names';
+import { clusterName, shortTaskDefinition } from '../shared/ecs-names';
 import { InvalidDeploymentError } from '../shared/errors';
 import { DEFAULT_EVENT_BUS, isEcsTarget, listRuleTargets } from '../shared/rule-targets';
 import { selectContainers, shaOfContainers } from '../shared/task-definition';
@@ -237,6 +237,5 @@ function missingMessage(
   definition: { containerDefinitions?: { name?: string }[] },
 ): string {
   const names = (definition.containerDefinitions ?? []).map((c) => c.name).join(', ');
-  const short = taskDefinition.slice(taskDefinition.lastIndexOf('/') + 1);
-  return `task definition ${short} has no container ${missing.join(', ')} (it has ${names})`;
+  return `task definition ${shortTaskDefinition(taskDefinition)} has no container ${missing.join(', ')} (it has ${names})`;
 }

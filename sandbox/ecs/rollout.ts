@@ -294,8 +294,7 @@ export function addEvent(service: ServiceRecord, message: string): void {
   service.events.length = Math.min(service.events.length, 100);
 }
 
-let lastDeployment = 0;
+/** ECS deployment ids are `ecs-svc/` and 19 digits. */
 function deploymentNumber(): string {
-  lastDeployment = Math.max(lastDeployment + 1, Date.now() * 1000);
-  return String(lastDeployment).padStart(19, '0');
+  return String(BigInt(`0x${hexId(8)}`) % 10n ** 19n).padStart(19, '0');
 }

@@ -17,7 +17,7 @@ import {
   invalidParameter,
 } from './context';
 import type { DeploymentSettings, ServiceRecord, TaskDefinitionRecord } from './model';
-import { addEvent, reconcile, startDeployment } from './rollout';
+import { reconcile, startDeployment } from './rollout';
 import { serviceView } from './views';
 
 // CreateService fields ECS echoes back in the service description as they were given.
@@ -117,8 +117,7 @@ function updateService(ctx: EcsContext, input: UpdateServiceCommandInput) {
   const current = service.deployments[0]?.taskDefinition;
   const next = input.taskDefinition ? activeTaskDefinition(ctx, input.taskDefinition) : current;
   if (next && (next !== current || input.forceNewDeployment)) {
-    const deployment = startDeployment(ctx.env, service, next);
-    addEvent(service, `(service ${service.name}) (deployment ${deployment.id}) deployment started.`);
+    startDeployment(ctx.env, service, next);
   } else {
     reconcile(ctx.env, service);
   }

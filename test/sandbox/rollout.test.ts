@@ -174,4 +174,16 @@ describe('close', () => {
     await expect(fetch(url)).rejects.toThrow();
     await expect(fetch(`${own.endpoint}/_sandbox/stats`)).rejects.toThrow();
   });
+
+  it('refuses a load balancer port in use, naming the service, and leaves nothing running', async () => {
+    const taken = await startSandbox({ port: 0, fleet: fastFleet({ services: [service('first')] }) });
+    try {
+      const port = Number(new URL(taken.loadBalancers.first ?? '').port);
+      await expect(
+        startSandbox({ port: 0, fleet: fastFleet({ services: [{ ...service('second'), listen: port }] }) }),
+      ).rejects.toThrow(`load balancer of service second cannot listen on 127.0.0.1:${port}`);
+    } finally {
+      await taken.close();
+    }
+  });
 });

@@ -25,36 +25,23 @@ beforeEach(() => sfn.reset());
 async function deployWith(
   events: ReturnType<typeof successHistory>['events'],
   args: string[],
-  options: { step?: number; io?: FakeIo; onSleep?: (io: FakeIo) => void } = {},
+  options: { step?: number; env?: Record<string, string>; onSleep?: (io: FakeIo) => void } = {},
 ) {
-  const io = options.io ?? fakeIo({ cwd: configDir(GOOD_YAML) });
   const server = historyServer(events, { visible: 0, pageSize: 10 });
+  const io: FakeIo = fakeIo({
+    cwd: configDir(GOOD_YAML),
+    env: options.env,
+    sleep: () => {
+      server.reveal(options.step ?? 4);
+      options.onSleep?.(io);
+    },
+  });
   sfn.on(StartExecutionCommand).callsFake(() => {
     server.reveal(5);
     return { executionArn: EXECUTION_ARN, startDate: new Date() };
   });
   sfn.on(GetExecutionHistoryCommand).callsFake((input) => server.handle(input));
-  let clock = Date.parse('2025-01-01T00:00:00Z');
-  const { deploy } = await import('../../../cli/deploy');
-  const run = jest.spyOn(await import('../../../cli/deploy'), 'deploy').mockImplementation((opts, cliIo) =>
-    deploy(
-      {
-        ...opts,
-        now: () => new Date('2025-01-01T00:00:00Z'),
-        follow: {
-          now: () => clock,
-          sleep: async (ms) => {
-            clock += ms;
-            server.reveal(options.step ?? 4);
-            options.onSleep?.(io);
-          },
-        },
-      },
-      cliIo,
-    ),
-  );
   const code = await runCli(args, io);
-  run.mockRestore();
   return { code, io, server };
 }
 
@@ -91,17 +78,19 @@ describe('deploy', () => {
     expect(io.out()).toMatch(/api +api:41 → api:42 +deployed/);
   });
 
-  it('prefers --state-machine, then GEHEN_STATE_MACHINE_ARN, over a lookup', async () => {
-    const io = fakeIo({
-      cwd: configDir(GOOD_YAML),
-      env: { GEHEN_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:from-env' },
-    });
-    const { code } = await deployWith(successHistory().events, ['deploy', '--gitsha', 'abc1234', '--no-wait'], { io });
-    expect(code).toBe(0);
+  it('takes GEHEN_STATE_MACHINE_ARN without a lookup, and --state-machine over it', async () => {
+    const env = { GEHEN_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:123456789012:stateMachine:from-env' };
+    expect(
+      (await deployWith(successHistory().events, ['deploy', '--gitsha', 'abc1234', '--no-wait'], { env })).code,
+    ).toBe(0);
     expect(sfn).not.toHaveReceivedCommand(ListStateMachinesCommand);
-    expect(sfn).toHaveReceivedCommandWith(StartExecutionCommand, {
-      stateMachineArn: 'arn:aws:states:eu-west-1:123456789012:stateMachine:from-env',
+    expect(sfn).toHaveReceivedNthCommandWith(1, StartExecutionCommand, {
+      stateMachineArn: env.GEHEN_STATE_MACHINE_ARN,
     });
+    sfn.resetHistory();
+    const args = ['deploy', '--gitsha', 'abc1234', '--no-wait', '--state-machine', STATE_MACHINE_ARN];
+    expect((await deployWith(successHistory().events, args, { env })).code).toBe(0);
+    expect(sfn).toHaveReceivedNthCommandWith(1, StartExecutionCommand, { stateMachineArn: STATE_MACHINE_ARN });
   });
 
   it('follows the history incrementally: one forward read, then only the newest events', async () => {

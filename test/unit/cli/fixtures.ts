@@ -20,15 +20,25 @@ export interface FakeIo extends CliIo {
   interrupt: () => void;
 }
 
-export function fakeIo(options: { cwd?: string; env?: Record<string, string>; tty?: boolean } = {}): FakeIo {
+export function fakeIo(
+  options: { cwd?: string; env?: Record<string, string>; tty?: boolean; sleep?: (ms: number) => void } = {},
+): FakeIo {
   let out = '';
   let err = '';
   let handler: (() => void) | null = null;
+  let now = Date.parse('2025-01-01T00:00:00Z');
   return {
     stdout: { write: (text: string) => (out += text), isTTY: options.tty ?? false, columns: 100 },
     stderr: { write: (text: string) => (err += text), isTTY: options.tty ?? false, columns: 100 },
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
+    clock: {
+      now: () => now,
+      sleep: async (ms) => {
+        now += ms;
+        options.sleep?.(ms);
+      },
+    },
     exitCode: 0,
     onInterrupt(h) {
       handler = h;
@@ -229,13 +239,13 @@ export function deployedHistory(): HistoryBuilder {
   });
   b.state('Choice', S.strategyChoice, state(), state());
   b.state('Map', S.deployServices, state());
-  PLAN.services.forEach((service, index) =>
+  PLAN.services.forEach((service, index) => {
     b.iteration(S.deployServices, index, (i) => {
       const registration = { taskDefinition: DEPLOYED[index]?.taskDefinition, registered: true };
       i.state('Task', S.registerTaskDefinition, { service, deployment }, { service, deployment, registration });
       i.state('Task', S.updateService, { service, deployment, registration }, DEPLOYED[index]);
-    }),
-  );
+    });
+  });
   b.push('MapStateExited', {
     stateExitedEventDetails: {
       name: S.deployServices,
@@ -281,7 +291,7 @@ export function rolledBackHistory(): HistoryBuilder {
   });
   b.state('Choice', S.rollbackChoice, s, s);
   b.state('Map', S.rollBackServices, s);
-  PLAN.services.forEach((service, index) =>
+  PLAN.services.forEach((service, index) => {
     b.iteration(S.rollBackServices, index, (i) =>
       i.state(
         'Task',
@@ -289,8 +299,8 @@ export function rolledBackHistory(): HistoryBuilder {
         { service, deployment },
         { name: service.name, taskDefinition: service.previousTaskDefinition, rolledBack: true },
       ),
-    ),
-  );
+    );
+  });
   b.state('Task', S.probeRollback, s, { ...s, round: round({ status: 'done', done: 2 }) });
   b.state('Task', S.checkDrainRollback, s, { ...s, round: round({ status: 'done', done: 2 }) });
   b.iteration(S.rollBackScheduledTasks, 0, (i) =>
