@@ -56,9 +56,10 @@ export async function deploy(options: DeployOptions, io: CliIo): Promise<number>
     });
   }
 
-  const target = config.services.length + config.scheduledTasks.length;
+  const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
   out.write(
-    `Deploying ${paint(color, 'bold', gitsha.slice(0, 7))} to ${target} service${target === 1 ? '' : 's'} and scheduled task${target === 1 ? '' : 's'}: ${name}\n`,
+    `Deploying ${paint(color, 'bold', gitsha.slice(0, 7))} to ${count(config.services.length, 'service')} and ` +
+      `${count(config.scheduledTasks.length, 'scheduled task')}: ${name}\n`,
   );
   if (!(options.endpoint || io.env.AWS_ENDPOINT_URL)) out.write(`  ${consoleLink(executionArn)}\n`);
   out.write(`  ${executionArn}\n\n`);

@@ -115,7 +115,7 @@ function waitTimeoutOption(): Option {
 }
 
 /** Runs a verb; a failure becomes a message on stderr (and a JSON report with --json) and exit 1. */
-async function run(io: CliIo, json: boolean, verb: () => Promise<number> | number): Promise<void> {
+export async function run(io: CliIo, json: boolean, verb: () => Promise<number> | number): Promise<void> {
   try {
     io.exitCode = await verb();
   } catch (error) {

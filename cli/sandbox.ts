@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { CliError } from './exit-codes';
 import type { CliIo } from './io';
+import { run } from './program';
 
 /**
  * The seam for `gehen sandbox` and `gehen demo`. The sandbox (and everything it pulls in:
@@ -28,11 +29,13 @@ export function registerSandboxCommands(program: Command, io: CliIo, load: () =>
       .helpOption(false)
       .allowUnknownOption()
       .allowExcessArguments()
-      .action(async (args: string[]) => {
-        const command = load()[name];
-        if (typeof command !== 'function') throw new CliError(`this build's sandbox has no ${name} command yet`);
-        io.exitCode = await command(args, io);
-      });
+      .action(async (args: string[]) =>
+        run(io, false, async () => {
+          const command = load()[name];
+          if (typeof command !== 'function') throw new CliError(`this build's sandbox has no ${name} command yet`);
+          return command(args, io);
+        }),
+      );
   }
 }
 

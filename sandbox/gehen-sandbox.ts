@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { packageRoot } from '../lib/package-root';
+import { STACK_NAME, synthesizeGehen } from '../lib/synth';
+import { type Fleet, type FleetInput, type Sandbox, startSandbox } from './index';
+import { createStepFunctionsService, type StepFunctionsService } from './stepfunctions/service';
+import { workflowFromTemplate } from './stepfunctions/template-workflow';
+
+/** A synthesized Gehen app with bundled Lambdas: what the sandbox runs. */
+export interface SandboxAssembly {
+  dir: string;
+  template: Parameters<typeof workflowFromTemplate>[0]['template'];
+}
+
+export interface GehenSandboxOptions {
+  fleet: Fleet | FleetInput | string;
+  /** @default 4566; 0 picks a free port */
+  port?: number;
+  seed?: number;
+  /** CDK context, as `cdk synth -c KEY=VALUE` takes it. */
+  context?: Record<string, string>;
+  /** A ready assembly (tests synthesize once for every suite). @default synthesized, cached under .cache/ */
+  assembly?: SandboxAssembly;
+  /** Receives the Lambda functions' log lines. @default dropped */
+  onLambdaLog?: (functionName: string, line: string) => void;
+}
+
+export interface GehenSandbox extends Sandbox {
+  stateMachineArn: string;
+  stepFunctions: StepFunctionsService;
+}
+
+/**
+ * The whole product on one machine: the sandbox's AWS APIs plus the synthesized gehen-deploy
+ * workflow, its Tasks running the real esbuild bundles of the Lambda steps.
+ */
+export async function startGehenSandbox(options: GehenSandboxOptions): Promise<GehenSandbox> {
+  const assembly = options.assembly ?? sandboxAssembly(options.context ?? {});
+  let service: StepFunctionsService | undefined;
+  const sandbox = await startSandbox({
+    fleet: options.fleet,
+    port: options.port,
+    seed: options.seed,
+    stepFunctions: async ({ endpoint, region }) => {
+      const workflow = workflowFromTemplate({
+        template: assembly.template,
+        assemblyDir: assembly.dir,
+        region,
+        stackName: STACK_NAME,
+      });
+      service = createStepFunctionsService({ endpoint, region, workflow, onLambdaLog: options.onLambdaLog });
+      return service;
+    },
+  });
+  if (!service) {
+    await sandbox.close();
+    throw new Error('the sandbox started without its Step Functions service');
+  }
+  return { ...sandbox, stateMachineArn: service.stateMachineArn, stepFunctions: service };
+}
+
+/**
+ * Synthesizes the app with bundling on, once per source version: the assembly is cached under
+ * .cache/sandbox/<hash of lib/, lambdas/, the lockfile and the context>, so a second start is instant.
+ */
+export function sandboxAssembly(context: Record<string, string>): SandboxAssembly {
+  const root = packageRoot(__dirname);
+  const hash = createHash('sha256');
+  for (const dir of ['lib', 'lambdas']) {
+    for (const file of listFiles(join(root, dir))) {
+      hash.update(relative(root, file));
+      hash.update(readFileSync(file));
+    }
+  }
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(lock)) hash.update(readFileSync(lock));
+  hash.update(JSON.stringify(Object.entries(context).sort()));
+  const dir = join(root, '.cache', 'sandbox', hash.digest('hex').slice(0, 16));
+  const templatePath = join(dir, `${STACK_NAME}.template.json`);
+  if (!existsSync(templatePath)) {
+    const staging = `${dir}.${process.pid}.tmp`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+    synthesizeGehen({ outdir: staging, bundling: true, context });
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(staging, dir);
+  }
+  return { dir, template: JSON.parse(readFileSync(templatePath, 'utf8')) };
+}
+
+function listFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? listFiles(path) : [path];
+    });
+}
