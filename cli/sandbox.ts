@@ -6,7 +6,7 @@ import { run } from './program';
 /**
  * The seam for `gehen sandbox` and `gehen demo`. The sandbox (and everything it pulls in:
  * aws-cdk-lib, aws-local-stepfunctions, esbuild) loads only when one of them runs, so the other
- * commands start fast. `../sandbox` (sandbox/index.ts; dist/sandbox/index.js in the bundle)
+ * commands start fast. `../sandbox/commands` (sandbox/commands.ts; dist/sandbox/commands.js next to the bundle)
  * exports one function per command, which parses its own arguments (its own --help included).
  */
 export interface SandboxModule {
@@ -42,9 +42,9 @@ export function registerSandboxCommands(program: Command, io: CliIo, load: () =>
 function loadSandbox(): SandboxModule {
   try {
     // Resolved at run time, next to this bundle: never part of dist/cli/gehen.cjs.
-    return require('../sandbox') as SandboxModule;
+    return require('../sandbox/commands') as SandboxModule;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String(error).includes('../sandbox')) {
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String(error).includes('../sandbox/commands')) {
       throw new CliError('this build of gehen has no sandbox (build it with npm run build from a clone)', 1, {
         cause: error,
       });

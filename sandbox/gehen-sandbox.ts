@@ -98,3 +98,14 @@ function listFiles(dir: string): string[] {
       return statSync(path).isDirectory() ? listFiles(path) : [path];
     });
 }
+
+/** The example fleet shipped with gehen: `gehen sandbox` without --fleet runs it. */
+export function exampleFleetPath(): string {
+  return join(packageRoot(__dirname), 'examples', 'sandbox', 'fleet.yml');
+}
+
+/** The AWS SDK wants credentials even for the sandbox, which accepts any: provide dummies when none are set. */
+export function ensureSandboxCredentials(): void {
+  process.env.AWS_ACCESS_KEY_ID ??= 'sandbox';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'sandbox';
+}

@@ -9,12 +9,14 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SANDBOX_ONLY = ['aws-cdk-lib', 'aws-local-stepfunctions', 'esbuild', 'constructs'];
 
-/** `require('../sandbox')` in cli/sandbox.ts: resolved at run time next to the bundle (dist/sandbox). */
+/** `require('../sandbox/commands')` in cli/sandbox.ts: resolved at run time next to the bundle (dist/sandbox/commands.js). */
 const sandboxOutside = {
   name: 'sandbox-outside',
   setup(b) {
-    b.onResolve({ filter: /^\.\.\/sandbox$/ }, (args) =>
-      args.importer.includes(`${join('cli', 'sandbox.ts')}`) ? { path: '../sandbox', external: true } : undefined,
+    b.onResolve({ filter: /^\.\.\/sandbox\/commands$/ }, (args) =>
+      args.importer.includes(`${join('cli', 'sandbox.ts')}`)
+        ? { path: '../sandbox/commands', external: true }
+        : undefined,
     );
   },
 };
@@ -42,11 +44,11 @@ await build({
 });
 
 // The sandbox, where cli/sandbox.ts looks for it; its heavy dependencies stay in node_modules.
-if (existsSync(join(root, 'sandbox', 'index.ts'))) {
+if (existsSync(join(root, 'sandbox', 'commands.ts'))) {
   await build({
     ...common,
-    entryPoints: ['sandbox/index.ts'],
-    outfile: 'dist/sandbox/index.js',
+    entryPoints: ['sandbox/commands.ts'],
+    outfile: 'dist/sandbox/commands.js',
     packages: 'external',
   });
 }
