@@ -19,6 +19,18 @@ const SERVICE_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const RULE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
 export const GITSHA = /^[0-9a-f]{7,40}$/i;
 
+/**
+ * Each poll round costs 9 execution-history events and a deployment has up to four polling
+ * phases; this many rounds a phase keeps a 200-service rollback well inside the 25,000-event cap.
+ */
+export const MAX_ROUNDS_PER_PHASE = 250;
+
+function roundsProblem(timeoutMinutes: number, pollIntervalSeconds: number): string | null {
+  const rounds = Math.ceil((timeoutMinutes * 60) / pollIntervalSeconds);
+  if (rounds <= MAX_ROUNDS_PER_PHASE) return null;
+  return `timeoutMinutes ${timeoutMinutes} polled every ${pollIntervalSeconds} s is ${rounds} rounds a phase; at most ${MAX_ROUNDS_PER_PHASE} fit Step Functions' history limit: raise pollIntervalSeconds or lower timeoutMinutes`;
+}
+
 const containers = z
   .array(z.string().regex(CONTAINER_NAME, 'must be a container name'))
   .min(1, 'must name at least one container, or be left out to mean every container');
@@ -102,6 +114,8 @@ export const gehenFileSchema = z
     if (services + rules === 0) {
       ctx.addIssue({ code: 'custom', message: 'name at least one service or scheduled task', path: ['services'] });
     }
+    const rounds = roundsProblem(file.timeoutMinutes, file.pollIntervalSeconds);
+    if (rounds) ctx.addIssue({ code: 'custom', message: rounds, path: ['timeoutMinutes'] });
     for (const [name, service] of Object.entries(file.services ?? {})) {
       if (service === null) {
         ctx.addIssue({ code: 'custom', message: 'needs a cluster', path: ['services', name, 'cluster'] });
@@ -304,5 +318,7 @@ export function parseExecutionInput(input: unknown): ExecutionInput {
   if (parsed.config.services.length + parsed.config.scheduledTasks.length === 0) {
     throw new ConfigError('execution input', ['config.services: name at least one service or scheduled task']);
   }
+  const rounds = roundsProblem(parsed.config.timeoutMinutes, parsed.config.pollIntervalSeconds);
+  if (rounds) throw new ConfigError('execution input', [`config.timeoutMinutes: ${rounds}`]);
   return { ...parsed, gitsha: parsed.gitsha.toLowerCase() };
 }

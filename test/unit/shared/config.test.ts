@@ -82,6 +82,12 @@ updateStrategy: sideways
     );
   });
 
+  it('refuses a timeout and poll interval whose rounds would overflow the execution history', () => {
+    expect(problems('services:\n  api:\n    cluster: prod\ntimeoutMinutes: 60\npollIntervalSeconds: 1\n')).toEqual([
+      expect.stringMatching(/^timeoutMinutes: .*3600 rounds a phase; at most 250/),
+    ]);
+  });
+
   it('says which file is empty', () => {
     expect(() => parseGehenYaml('  \n', 'deploy/gehen.yml')).toThrow(/deploy\/gehen\.yml .*empty/s);
   });
