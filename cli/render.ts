@@ -115,7 +115,8 @@ export function formatSummary(
     const change = s.taskDefinition
       ? `${revision(s.previousTaskDefinition)} → ${revision(s.taskDefinition)}`
       : revision(s.previousTaskDefinition);
-    const outcome = s.reason && s.outcome !== 'deployed' ? `${s.outcome}: ${s.reason}` : s.outcome;
+    // Clipped: one long ECS message would widen every row. The progress lines and --json have it whole.
+    const outcome = s.reason && s.outcome !== 'deployed' ? clip(`${s.outcome}: ${s.reason}`, OUTCOME_WIDTH) : s.outcome;
     rows.push([s.name, change, outcome, formatDuration(durations.get(`s:${s.name}`) ?? null)]);
   }
   for (const t of report.scheduledTasks) {
@@ -140,6 +141,12 @@ export function formatSummary(
         .trimEnd(),
     )
     .join('\n');
+}
+
+const OUTCOME_WIDTH = 72;
+
+function clip(text: string, width: number): string {
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
 
 function outcomeWord(cell: string): Phase {

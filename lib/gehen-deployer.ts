@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -7,6 +8,7 @@ import { Construct } from 'constructs';
 import { STATE_MACHINE_NAME } from './state-names';
 import { StepFunction, type StepName } from './step-function';
 import { type StepPermissionOptions, stepPermissions } from './step-permissions';
+import { EcrPushTriggers, type TriggerFile } from './triggers';
 import { WorkflowDefinition } from './workflow-definition';
 
 export interface GehenDeployerProps {
@@ -58,6 +60,13 @@ export interface GehenDeployerProps {
    * @default 'gehen-deploy'
    */
   readonly stateMachineName?: string;
+  /**
+   * gehen.yml files, parsed (`readTriggerFiles`): each with a `trigger` gets an EventBridge rule
+   * that deploys pushes to its ECR repository.
+   *
+   * @default - no triggers
+   */
+  readonly triggerFiles?: readonly TriggerFile[];
 }
 
 interface StepSizing {
@@ -84,6 +93,8 @@ const SIZING: Record<StepName, StepSizing> = {
   'roll-back': { memorySize: 256, timeout: Duration.seconds(30) },
   // Pure data shaping.
   report: { memorySize: 256, timeout: Duration.seconds(10) },
+  // One PutEvents.
+  notify: { memorySize: 256, timeout: Duration.seconds(10) },
 };
 
 /**
@@ -94,6 +105,9 @@ export class GehenDeployer extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly functions: Record<StepName, NodejsFunction>;
   readonly logGroup: logs.LogGroup;
+  /** In alarm when an execution failed or timed out in the last minute. Add your actions (SNS, chat). */
+  readonly failureAlarm: cloudwatch.Alarm;
+  readonly triggers: EcrPushTriggers;
 
   constructor(scope: Construct, id: string, props: GehenDeployerProps = {}) {
     super(scope, id);
@@ -148,6 +162,31 @@ export class GehenDeployer extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
     acknowledgeStateMachineFindings(this.stateMachine, Object.values(this.functions));
+
+    // Deployments nobody watches: a failed or timed-out execution (rolled back, refused, …) alarms.
+    // Skipped pushes succeed, so a repeated ECR event raises nothing.
+    const period = Duration.minutes(1);
+    this.failureAlarm = new cloudwatch.Alarm(this, 'FailedDeployments', {
+      alarmDescription: `gehen: an execution of ${stateMachineName} failed or timed out. Open the execution (Step Functions console, or gehen status ARN) and read its Fail state's error.`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'failed + timedOut',
+        usingMetrics: {
+          failed: this.stateMachine.metricFailed({ period, statistic: cloudwatch.Stats.SUM }),
+          timedOut: this.stateMachine.metricTimedOut({ period, statistic: cloudwatch.Stats.SUM }),
+        },
+        label: 'Failed or timed-out deployments',
+        period,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    this.triggers = new EcrPushTriggers(this, 'Triggers', {
+      stateMachine: this.stateMachine,
+      files: props.triggerFiles ?? [],
+    });
   }
 }
 

@@ -22,6 +22,10 @@ export const StateNames = {
   drainChoice: 'Old Version Drained?',
   report: 'Report Deployment',
   deployed: 'Deployed',
+  // Nothing to deploy (push-started: a tag that is not a SHA, or a duplicate push).
+  skipChoice: 'Anything To Deploy?',
+  reportSkipped: 'Report Nothing To Deploy',
+  skipped: 'Nothing To Deploy',
   // Rollback.
   rollbackChoice: 'Roll Back?',
   rollBackServices: 'Roll Back Services',
@@ -44,6 +48,16 @@ export const StateNames = {
   verifyFailed: 'Verify Failed',
   drainTimedOut: 'Drain Timed Out',
   rollbackTimedOut: 'Rollback Timed Out',
+  // Notify: one before each terminal state, named after it.
+  notifyDeployed: 'Notify Deployed',
+  notifySkipped: 'Notify Nothing To Deploy',
+  notifyInvalid: 'Notify Invalid Deployment',
+  notifyConcurrent: 'Notify Concurrent Deployment',
+  notifyRolledBack: 'Notify Rolled Back',
+  notifyRollbackFailed: 'Notify Rollback Failed',
+  notifyVerifyFailed: 'Notify Verify Failed',
+  notifyDrainTimedOut: 'Notify Drain Timed Out',
+  notifyRollbackTimedOut: 'Notify Rollback Timed Out',
 } as const;
 
 export type StateName = (typeof StateNames)[keyof typeof StateNames];

@@ -16,7 +16,8 @@ export type StepName =
   | 'probe'
   | 'check-drain'
   | 'roll-back'
-  | 'report';
+  | 'report'
+  | 'notify';
 
 /** The tag that names a function's step, so the sandbox can map each function to its bundle. */
 export const STEP_TAG = 'gehen:step';

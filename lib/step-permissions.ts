@@ -152,6 +152,10 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       break;
     case 'report':
       break;
+    case 'notify':
+      // The deployment notification goes to this account's default bus, and nowhere else.
+      allow(['events:PutEvents'], [`arn:${partition}:events:${region}:${account}:event-bus/default`]);
+      break;
   }
 
   const starActions = statements

@@ -3,13 +3,15 @@ import { join } from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import type { GehenDeployerProps } from './gehen-deployer';
 import { GehenStack } from './gehen-stack';
+import { readTriggerFiles } from './triggers';
 
 /** The stack's name (and construct id) in the CDK app. */
 export const STACK_NAME = 'Gehen';
 
 /**
  * cdk.json / `-c` context the app reads. Lists are comma-separated, as `-c key=a,b` passes them.
- * `gehen:configs` names gehen.yml files for the triggers (read by the triggers issue).
+ * `gehen:configs` names gehen.yml files (relative to the app's working directory) whose `trigger`
+ * deploys ECR pushes.
  */
 export const ContextKeys = {
   configs: 'gehen:configs',
@@ -27,7 +29,9 @@ export function deployerPropsFromContext(app: App): GehenDeployerProps {
     return items.map((item) => item.trim()).filter((item) => item.length > 0);
   };
   const concurrency: unknown = app.node.tryGetContext(ContextKeys.maxConcurrency);
+  const configs = list(ContextKeys.configs);
   return {
+    triggerFiles: configs ? readTriggerFiles(configs) : undefined,
     passRoleArns: list(ContextKeys.passRoleArns),
     assumeRoleArns: list(ContextKeys.assumeRoleArns),
     maxConcurrency: concurrency === undefined || concurrency === '' ? undefined : Number(concurrency),

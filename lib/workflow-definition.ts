@@ -2,6 +2,7 @@ import type { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { FailureOutcome } from '../lambdas/notify/core';
 import { ErrorNames, FailureCodes } from '../lambdas/shared/errors';
 import { pollLoop } from './poll-loop';
 import { StateNames as S } from './state-names';
@@ -22,6 +23,7 @@ export interface WorkflowDefinitionProps {
 }
 
 const $ = sfn.JsonPath;
+
 const ERROR = '$.error';
 const LAMBDA_CAUSE = '$.error.Cause';
 
@@ -40,27 +42,61 @@ export class WorkflowDefinition extends Construct {
       step: StepName,
       options: Omit<Parameters<typeof stepTask>[2], 'fn' | 'functionTimeout'> = {},
     ) => stepTask(this, name, { fn: props.steps[step].fn, functionTimeout: props.steps[step].timeout, ...options });
-    const fail = (name: string, error: string, cause: { cause?: string; causePath?: string }) =>
-      new sfn.Fail(this, name, { error, ...cause });
+    // Before every terminal state, Notify puts the outcome on the default bus. It leaves the state
+    // as it is (the Fail states read $.error.Cause; the Succeed states' output is the report), and
+    // whatever goes wrong with it, the execution still ends in the terminal state it was going to.
+    const notifyThen = (name: string, terminal: sfn.State, failure?: FailureOutcome): sfn.IChainable => {
+      const payload = failure
+        ? sfn.TaskInput.fromObject({
+            failure,
+            executionArn: $.stringAt('$$.Execution.Id'),
+            state: $.entirePayload,
+          })
+        : sfn.TaskInput.fromObject({ report: $.entirePayload });
+      const notify = task(name, 'notify', { payload, resultPath: $.DISCARD });
+      notify.addCatch(terminal, { resultPath: $.DISCARD });
+      return notify.next(terminal);
+    };
+    const fail = (
+      name: string,
+      notifyName: string,
+      error: string,
+      status: FailureOutcome['status'],
+      cause: { cause?: string; causePath?: string },
+    ) =>
+      notifyThen(notifyName, new sfn.Fail(this, name, { error, ...cause }), {
+        code: error,
+        status,
+        ...(cause.cause === undefined ? {} : { cause: cause.cause }),
+      });
 
-    // Terminal states: their Error is what the CLI maps to an exit code.
-    const invalid = fail(S.invalid, FailureCodes.invalidDeployment, { causePath: LAMBDA_CAUSE });
-    const concurrent = fail(S.concurrent, FailureCodes.concurrentDeployment, { causePath: LAMBDA_CAUSE });
-    const rolledBack = fail(S.rolledBack, FailureCodes.rolledBack, {
+    // Terminal states: their Error is what the CLI maps to an exit code. Each is reached through
+    // its Notify state.
+    const invalid = fail(S.invalid, S.notifyInvalid, FailureCodes.invalidDeployment, 'failed', {
+      causePath: LAMBDA_CAUSE,
+    });
+    const concurrent = fail(S.concurrent, S.notifyConcurrent, FailureCodes.concurrentDeployment, 'failed', {
+      causePath: LAMBDA_CAUSE,
+    });
+    const rolledBack = fail(S.rolledBack, S.notifyRolledBack, FailureCodes.rolledBack, 'rolled-back', {
       cause: 'The deployment failed; services and scheduled tasks are back on their previous task definitions.',
     });
-    const rollbackFailed = fail(S.rollbackFailed, FailureCodes.rollbackFailed, {
+    const rollbackFailed = fail(S.rollbackFailed, S.notifyRollbackFailed, FailureCodes.rollbackFailed, 'failed', {
       cause: 'Rolling back failed: see the failed step in the execution history. Services may run either version.',
     });
-    const verifyFailed = fail(S.verifyFailed, FailureCodes.verifyFailed, {
+    const verifyFailed = fail(S.verifyFailed, S.notifyVerifyFailed, FailureCodes.verifyFailed, 'failed', {
       cause: 'The new version did not become live (updateStrategy none: nothing is rolled back).',
     });
-    const drainTimedOut = fail(S.drainTimedOut, FailureCodes.drainTimedOut, {
+    const drainTimedOut = fail(S.drainTimedOut, S.notifyDrainTimedOut, FailureCodes.drainTimedOut, 'timed-out', {
       cause: 'The new version is live but the old one had not drained by the deadline.',
     });
-    const rollbackTimedOut = fail(S.rollbackTimedOut, FailureCodes.rollbackTimedOut, {
-      cause: 'The rollback had not finished by the deadline: services may still run either version.',
-    });
+    const rollbackTimedOut = fail(
+      S.rollbackTimedOut,
+      S.notifyRollbackTimedOut,
+      FailureCodes.rollbackTimedOut,
+      'timed-out',
+      { cause: 'The rollback had not finished by the deadline: services may still run either version.' },
+    );
 
     // Roll back: services, the same verify and drain loops expecting the previous SHA, scheduled tasks.
     const rollBackScheduledTasks = this.scheduledTasksMap(S.rollBackScheduledTasks, S.rollBackScheduledTask, {
@@ -109,14 +145,14 @@ export class WorkflowDefinition extends Construct {
       .otherwise(rollBackServices);
 
     // Deploy: verify the new version, let the old one drain, report.
-    const report = task(S.report, 'report', {
-      payload: sfn.TaskInput.fromObject({
-        plan: $.objectAt('$.plan'),
-        deployed: $.listAt('$.deployed'),
-        scheduled: $.listAt('$.scheduled'),
-      }),
+    const reportPayload = sfn.TaskInput.fromObject({
+      plan: $.objectAt('$.plan'),
+      deployed: $.listAt('$.deployed'),
+      scheduled: $.listAt('$.scheduled'),
+      executionArn: $.stringAt('$$.Execution.Id'),
     });
-    report.next(new sfn.Succeed(this, S.deployed));
+    const report = task(S.report, 'report', { payload: reportPayload });
+    report.next(notifyThen(S.notifyDeployed, new sfn.Succeed(this, S.deployed)));
     const drain = pollLoop(this, {
       names: { start: S.startDrain, wait: S.waitDrain, choice: S.drainChoice },
       expect: 'new',
@@ -182,8 +218,18 @@ export class WorkflowDefinition extends Construct {
       resultSelector: { plan: $.objectAt('$'), deployed: [], scheduled: [] },
     })
       .addCatch(invalid, { errors: [ErrorNames.invalidDeployment], resultPath: ERROR })
-      .addCatch(concurrent, { errors: [ErrorNames.concurrentDeployment], resultPath: ERROR });
-    prepare.next(updateScheduledTasks);
+      .addCatch(concurrent, { errors: [ErrorNames.concurrentDeployment], resultPath: ERROR })
+      // Anything else (retries exhausted, a timeout): nothing was changed either.
+      .addCatch(invalid, { resultPath: ERROR });
+
+    // A push with nothing to deploy ends at once, successfully, saying why.
+    const reportSkipped = task(S.reportSkipped, 'report', { payload: reportPayload });
+    reportSkipped.next(notifyThen(S.notifySkipped, new sfn.Succeed(this, S.skipped)));
+    prepare.next(
+      new sfn.Choice(this, S.skipChoice)
+        .when(sfn.Condition.isPresent('$.plan.skipped'), reportSkipped)
+        .otherwise(updateScheduledTasks),
+    );
 
     this.startState = prepare;
   }

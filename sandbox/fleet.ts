@@ -77,6 +77,8 @@ const fault = z.union([
   z.literal('unhealthy'),
   z.strictObject({ startSeconds: z.number().min(0) }),
   z.strictObject({ reports: z.string().min(1) }),
+  /** Tasks of this tag drain this long when stopped (instead of timing.drainSeconds): keyed by the OLD tag. */
+  z.strictObject({ drainSeconds: z.number().min(0) }),
 ]);
 
 export const fleetSchema = z

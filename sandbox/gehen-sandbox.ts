@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { packageRoot } from '../lib/package-root';
-import { STACK_NAME, synthesizeGehen } from '../lib/synth';
+import { ContextKeys, STACK_NAME, synthesizeGehen } from '../lib/synth';
+import { type EventRouting, routeEvents } from './event-routing';
 import { type Fleet, type FleetInput, type Sandbox, startSandbox } from './index';
 import { createStepFunctionsService, type StepFunctionsService } from './stepfunctions/service';
 import { workflowFromTemplate } from './stepfunctions/template-workflow';
@@ -29,6 +30,8 @@ export interface GehenSandboxOptions {
 export interface GehenSandbox extends Sandbox {
   stateMachineArn: string;
   stepFunctions: StepFunctionsService;
+  /** The template's EventBridge rules (the ECR push triggers) and what they delivered. */
+  eventRouting: EventRouting;
 }
 
 /**
@@ -57,7 +60,22 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
     await sandbox.close();
     throw new Error('the sandbox started without its Step Functions service');
   }
-  return { ...sandbox, stateMachineArn: service.stateMachineArn, stepFunctions: service };
+  const stepFunctions = service;
+  let eventRouting: EventRouting;
+  try {
+    eventRouting = await routeEvents({
+      events: sandbox.events,
+      template: assembly.template,
+      region: sandbox.region,
+      stackName: STACK_NAME,
+      stateMachineArn: stepFunctions.stateMachineArn,
+      startExecution: (request) => stepFunctions.startExecution(request),
+    });
+  } catch (error) {
+    await sandbox.close();
+    throw error;
+  }
+  return { ...sandbox, stateMachineArn: stepFunctions.stateMachineArn, stepFunctions, eventRouting };
 }
 
 /**
@@ -75,7 +93,12 @@ export function sandboxAssembly(context: Record<string, string>): SandboxAssembl
   }
   const lock = join(root, 'package-lock.json');
   if (existsSync(lock)) hash.update(readFileSync(lock));
-  hash.update(JSON.stringify(Object.entries(context).sort()));
+  // The template embeds the gehen.yml files' contents, not their paths: hash what it embeds.
+  const { [ContextKeys.configs]: configs, ...rest } = context;
+  hash.update(JSON.stringify(Object.entries(rest).sort()));
+  for (const path of (configs ?? '').split(',').map((p) => p.trim())) {
+    if (path !== '') hash.update(existsSync(path) ? readFileSync(path) : `missing ${path}`);
+  }
   const dir = join(root, '.cache', 'sandbox', hash.digest('hex').slice(0, 16));
   const templatePath = join(dir, `${STACK_NAME}.template.json`);
   if (!existsSync(templatePath)) {

@@ -50,6 +50,8 @@ export interface Sandbox {
   resetStats(): void;
   /** Sees every event PutEvents accepts. */
   onEvent(subscriber: (event: StoredEvent) => void): void;
+  /** The EventBridge rules and events, for what wires rules to targets (sandbox/event-routing.ts). */
+  events: Events;
   /** Closes every server and cancels every timer the sandbox started. */
   close(): Promise<void>;
 }
@@ -122,6 +124,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       stats: () => running.stats(),
       resetStats: () => running.resetStats(),
       onEvent: (subscriber) => events.onEvent(subscriber),
+      events,
       close,
     };
   } catch (error) {

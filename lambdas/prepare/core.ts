@@ -1,6 +1,7 @@
 import type { Service } from '@aws-sdk/client-ecs';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { AwsClients } from '../shared/clients';
-import { ConfigError, type ExecutionInput, parseExecutionInput } from '../shared/config';
+import { ConfigError, type ExecutionInput, GITSHA, parseExecutionInput } from '../shared/config';
 import type { Plan, PlannedRule, PlannedService, PrepareInput } from '../shared/contracts';
 import { describeServicesBatched, lookupKey, type ServiceLookup } from '../shared/describe-services';
 import { clusterName, shortTaskDefinition } from '../shared/ecs-names';
@@ -8,16 +9,17 @@ import { InvalidDeploymentError } from '../shared/errors';
 import { DEFAULT_EVENT_BUS, isEcsTarget, listRuleTargets } from '../shared/rule-targets';
 import { selectContainers, shaOfContainers } from '../shared/task-definition';
 import { awsProblem, describeTaskDefinitions, type Problems } from './lookups';
+import { alreadyRuns, decideOverlap, runningDeployments } from './overlaps';
 
 export interface PrepareOptions {
   /** The region for services and rules whose cluster is a bare name and whose file has no `region`. */
   defaultRegion: string;
   /**
-   * Issue 6 hook: refuse a deployment that overlaps a running execution (same service or rule) by
-   * throwing ConcurrentDeploymentError. Called with the finished plan, before anything changes.
-   * Not implemented yet: without it, overlapping deployments are not refused.
+   * Reads this state machine's running executions, to refuse overlapping deployments and skip
+   * duplicate pushes. The function's own credentials (never `role.arn`'s): the state machine is in
+   * gehen's account. The handler always passes it; without it no overlap is looked for.
    */
-  checkOverlappingDeployments?: (plan: Plan, clients: AwsClients) => Promise<void>;
+  stepFunctions?: SFNClient;
 }
 
 /**
@@ -30,6 +32,8 @@ export async function prepare(
   clientsFor: (roleArn: string | null) => AwsClients,
   options: PrepareOptions,
 ): Promise<Plan> {
+  const tagProblem = unmatchedTag(input.execution);
+  if (tagProblem !== null) return nothingToDeploy(input, tagProblem);
   const execution = parse(input.execution);
   const { config } = execution;
   const clients = clientsFor(config.roleArn);
@@ -91,8 +95,61 @@ export async function prepare(
     services: services.map((s) => s.planned),
     scheduledTasks: rules,
   };
-  await options.checkOverlappingDeployments?.(plan, clients);
+  if (execution.source === 'ecr' && alreadyRuns(plan)) {
+    return { ...plan, skipped: `every service and scheduled task already runs ${execution.gitsha}` };
+  }
+  if (options.stepFunctions) {
+    const { self, others } = await runningDeployments(options.stepFunctions, input.executionArn, options.defaultRegion);
+    // Not listed yet (ListExecutions is eventually consistent): it started just now, after the others.
+    const startDate = self?.startDate ?? new Date();
+    const decision = decideOverlap(
+      plan,
+      { executionArn: input.executionArn, startDate, source: execution.source },
+      others,
+    );
+    if (decision.kind === 'skip') return { ...plan, skipped: decision.reason };
+  }
   return plan;
+}
+
+/**
+ * A push-started execution's image tag that the trigger's tagPattern (or the SHA format) rejects:
+ * EventBridge patterns cannot test a regular expression, so every push starts an execution and
+ * this ends it as Nothing To Deploy. Null for every other execution.
+ */
+function unmatchedTag(execution: unknown): string | null {
+  const { source, gitsha, tagPattern } = (execution ?? {}) as Record<string, unknown>;
+  if (source !== 'ecr' || typeof gitsha !== 'string') return null;
+  const pattern = typeof tagPattern === 'string' ? tagPattern : GITSHA.source;
+  let matches: boolean;
+  try {
+    matches = new RegExp(pattern).test(gitsha);
+  } catch {
+    return null; // parse() reports the invalid pattern
+  }
+  if (!matches) return `image tag ${gitsha} does not match the trigger's tagPattern ${pattern}`;
+  if (!GITSHA.test(gitsha)) return `image tag ${gitsha} is not a git SHA (7 to 40 hexadecimal characters)`;
+  return null;
+}
+
+/** The plan of a push whose tag is not deployed: the config is still validated, no AWS call is made. */
+function nothingToDeploy(input: PrepareInput, reason: string): Plan {
+  const execution = input.execution as Record<string, unknown>;
+  const { config } = parse({ ...execution, gitsha: '0000000' });
+  return {
+    deployment: {
+      gitsha: String(execution.gitsha),
+      updateStrategy: config.updateStrategy,
+      roleArn: config.roleArn,
+      timeoutSeconds: Math.round(config.timeoutMinutes * 60),
+      pollIntervalSeconds: config.pollIntervalSeconds,
+      requiredMatches: config.requiredMatches,
+      executionArn: input.executionArn,
+    },
+    services: [],
+    scheduledTasks: [],
+    skipped: reason,
+  };
 }
 
 function parse(execution: unknown): ExecutionInput {

@@ -1,7 +1,9 @@
 import type { DeploymentReport } from '../shared/contracts';
 import { buildDeploymentReport, type ReportInput } from '../shared/report';
 
-/** Report Deployment: the success path's final output. No AWS calls. */
+/** Report Deployment and Report Nothing To Deploy: the success paths' final output. No AWS calls. */
 export async function report(input: ReportInput): Promise<DeploymentReport> {
+  const { skipped } = input.plan;
+  if (skipped !== undefined) return { ...buildDeploymentReport(input, 'skipped'), reason: skipped };
   return buildDeploymentReport(input, 'deployed');
 }

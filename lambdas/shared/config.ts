@@ -1,5 +1,6 @@
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+// The namespace import lets esbuild tree-shake zod: `import { z }` bundles all of it, locales included.
+import * as z from 'zod';
 
 /**
  * gehen.yml: the original's format, unchanged, plus a few optional keys. One schema shared by
@@ -102,7 +103,11 @@ export const gehenFileSchema = z
       })
       .nullish(),
     services: z
-      .record(z.string().regex(SERVICE_NAME, 'must be an ECS service name'), serviceSchema.nullable())
+      // `api:` with nothing under it is a service without a cluster: reported with the other problems.
+      .record(
+        z.string().regex(SERVICE_NAME, 'must be an ECS service name'),
+        z.preprocess((value) => value ?? {}, serviceSchema),
+      )
       .nullish(),
     scheduledTasks: z
       .record(z.string().regex(RULE_NAME, 'must be an EventBridge rule name'), scheduledTaskSchema)
@@ -116,11 +121,6 @@ export const gehenFileSchema = z
     }
     const rounds = roundsProblem(file.timeoutMinutes, file.pollIntervalSeconds);
     if (rounds) ctx.addIssue({ code: 'custom', message: rounds, path: ['timeoutMinutes'] });
-    for (const [name, service] of Object.entries(file.services ?? {})) {
-      if (service === null) {
-        ctx.addIssue({ code: 'custom', message: 'needs a cluster', path: ['services', name, 'cluster'] });
-      }
-    }
   });
 
 export type GehenFile = z.output<typeof gehenFileSchema>;
@@ -218,19 +218,13 @@ export function parseGehenConfig(document: unknown, source: string): LoadedConfi
       pollIntervalSeconds: file.pollIntervalSeconds,
       requiredMatches: file.requiredMatches,
       region,
-      services: Object.entries(file.services ?? {}).flatMap(([name, service]) =>
-        service === null
-          ? []
-          : [
-              {
-                name,
-                cluster: service.cluster,
-                region: regionOfClusterArn(service.cluster) ?? region,
-                url: service.url,
-                containers: service.containers,
-              },
-            ],
-      ),
+      services: Object.entries(file.services ?? {}).map(([name, service]) => ({
+        name,
+        cluster: service.cluster,
+        region: regionOfClusterArn(service.cluster) ?? region,
+        url: service.url,
+        containers: service.containers,
+      })),
       scheduledTasks: Object.entries(file.scheduledTasks ?? {}).map(([rule, task]) => ({
         rule,
         region,
@@ -301,6 +295,8 @@ export const executionInputSchema = z.strictObject({
   gitsha: z.string().regex(GITSHA, 'must be 7 to 40 hexadecimal characters'),
   config: deployConfigSchema,
   source: z.enum(['cli', 'ecr', 'console']).optional(),
+  /** Push-started executions: the trigger's tagPattern, which the image tag (the gitsha) must match. */
+  tagPattern: z.string().refine(isRegExp, 'must be a valid regular expression').optional(),
 });
 
 export type ExecutionInput = z.output<typeof executionInputSchema>;

@@ -64,6 +64,12 @@ export interface Plan {
   deployment: DeploymentContext;
   services: PlannedService[];
   scheduledTasks: PlannedRule[];
+  /**
+   * Set when there is nothing to deploy (push-started only: a tag that is not a SHA, a SHA the
+   * services already run or another execution is deploying): why. The execution then ends at once
+   * in the Succeed state Nothing To Deploy.
+   */
+  skipped?: string;
 }
 
 /** One Deploy Services Map iteration's input (ItemSelector). */
@@ -145,8 +151,12 @@ export interface RollbackResult {
 /** The Succeed state's output and the CLI's --json report. */
 export interface DeploymentReport {
   execution: string;
-  status: 'deployed' | 'rolled-back' | 'failed' | 'timed-out' | 'running';
+  status: 'deployed' | 'skipped' | 'rolled-back' | 'failed' | 'timed-out' | 'running';
   gitsha: string;
+  /** Why nothing was deployed (status skipped). */
+  reason?: string;
+  /** The terminal Fail state's error and its message (failures only, in notifications). */
+  error?: { code: string; message: string | null };
   services: Array<{
     name: string;
     cluster: string;

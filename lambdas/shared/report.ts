@@ -13,6 +13,7 @@ export interface ReportInput {
 /** What happened to a service or rule gehen changed, by the deployment's final status. */
 const CHANGED_OUTCOME: Record<DeploymentReport['status'], string> = {
   deployed: 'deployed',
+  skipped: 'unchanged',
   'rolled-back': 'rolled-back',
   failed: 'failed',
   'timed-out': 'unknown',

@@ -213,8 +213,9 @@ function taskFailed(env: RolloutEnv, service: ServiceRecord, deployment: Deploym
 }
 
 /**
- * Stops a task. A RUNNING task is deregistered first and drains for drainSeconds (still RUNNING,
- * no traffic) before it stops; anything else stops at once.
+ * Stops a task. A RUNNING task is deregistered first and drains for drainSeconds (its tag's
+ * `drainSeconds` fault, else the fleet's timing; still RUNNING, no traffic) before it stops;
+ * anything else stops at once.
  */
 export function stopTask(env: RolloutEnv, task: TaskRecord, reason: string, code: TaskRecord['stopCode']): void {
   if (task.desiredStatus === 'STOPPED') return;
@@ -229,8 +230,10 @@ export function stopTask(env: RolloutEnv, task: TaskRecord, reason: string, code
     if (task.port) env.servers.release(task.service.name, task.reportedTag);
     pruneStopped(task.service);
   };
-  if (task.lastStatus === 'RUNNING' && task.healthStatus === 'HEALTHY' && env.timing.drainSeconds > 0) {
-    env.timers.after(env.timing.drainSeconds, () => {
+  const drainSeconds =
+    typeof task.fault === 'object' && 'drainSeconds' in task.fault ? task.fault.drainSeconds : env.timing.drainSeconds;
+  if (task.lastStatus === 'RUNNING' && task.healthStatus === 'HEALTHY' && drainSeconds > 0) {
+    env.timers.after(drainSeconds, () => {
       finish();
       reconcile(env, task.service);
     });

@@ -12,6 +12,23 @@ interface AslState {
   Retry?: Array<{ ErrorEquals: string[]; JitterStrategy?: string }>;
   ItemProcessor?: { States: Record<string, AslState> };
 }
+/** The states a state may go to next: Next, Default, Choices and Catch targets. */
+function targetsOf(state: AslState): string[] {
+  const s = state as AslState & {
+    Next?: string;
+    Default?: string;
+    Choices?: Array<{ Next: string }>;
+    Catch?: Array<{ Next: string }>;
+  };
+  return [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next), ...(s.Catch ?? []).map((c) => c.Next)].filter(
+    (next): next is string => next !== undefined,
+  );
+}
+
+function stepOfResource(resource: string | undefined): string | undefined {
+  return functions.find((fn) => resource === `arn:aws:lambda:us-east-1:000000000000:function:${fn.logicalId}`)?.step;
+}
+
 interface Asl {
   StartAt: string;
   TimeoutSeconds: number;
@@ -58,13 +75,48 @@ describe('the gehen-deploy definition', () => {
     expect(
       allStates()
         .filter(([, state]) => state.Type === 'Succeed')
-        .map(([name]) => name),
-    ).toEqual([StateNames.deployed]);
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual([StateNames.deployed, StateNames.skipped].sort());
+  });
+
+  it('reaches every terminal state through its Notify state only, which cannot change the outcome', () => {
+    const terminals = allStates().filter(([, state]) => state.Type === 'Fail' || state.Type === 'Succeed');
+    expect(terminals).toHaveLength(9);
+    for (const [terminal] of terminals) {
+      const into = allStates().filter(([, state]) => targetsOf(state).includes(terminal));
+      expect(into.map(([name]) => name)).toEqual([`Notify ${terminal}`]);
+      const [, notify] = into[0] as [string, AslState];
+      expect(notify).toMatchObject({
+        Type: 'Task',
+        ResultPath: null,
+        Next: terminal,
+        Catch: [{ ErrorEquals: ['States.ALL'], Next: terminal, ResultPath: null }],
+      });
+      expect(stepOfResource(notify.Resource)).toBe('notify');
+    }
+  });
+
+  it("tells Notify each failure's code and report status, the same ones the CLI maps to exit codes", () => {
+    const statusOf: Record<string, string> = {
+      [FailureCodes.rolledBack]: 'rolled-back',
+      [FailureCodes.drainTimedOut]: 'timed-out',
+      [FailureCodes.rollbackTimedOut]: 'timed-out',
+    };
+    for (const [name, state] of allStates().filter(([, s]) => s.Type === 'Fail')) {
+      const notify = asl.States[`Notify ${name}`] as AslState & {
+        Parameters: { failure: { code: string; status: string } };
+      };
+      expect(notify.Parameters.failure).toMatchObject({
+        code: state.Error,
+        status: statusOf[state.Error ?? ''] ?? 'failed',
+      });
+    }
   });
 
   it('gives every Task a timeout and a jittered retry of transient errors, once', () => {
     const tasks = allStates().filter(([, state]) => state.Type === 'Task');
-    expect(tasks).toHaveLength(11);
+    expect(tasks).toHaveLength(21);
     for (const [name, task] of tasks) {
       expect({ name, timeout: (task.TimeoutSeconds ?? 0) > 0 }).toEqual({ name, timeout: true });
       const transient = (task.Retry ?? []).filter((retry) => retry.ErrorEquals.includes(ErrorNames.transient));
@@ -87,6 +139,9 @@ describe('the gehen-deploy definition', () => {
       [StateNames.checkDrainRollback]: 'check-drain',
       [StateNames.rollBackService]: 'roll-back',
       [StateNames.report]: 'report',
+      [StateNames.reportSkipped]: 'report',
+      [StateNames.notifyDeployed]: 'notify',
+      [StateNames.notifyRolledBack]: 'notify',
     };
     const stepOf = new Map(
       functions.map((fn) => [`arn:aws:lambda:us-east-1:000000000000:function:${fn.logicalId}`, fn.step]),

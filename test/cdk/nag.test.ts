@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
@@ -20,6 +20,13 @@ function synthWithNag(context: Record<string, unknown> = {}): void {
 describe('cdk-nag AwsSolutions', () => {
   it('has no unacknowledged findings with the default props', () => {
     expect(() => synthWithNag()).not.toThrow();
+  });
+
+  it('has none with ECR push triggers either', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gehen-nag-config-'));
+    const config = join(dir, 'gehen.yml');
+    writeFileSync(config, 'trigger:\n  ecrRepository: api\nservices:\n  api:\n    cluster: prod\n');
+    expect(() => synthWithNag({ 'gehen:configs': config })).not.toThrow();
   });
 
   it('has none with narrowed roles either', () => {

@@ -32,9 +32,16 @@ beforeAll(async () => {
         service('stuck', { circuitBreaker: { enable: true, rollback: false } }),
         service('sickly', { circuitBreaker: { enable: true, rollback: true } }),
         service('liar'),
+        service('prompt'),
+        { ...service('lingering'), taskDefinition: taskDefinition('lingering', 'linger0') },
       ],
       timing: { taskStartSeconds: 0.05, drainSeconds: 0.3 },
-      faults: { bad0000: 'crash', sick000: 'unhealthy', ccccccc: { reports: 'ddddddd' } },
+      faults: {
+        bad0000: 'crash',
+        sick000: 'unhealthy',
+        ccccccc: { reports: 'ddddddd' },
+        linger0: { drainSeconds: 3600 },
+      },
     }),
   });
   ({ ecs } = clients(sandbox));
@@ -150,6 +157,18 @@ describe('faults and scaling', () => {
       'the reported tag',
       async () => (await serverHeader(sandbox.loadBalancers.liar ?? '')) === 'liar-ddddddd',
     );
+  });
+
+  it('keeps the tasks of a `drainSeconds` tag draining, still RUNNING and out of the load balancer', async () => {
+    await Promise.all([deploy('prompt', 'bbbbbbb'), deploy('lingering', 'bbbbbbb')]);
+    // Started together: once the fleet-timed service has drained, the lingering one would have too.
+    await waitFor('the fleet-timed drain to end', async () => (await describe1('prompt')).deployments?.length === 1);
+    const lingering = await describe1('lingering');
+    expect(lingering.deployments?.map((d) => [d.status, d.rolloutState, d.runningCount])).toEqual([
+      ['PRIMARY', 'IN_PROGRESS', 2],
+      ['ACTIVE', 'COMPLETED', 2],
+    ]);
+    expect(await serverHeader(sandbox.loadBalancers.lingering ?? '')).toBe('lingering-bbbbbbb');
   });
 
   it('scales the primary deployment to a new desiredCount', async () => {

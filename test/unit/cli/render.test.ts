@@ -1,5 +1,6 @@
 import type { Row, ServiceProgress } from '../../../cli/progress';
-import { ProgressView, renderMode } from '../../../cli/render';
+import { formatSummary, ProgressView, renderMode } from '../../../cli/render';
+import type { CliReport } from '../../../cli/report';
 
 const ESC = '\x1b[';
 
@@ -67,5 +68,34 @@ describe('ProgressView', () => {
     const plain = capture(true);
     new ProgressView(plain.out, { live: false, color: false }).update([row('api', 'deployed')]);
     expect(plain.text()).not.toContain(ESC);
+  });
+});
+
+describe('formatSummary', () => {
+  it('clips a long failure reason so one row does not widen the table', () => {
+    const reason = `ECS marked deployment ecs-svc/1 of ${'arn:aws:ecs:us-east-1:123456789012:task-definition/api:3 '.repeat(2)}FAILED`;
+    const report: CliReport = {
+      execution: null,
+      status: 'rolled-back',
+      exitCode: 1,
+      gitsha: 'bad0000',
+      error: null,
+      services: [
+        {
+          name: 'api',
+          cluster: 'prod',
+          previousTaskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/api:2',
+          taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/api:3',
+          previousSha: '1111111',
+          sha: 'bad0000',
+          outcome: 'rolled back',
+          reason,
+        },
+      ],
+      scheduledTasks: [],
+    };
+    const [, line] = formatSummary(report, new Map([['s:api', 7000]]), false).split('\n');
+    expect(line).toMatch(/^api +api:2 → api:3 {2}rolled back: ECS marked deployment ecs-svc\/1 .*… {2}7s$/);
+    expect(line?.length).toBeLessThan(120);
   });
 });

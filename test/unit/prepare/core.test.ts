@@ -7,6 +7,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, ListTargetsByRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { prepare } from '../../../lambdas/prepare/core';
@@ -326,14 +327,32 @@ describe('prepare', () => {
     );
   });
 
-  it('hands the finished plan to the overlapping-deployment check', async () => {
+  it('reads the running executions of its own state machine, with its own credentials', async () => {
     ecsKnows('eu-west-1');
-    const check = jest.fn().mockResolvedValue(undefined);
-
-    const plan = await prepare(prepareInput(config()), testClients, {
-      defaultRegion: 'eu-west-1',
-      checkOverlappingDeployments: check,
+    const sfn = mockClient(SFNClient);
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        {
+          executionArn: EXECUTION_ARN,
+          stateMachineArn: 'x',
+          name: 'run-1',
+          status: 'RUNNING',
+          startDate: new Date(),
+        },
+      ],
     });
-    expect(check).toHaveBeenCalledWith(plan, expect.anything());
+    try {
+      const plan = await prepare(prepareInput(config()), testClients, {
+        defaultRegion: 'eu-west-1',
+        stepFunctions: new SFNClient({ region: 'eu-west-1' }),
+      });
+      expect(plan.skipped).toBeUndefined();
+      expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, {
+        stateMachineArn: `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:gehen-deploy`,
+        statusFilter: 'RUNNING',
+      });
+    } finally {
+      sfn.restore();
+    }
   });
 });

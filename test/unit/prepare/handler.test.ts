@@ -1,4 +1,5 @@
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -7,7 +8,12 @@ import { InvalidDeploymentError } from '../../../lambdas/shared/errors';
 import { ACCOUNT, describedTaskDefinition, NEW_SHA, taskDefinitionArn } from '../shared/deploy-fixtures';
 
 const ecs = mockClient(ECSClient);
-afterAll(() => ecs.restore());
+const sfn = mockClient(SFNClient);
+sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+afterAll(() => {
+  ecs.restore();
+  sfn.restore();
+});
 
 const context = { functionName: 'prepare', awsRequestId: 'req-1' } as Context;
 

@@ -82,6 +82,13 @@ updateStrategy: sideways
     );
   });
 
+  it('reports a service with nothing under it together with the other problems', () => {
+    expect(problems('services:\n  api:\n    cluster: prod\n  worker:\ntimeoutMinutes: -1\n')).toEqual([
+      expect.stringMatching(/^timeoutMinutes: must be greater than 0/),
+      expect.stringMatching(/^services\.worker\.cluster: is required/),
+    ]);
+  });
+
   it('refuses a timeout and poll interval whose rounds would overflow the execution history', () => {
     expect(problems('services:\n  api:\n    cluster: prod\ntimeoutMinutes: 60\npollIntervalSeconds: 1\n')).toEqual([
       expect.stringMatching(/^timeoutMinutes: .*3600 rounds a phase; at most 250/),

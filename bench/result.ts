@@ -1,0 +1,106 @@
+/** What `npm run bench` measures: the figures of one run, as printed and as written to bench/results/. */
+
+export const HISTORY_EVENT_LIMIT = 25_000;
+export const PAYLOAD_LIMIT_BYTES = 256 * 1024;
+
+export interface Machine {
+  os: string;
+  cpuModel: string;
+  cpus: number;
+  memoryGiB: number;
+  node: string;
+}
+
+export interface HistoryMetrics {
+  historyEvents: number;
+  /** Events counted by the sandbox (`GET /_sandbox/stats`), a cross-check of `historyEvents`. */
+  statsEvents: number | null;
+  stateTransitions: number;
+  maxPayloadBytes: number;
+  /** Probe and Check Drain invocations: one per poll round. */
+  pollRounds: number;
+  lambdaInvocations: number;
+  /** Billed (per started ms) duration × configured memory, summed. */
+  lambdaGbSeconds: number;
+}
+
+export interface ApiLoad {
+  services: number;
+  pollRounds: number;
+  /** ECS calls made while polling (after the first Wait of the verify loop), by operation. */
+  callsByOperation: Record<string, number>;
+  perServicePerRound: Record<string, number>;
+  readCallsPerServicePerRound: number;
+  /** TouchBistro/gehen: DescribeServices, ListTasks and DescribeTasks per service every round. */
+  originalPerServicePerRound: number;
+}
+
+export interface ScaleRun extends HistoryMetrics {
+  label: string;
+  services: number;
+  clusters: number;
+  scheduledTasks: number;
+  rollback: boolean;
+  pollIntervalSeconds: number;
+  status: string;
+  exitCode: number;
+  /** `gehen deploy` from start to exit (it follows the execution every 1–2 s). */
+  wallSeconds: number;
+  /** StartExecution to the terminal event. */
+  executionSeconds: number;
+  apiLoad: ApiLoad | null;
+  executionArn: string;
+}
+
+export interface LatencyResult {
+  pollIntervalSeconds: number;
+  /** Seconds from the load balancer serving only the new version to the workflow leaving the verify loop. */
+  samplesSeconds: number[];
+  medianSeconds: number;
+  maxSeconds: number;
+}
+
+export interface BundleStart {
+  step: string;
+  bytes: number;
+  memoryMb: number;
+  loadMsSamples: number[];
+  loadMsMedian: number;
+}
+
+export interface CliStart {
+  command: string;
+  msSamples: number[];
+  msMedian: number;
+}
+
+export interface CostRow {
+  services: number;
+  stateTransitions: number;
+  lambdaGbSeconds: number;
+  stepFunctionsUsd: number;
+  lambdaUsd: number;
+  totalUsd: number;
+}
+
+export interface TargetCheck {
+  name: string;
+  value: number;
+  target: number;
+  unit: string;
+  pass: boolean;
+}
+
+export interface BenchResult {
+  command: string;
+  smoke: boolean;
+  startedAt: string;
+  durationSeconds: number;
+  machine: Machine;
+  scale: ScaleRun[];
+  apiLoad: ApiLoad;
+  latency: LatencyResult[];
+  coldStart: { bundles: BundleStart[]; cli: CliStart[] };
+  cost: CostRow[];
+  targets: TargetCheck[];
+}

@@ -1,0 +1,107 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../lib/package-root';
+import { ensureSandboxCredentials, sandboxAssembly } from '../sandbox/gehen-sandbox';
+import { benchFunctions } from './bench-functions';
+import { bundleStarts, cliStarts } from './cold-start';
+import { costOf } from './cost';
+import { measureDetectionLatency } from './detection-latency';
+import { machine } from './machine';
+import type { BenchResult, ScaleRun } from './result';
+import { runScale, type ScaleSpec } from './scale';
+import { targetChecks } from './targets';
+
+export interface BenchOptions {
+  /** Tiny sizes (1 and 3 services, one latency sample, one spawn each): what `npm test` runs. */
+  smoke: boolean;
+  /** Recorded in the result. */
+  command: string;
+  /** Progress lines. @default dropped */
+  log?: (line: string) => void;
+}
+
+const REGION = 'us-east-1';
+
+function plan(smoke: boolean) {
+  const deploys = smoke ? [1, 3] : [1, 10, 50, 200];
+  const scale: ScaleSpec[] = deploys.map((services) => ({
+    label: `${services} service${services === 1 ? '' : 's'}`,
+    services,
+    rollback: false,
+    pollIntervalSeconds: 1,
+  }));
+  const rollbackServices = smoke ? 3 : 200;
+  scale.push({
+    label: `${rollbackServices} services, rollback`,
+    services: rollbackServices,
+    rollback: true,
+    pollIntervalSeconds: 1,
+  });
+  return {
+    scale,
+    latency: smoke
+      ? [{ pollIntervalSeconds: 1, samples: 1 }]
+      : [
+          { pollIntervalSeconds: 1, samples: 5 },
+          { pollIntervalSeconds: 5, samples: 3 },
+        ],
+    spawns: smoke ? 1 : 5,
+    costServices: smoke ? [1, 3] : [1, 50],
+  };
+}
+
+/** Measures gehen on the sandbox: every section of issue 7, all from this one run. */
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const log = options.log ?? (() => {});
+  const started = Date.now();
+  const root = packageRoot(__dirname);
+  const cli = join(root, 'dist', 'cli', 'gehen.cjs');
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run npm run build first`);
+  ensureSandboxCredentials();
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const steps = plan(options.smoke);
+
+  log('synthesizing the app with its Lambda bundles (cached under .cache/sandbox/)');
+  const assembly = sandboxAssembly({});
+  const functions = benchFunctions(assembly, REGION);
+  const memoryMbByArn = new Map(functions.map((fn) => [fn.arn, fn.memoryMb]));
+  const dir = mkdtempSync(join(tmpdir(), 'gehen-bench-'));
+  const context = { assembly, memoryMbByArn, dir, log };
+  try {
+    log('cold start');
+    const bundles = bundleStarts(functions, steps.spawns);
+    const cliRuns = cliStarts(cli, [['--version'], ['--help']], steps.spawns);
+
+    log('scale');
+    const scale: ScaleRun[] = [];
+    for (const spec of steps.scale) scale.push(await runScale(spec, context));
+
+    log('detection latency');
+    const latency = await measureDetectionLatency(steps.latency, context);
+
+    const loadRun = scale.filter((run) => run.apiLoad !== null).sort((a, b) => b.services - a.services)[0];
+    if (!loadRun?.apiLoad) throw new Error('no deployment measured the API load');
+    const cost = steps.costServices.map((services) => {
+      const run = scale.find((r) => r.services === services && !r.rollback);
+      if (!run) throw new Error(`no ${services}-service deployment to cost`);
+      return costOf(run);
+    });
+
+    const partial = {
+      command: options.command,
+      smoke: options.smoke,
+      startedAt: new Date(started).toISOString(),
+      durationSeconds: (Date.now() - started) / 1000,
+      machine: machine(),
+      scale,
+      apiLoad: loadRun.apiLoad,
+      latency,
+      coldStart: { bundles, cli: cliRuns },
+      cost,
+    };
+    return { ...partial, targets: targetChecks(partial) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

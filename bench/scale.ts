@@ -1,0 +1,101 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { SandboxAssembly } from '../sandbox/gehen-sandbox';
+import { startGehenSandbox } from '../sandbox/gehen-sandbox';
+import { benchConfig, benchFleet, CRASHING_SHA } from './bench-fleet';
+import { historyMetrics, readHistory } from './history';
+import type { ApiLoad, ScaleRun } from './result';
+import { runDeploy } from './run-deploy';
+import { readStats, resetStats, snapshotAtFirstPoll } from './sandbox-stats';
+
+/** The original polled DescribeServices, ListTasks and DescribeTasks for every service each round. */
+export const ORIGINAL_CALLS_PER_SERVICE_PER_ROUND = 3;
+const CLUSTERS = 4;
+const CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
+
+export interface ScaleSpec {
+  label: string;
+  services: number;
+  /** Deploy an image that crashes: the circuit breaker fails the rollout and gehen rolls everything back. */
+  rollback: boolean;
+  pollIntervalSeconds: number;
+}
+
+export interface BenchContext {
+  assembly: SandboxAssembly;
+  memoryMbByArn: ReadonlyMap<string, number>;
+  /** A scratch directory for gehen.yml files. */
+  dir: string;
+  log: (line: string) => void;
+}
+
+/** One deployment of a generated fleet on a fresh sandbox: its time, history and ECS calls. */
+export async function runScale(spec: ScaleSpec, context: BenchContext): Promise<ScaleRun> {
+  const fleet = benchFleet({ services: spec.services, clusters: CLUSTERS });
+  const sandbox = await startGehenSandbox({ fleet, port: 0, assembly: context.assembly });
+  const sfn = new SFNClient({ endpoint: sandbox.endpoint, region: sandbox.region, credentials: CREDENTIALS });
+  try {
+    const config = benchConfig(fleet, sandbox.loadBalancers, { pollIntervalSeconds: spec.pollIntervalSeconds });
+    await resetStats(sandbox.endpoint);
+    const snapshot = snapshotAtFirstPoll(sandbox);
+    const run = await runDeploy(sandbox, context.dir, config, spec.rollback ? CRASHING_SHA : '2222222').finally(() =>
+      snapshot.stop(),
+    );
+    const atFirstPoll = await snapshot.result();
+    const end = await readStats(sandbox.endpoint);
+    const events = await readHistory(sfn, run.executionArn);
+    const metrics = historyMetrics(events, context.memoryMbByArn, end.executions[run.executionArn]?.events ?? null);
+    const first = events[0]?.timestamp?.getTime() ?? run.startedAt;
+    const last = events.at(-1)?.timestamp?.getTime() ?? run.endedAt;
+    const result: ScaleRun = {
+      label: spec.label,
+      services: spec.services,
+      clusters: Math.min(CLUSTERS, spec.services),
+      scheduledTasks: fleet.scheduledTasks?.length ?? 0,
+      rollback: spec.rollback,
+      pollIntervalSeconds: spec.pollIntervalSeconds,
+      status: run.status,
+      exitCode: run.exitCode,
+      wallSeconds: (run.endedAt - run.startedAt) / 1000,
+      executionSeconds: (last - first) / 1000,
+      apiLoad:
+        spec.rollback || atFirstPoll === null
+          ? null
+          : apiLoad(spec.services, metrics.pollRounds, atFirstPoll, end.calls),
+      executionArn: run.executionArn,
+      ...metrics,
+    };
+    context.log(
+      `  ${spec.label}: ${result.status} in ${result.wallSeconds.toFixed(1)} s, ${result.historyEvents} events, ${result.pollRounds} rounds`,
+    );
+    return result;
+  } finally {
+    sfn.destroy();
+    await sandbox.close();
+  }
+}
+
+function apiLoad(
+  services: number,
+  pollRounds: number,
+  before: Record<string, number>,
+  after: Record<string, number>,
+): ApiLoad {
+  const callsByOperation: Record<string, number> = {};
+  for (const [operation, count] of Object.entries(after)) {
+    const delta = count - (before[operation] ?? 0);
+    if (operation.startsWith('ecs:') && delta > 0) callsByOperation[operation] = delta;
+  }
+  const per = (calls: number) => (pollRounds === 0 ? 0 : calls / (services * pollRounds));
+  const perServicePerRound = Object.fromEntries(Object.entries(callsByOperation).map(([op, n]) => [op, per(n)]));
+  const reads = Object.entries(callsByOperation)
+    .filter(([op]) => /^ecs:(Describe|List)/.test(op))
+    .reduce((sum, [, n]) => sum + n, 0);
+  return {
+    services,
+    pollRounds,
+    callsByOperation,
+    perServicePerRound,
+    readCallsPerServicePerRound: per(reads),
+    originalPerServicePerRound: ORIGINAL_CALLS_PER_SERVICE_PER_ROUND,
+  };
+}

@@ -1,0 +1,153 @@
+import { type BenchResult, HISTORY_EVENT_LIMIT, PAYLOAD_LIMIT_BYTES } from './result';
+import { targetNames } from './targets';
+
+interface Row {
+  section: string;
+  scenario: string;
+  measure: string;
+  value: string;
+  target: string;
+  result: string;
+}
+
+/** The one table `npm run bench` prints: markdown, so docs/performance.md can quote it as is. */
+export function renderTable(result: BenchResult): string {
+  const rows: Row[] = [];
+  const verdict = (name: string) => {
+    const check = result.targets.find((t) => t.name === name);
+    return check ? (check.pass ? 'PASS' : 'MISS') : '';
+  };
+  const margin = (value: number, limit: number) => `${pct(1 - value / limit)} margin`;
+
+  for (const run of result.scale) {
+    const scenario = `${run.label} (${run.status}, poll ${run.pollIntervalSeconds} s)`;
+    const add = (measure: string, value: string, target = '', res = '') =>
+      rows.push({ section: 'Scale', scenario, measure, value, target, result: res });
+    add('wall time', `${run.wallSeconds.toFixed(1)} s`);
+    add('state transitions', int(run.stateTransitions));
+    const isRollbackTarget =
+      run.rollback &&
+      result.targets.some((t) => t.name === targetNames.rollbackHistory && t.value === run.historyEvents);
+    add(
+      'history events',
+      int(run.historyEvents),
+      isRollbackTarget ? `≤ ${int(HISTORY_EVENT_LIMIT / 2)} (half the limit)` : `≤ ${int(HISTORY_EVENT_LIMIT)}`,
+      isRollbackTarget
+        ? `${verdict(targetNames.rollbackHistory)}, ${margin(run.historyEvents, HISTORY_EVENT_LIMIT)}`
+        : margin(run.historyEvents, HISTORY_EVENT_LIMIT),
+    );
+    add('largest state payload', kb(run.maxPayloadBytes), '≤ 256 KB', margin(run.maxPayloadBytes, PAYLOAD_LIMIT_BYTES));
+  }
+
+  const load = result.apiLoad;
+  const loadScenario = `${load.services} services, ${load.pollRounds} rounds`;
+  for (const [operation, value] of Object.entries(load.perServicePerRound)) {
+    rows.push({
+      section: 'API load',
+      scenario: loadScenario,
+      measure: `${operation} / service / round`,
+      value: fixed(value, 3),
+      target: '',
+      result: '',
+    });
+  }
+  rows.push({
+    section: 'API load',
+    scenario: loadScenario,
+    measure: 'ECS read calls / service / round',
+    value: fixed(load.readCallsPerServicePerRound, 3),
+    target: '≤ 0.3',
+    result: `${verdict(targetNames.apiLoad)} (original: ~${load.originalPerServicePerRound}, ${times(load.originalPerServicePerRound / load.readCallsPerServicePerRound)} fewer)`,
+  });
+
+  for (const latency of result.latency) {
+    const name = targetNames.latency(latency.pollIntervalSeconds);
+    rows.push({
+      section: 'Detection',
+      scenario: `poll ${latency.pollIntervalSeconds} s, ${latency.samplesSeconds.length} sample${latency.samplesSeconds.length === 1 ? '' : 's'}`,
+      measure: 'only-new at LB → verify loop left (median / max)',
+      value: `${latency.medianSeconds.toFixed(2)} / ${latency.maxSeconds.toFixed(2)} s`,
+      target: `≤ ${latency.pollIntervalSeconds + 0.5} s`,
+      result: verdict(name),
+    });
+  }
+
+  for (const bundle of result.coldStart.bundles) {
+    const scenario = `${bundle.step} bundle`;
+    rows.push({
+      section: 'Cold start',
+      scenario,
+      measure: 'size',
+      value: kb(bundle.bytes),
+      target: '≤ 300 KB',
+      result: verdict(targetNames.bundleSize(bundle.step)),
+    });
+    rows.push({
+      section: 'Cold start',
+      scenario,
+      measure: 'module load (median)',
+      value: `${bundle.loadMsMedian.toFixed(0)} ms`,
+      target: '≤ 150 ms',
+      result: verdict(targetNames.bundleLoad(bundle.step)),
+    });
+  }
+  for (const cli of result.coldStart.cli) {
+    const targeted = cli.command === 'gehen --version';
+    rows.push({
+      section: 'Cold start',
+      scenario: cli.command,
+      measure: 'wall time (median)',
+      value: `${cli.msMedian.toFixed(0)} ms`,
+      target: targeted ? '≤ 250 ms' : '',
+      result: targeted ? verdict(targetNames.version) : '',
+    });
+  }
+
+  for (const cost of result.cost) {
+    rows.push({
+      section: 'Cost',
+      scenario: `${cost.services} service${cost.services === 1 ? '' : 's'}`,
+      measure: 'per deployment (Step Functions + Lambda)',
+      value: `$${cost.totalUsd.toFixed(5)}`,
+      target: '',
+      result: `${int(cost.stateTransitions)} transitions = $${cost.stepFunctionsUsd.toFixed(5)}; ${cost.lambdaGbSeconds.toFixed(2)} GB-s = $${cost.lambdaUsd.toFixed(5)}`,
+    });
+  }
+  return markdown(rows);
+}
+
+function markdown(rows: readonly Row[]): string {
+  const header: Row = {
+    section: 'Section',
+    scenario: 'Case',
+    measure: 'Measure',
+    value: 'Value',
+    target: 'Target / limit',
+    result: 'Result',
+  };
+  const keys = Object.keys(header) as Array<keyof Row>;
+  const widths = keys.map((key) => Math.max(...[header, ...rows].map((row) => row[key].length)));
+  const line = (row: Row) => `| ${keys.map((key, i) => row[key].padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  const rule = `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`;
+  return [line(header), rule, ...rows.map(line)].join('\n');
+}
+
+function int(value: number): string {
+  return Math.round(value).toLocaleString('en-US');
+}
+
+function fixed(value: number, digits: number): string {
+  return value.toFixed(digits);
+}
+
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+function pct(fraction: number): string {
+  return `${(fraction * 100).toFixed(1)} %`;
+}
+
+function times(ratio: number): string {
+  return Number.isFinite(ratio) ? `${ratio.toFixed(0)}×` : '∞×';
+}

@@ -1,0 +1,46 @@
+import type { BenchResult, TargetCheck } from './result';
+
+export const TARGETS = {
+  readCallsPerServicePerRound: 0.3,
+  rollbackHistoryEvents: 12_500,
+  bundleBytes: 300 * 1024,
+  bundleLoadMs: 150,
+  versionMs: 250,
+  /** Added to the poll interval. */
+  latencySlackSeconds: 0.5,
+} as const;
+
+export const targetNames = {
+  apiLoad: 'ECS read calls per service per round',
+  rollbackHistory: 'history events, largest rollback run',
+  bundleSize: (step: string) => `bundle size: ${step}`,
+  bundleLoad: (step: string) => `bundle load: ${step}`,
+  version: 'gehen --version',
+  latency: (seconds: number) => `detection latency at ${seconds} s (max)`,
+};
+
+/** Every target of issue 7, checked against one run's figures. */
+export function targetChecks(result: Omit<BenchResult, 'targets'>): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const check = (name: string, value: number, target: number, unit: string) =>
+    checks.push({ name, value, target, unit, pass: value <= target });
+  check(targetNames.apiLoad, result.apiLoad.readCallsPerServicePerRound, TARGETS.readCallsPerServicePerRound, 'calls');
+  const rollbacks = result.scale.filter((run) => run.rollback).sort((a, b) => b.services - a.services);
+  if (rollbacks[0])
+    check(targetNames.rollbackHistory, rollbacks[0].historyEvents, TARGETS.rollbackHistoryEvents, 'events');
+  for (const bundle of result.coldStart.bundles) {
+    check(targetNames.bundleSize(bundle.step), bundle.bytes, TARGETS.bundleBytes, 'bytes');
+    check(targetNames.bundleLoad(bundle.step), bundle.loadMsMedian, TARGETS.bundleLoadMs, 'ms');
+  }
+  const version = result.coldStart.cli.find((cli) => cli.command === 'gehen --version');
+  if (version) check(targetNames.version, version.msMedian, TARGETS.versionMs, 'ms');
+  for (const latency of result.latency) {
+    check(
+      targetNames.latency(latency.pollIntervalSeconds),
+      latency.maxSeconds,
+      latency.pollIntervalSeconds + TARGETS.latencySlackSeconds,
+      's',
+    );
+  }
+  return checks;
+}

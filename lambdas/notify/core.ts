@@ -1,0 +1,116 @@
+import { type EventBridgeClient, PutEventsCommand, type PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
+import type { DeploymentReport, Plan, ScheduledTaskResult, ServiceDeployment } from '../shared/contracts';
+import { wrapAwsError } from '../shared/errors';
+import { buildDeploymentReport } from '../shared/report';
+
+/** The notification's EventBridge source and detail-type: what rules and subscribers match on. */
+export const NOTIFICATION_SOURCE = 'gehen';
+export const NOTIFICATION_DETAIL_TYPE = 'Gehen Deployment State Change';
+
+/** PutEvents takes entries up to 256 KB; beyond this the per-service lists are left out. */
+const MAX_DETAIL_BYTES = 200_000;
+
+/** How a failed execution ends: its Fail state's Error, the report status, and its fixed Cause if any. */
+export interface FailureOutcome {
+  code: string;
+  status: 'failed' | 'rolled-back' | 'timed-out';
+  cause?: string;
+}
+
+/**
+ * Notify's input. Success paths pass the report they end with; failure paths pass the state as it
+ * reaches the Fail state (`{ plan, deployed, scheduled, error? }`, or the execution input and
+ * `error` when Prepare refused it) and the outcome.
+ */
+export type NotifyInput =
+  | { report: DeploymentReport }
+  | { failure: FailureOutcome; executionArn: string; state: unknown };
+
+export interface NotifyResult {
+  eventId: string;
+  status: DeploymentReport['status'];
+}
+
+export class NotificationFailedError extends Error {
+  override readonly name = 'NotificationFailedError';
+}
+
+/**
+ * Notify: puts one `Gehen Deployment State Change` event on the default bus, detail = the
+ * deployment report (with the error code for failures). The workflow catches every error of this
+ * step: a lost notification never changes how a deployment ends.
+ */
+export async function notify(input: NotifyInput, events: EventBridgeClient): Promise<NotifyResult> {
+  const detail = 'report' in input ? input.report : failureReport(input.failure, input.executionArn, input.state);
+  let response: PutEventsCommandOutput;
+  try {
+    response = await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            Source: NOTIFICATION_SOURCE,
+            DetailType: NOTIFICATION_DETAIL_TYPE,
+            Detail: boundedDetail(detail),
+            Resources: detail.execution ? [detail.execution] : [],
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    throw wrapAwsError('put the deployment notification', error, NotificationFailedError);
+  }
+  const entry = response.Entries?.[0] ?? {};
+  if ((response.FailedEntryCount ?? 0) > 0 || !entry.EventId) {
+    throw new NotificationFailedError(
+      `failed to put the deployment notification: ${entry.ErrorCode ?? 'no event id'}: ${entry.ErrorMessage ?? ''}`,
+    );
+  }
+  return { eventId: entry.EventId, status: detail.status };
+}
+
+interface FailureState {
+  plan?: Plan;
+  deployed?: ServiceDeployment[];
+  scheduled?: ScheduledTaskResult[];
+  error?: { Error?: string; Cause?: string };
+  gitsha?: unknown;
+}
+
+/** The report of a failed execution: per service and rule when Prepare planned, else empty lists. */
+export function failureReport(failure: FailureOutcome, executionArn: string, state: unknown): DeploymentReport {
+  const s = (typeof state === 'object' && state !== null ? state : {}) as FailureState;
+  const error = { code: failure.code, message: causeMessage(s.error?.Cause) ?? failure.cause ?? null };
+  if (s.plan) {
+    const report = buildDeploymentReport(
+      { plan: s.plan, deployed: s.deployed ?? [], scheduled: s.scheduled ?? [], executionArn },
+      failure.status,
+    );
+    return { ...report, error };
+  }
+  return {
+    execution: executionArn,
+    status: failure.status,
+    gitsha: typeof s.gitsha === 'string' ? s.gitsha.toLowerCase() : '',
+    services: [],
+    scheduledTasks: [],
+    error,
+  };
+}
+
+/** A Lambda error's Cause is JSON ({ errorType, errorMessage, … }): its message is what people read. */
+function causeMessage(cause: string | undefined): string | null {
+  if (cause === undefined) return null;
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+  } catch {
+    return cause;
+  }
+}
+
+function boundedDetail(report: DeploymentReport): string {
+  const full = JSON.stringify(report);
+  if (Buffer.byteLength(full) <= MAX_DETAIL_BYTES) return full;
+  const counts = { services: report.services.length, scheduledTasks: report.scheduledTasks.length };
+  return JSON.stringify({ ...report, services: [], scheduledTasks: [], truncated: counts });
+}

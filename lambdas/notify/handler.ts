@@ -1,0 +1,10 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import middy from '@middy/core';
+import { z } from 'zod';
+import { type NotifyInput, type NotifyResult, notify } from './core';
+
+const env = z.object({ AWS_REGION: z.string().min(1) }).parse(process.env);
+// The default bus of gehen's own account and region: the function's own credentials.
+const events = new EventBridgeClient({ region: env.AWS_REGION, maxAttempts: 3 });
+
+export const handler = middy<NotifyInput, NotifyResult>().handler((input) => notify(input, events));

@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ConfigError, type LoadedConfig, parseGehenYaml } from '../lambdas/shared/config';
+
+/** EventBridge's limit on a target's InputTransformer.InputTemplate. */
+export const INPUT_TEMPLATE_LIMIT = 8192;
+
+/** A gehen.yml the app was given, parsed. */
+export interface TriggerFile {
+  /** The path as given in `gehen:configs`: names the file in errors and the rule's description. */
+  readonly source: string;
+  readonly loaded: LoadedConfig;
+}
+
+/**
+ * Reads and validates the gehen.yml files named in `gehen:configs`, relative to `cwd`. Synth fails
+ * on the first file that cannot be read or is not a valid config, naming it.
+ */
+export function readTriggerFiles(paths: readonly string[], cwd: string = process.cwd()): TriggerFile[] {
+  return paths.map((source) => {
+    const path = resolve(cwd, source);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new Error(`gehen:configs names ${source}, which cannot be read (${path}): ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    try {
+      return { source, loaded: parseGehenYaml(text, source) };
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        throw new Error(`gehen:configs: ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
+  });
+}
+
+export interface EcrPushTriggersProps {
+  readonly stateMachine: sfn.IStateMachine;
+  /** Files without a `trigger` key get no rule. */
+  readonly files: readonly TriggerFile[];
+}
+
+/**
+ * One EventBridge rule per gehen.yml with a `trigger`: a successful push to its ECR repository
+ * starts gehen-deploy with the pushed tag as the SHA and the file's normalized config. The tag is
+ * checked against `tagPattern` by Prepare (EventBridge patterns have no regular expressions): a tag
+ * that does not match ends the execution at once as Nothing To Deploy.
+ */
+export class EcrPushTriggers extends Construct {
+  readonly rules: events.Rule[] = [];
+
+  constructor(scope: Construct, id: string, props: EcrPushTriggersProps) {
+    super(scope, id);
+    const target = new Map<string, number>();
+    for (const { source, loaded } of props.files) {
+      const { trigger } = loaded;
+      if (!trigger) continue;
+      const base = `Push ${source.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
+      const seen = target.get(base) ?? 0;
+      target.set(base, seen + 1);
+      const rule = new events.Rule(this, seen === 0 ? base : `${base} ${seen + 1}`, {
+        description: `gehen: deploy pushes to ECR repository ${trigger.ecrRepository} with ${source}`.slice(0, 512),
+        eventPattern: {
+          source: ['aws.ecr'],
+          detailType: ['ECR Image Action'],
+          detail: {
+            'action-type': ['PUSH'],
+            result: ['SUCCESS'],
+            'repository-name': [trigger.ecrRepository],
+          },
+        },
+      });
+      const input = events.RuleTargetInput.fromObject({
+        gitsha: events.EventField.fromPath('$.detail.image-tag'),
+        config: loaded.config,
+        source: 'ecr',
+        tagPattern: trigger.tagPattern,
+      });
+      const template = Stack.of(this).resolve(input.bind(rule).inputTemplate) as unknown;
+      const length = typeof template === 'string' ? template.length : JSON.stringify(template).length;
+      if (length > INPUT_TEMPLATE_LIMIT) {
+        throw new Error(
+          `gehen:configs: ${source}: its config is ${length} characters as the trigger's input template, more than ` +
+            `EventBridge's ${INPUT_TEMPLATE_LIMIT}. Split its services across several gehen.yml files (each with the trigger), ` +
+            'or drop optional keys (url, containers) where the defaults do.',
+        );
+      }
+      // The target's role may start this state machine and nothing else (states:StartExecution).
+      rule.addTarget(new targets.SfnStateMachine(props.stateMachine, { input }));
+      this.rules.push(rule);
+    }
+  }
+}

@@ -1,0 +1,146 @@
+import type { Target } from '@aws-sdk/client-eventbridge';
+import { type EventEnvelope, type InputTransformer, matchesPattern, readPath, transformInput } from './event-pattern';
+import type { Events, StoredEvent } from './events';
+import { ACCOUNT } from './ids';
+import type { StartExecutionRequest } from './stepfunctions/service';
+import type { TemplateLike } from './stepfunctions/template-workflow';
+
+export interface EventRoutingOptions {
+  events: Events;
+  template: TemplateLike;
+  region: string;
+  stackName: string;
+  /** The one state machine of the template, as the sandbox serves it. */
+  stateMachineArn: string;
+  startExecution: (request: StartExecutionRequest) => { executionArn: string };
+}
+
+/** One event delivered (or not) to one target. */
+export interface Delivery {
+  rule: string;
+  targetId: string;
+  eventId: string;
+  executionArn?: string;
+  error?: string;
+}
+
+export interface EventRouting {
+  /** The names of the rules created from the template. */
+  readonly rules: string[];
+  /** Every delivery to a target, in order: what started which execution, and what failed. */
+  readonly deliveries: Delivery[];
+}
+
+/**
+ * EventBridge rules for the sandbox: creates the template's AWS::Events::Rule resources (with
+ * their targets) on the sandbox's EventBridge, then routes every event PutEvents accepts to the
+ * enabled rules on its bus whose pattern matches, starting an execution for each target that is
+ * the state machine, with the target's Input, InputPath or InputTransformer applied.
+ */
+export async function routeEvents(options: EventRoutingOptions): Promise<EventRouting> {
+  const { events, region } = options;
+  const resources = options.template.Resources;
+  const resolve = (value: unknown): unknown => {
+    if (typeof value === 'string' || value === undefined) return value;
+    const ref = (value as { Ref?: unknown }).Ref;
+    if (typeof ref === 'string' && resources[ref]?.Type === 'AWS::StepFunctions::StateMachine') {
+      return options.stateMachineArn;
+    }
+    const getAtt = (value as { 'Fn::GetAtt'?: unknown })['Fn::GetAtt'];
+    if (Array.isArray(getAtt) && resources[getAtt[0]]?.Type === 'AWS::IAM::Role') {
+      return `arn:aws:iam::${ACCOUNT}:role/${getAtt[0]}`;
+    }
+    throw new Error(`the sandbox cannot resolve ${JSON.stringify(value)} in an EventBridge target`);
+  };
+
+  const names: string[] = [];
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::Events::Rule') continue;
+    const props = resource.Properties ?? {};
+    if (props.EventPattern === undefined) continue; // schedules: nothing fires on schedule here
+    const name = typeof props.Name === 'string' ? props.Name : `${options.stackName}-${logicalId}`.slice(0, 64);
+    await events.handle(
+      'PutRule',
+      {
+        Name: name,
+        EventPattern: JSON.stringify(props.EventPattern),
+        State: props.State === 'DISABLED' ? 'DISABLED' : 'ENABLED',
+        Description: props.Description,
+      },
+      region,
+    );
+    const targets = ((props.Targets ?? []) as Array<Record<string, unknown>>).map(
+      (target): Target => ({
+        ...(target as unknown as Target),
+        Arn: resolve(target.Arn) as string,
+        RoleArn: resolve(target.RoleArn) as string | undefined,
+      }),
+    );
+    if (targets.length > 0) await events.handle('PutTargets', { Rule: name, Targets: targets }, region);
+    names.push(name);
+  }
+
+  const deliveries: Delivery[] = [];
+  events.onEvent((stored) => {
+    const envelope = envelopeOf(stored);
+    if (envelope === null) return;
+    const bus = busName(stored.EventBusName);
+    for (const rule of events.rules(stored.region).values()) {
+      if (rule.state !== 'ENABLED' || rule.eventBusName !== bus || rule.eventPattern === undefined) continue;
+      if (!matchesPattern(JSON.parse(rule.eventPattern), envelope)) continue;
+      for (const target of rule.targets) {
+        const delivery: Delivery = { rule: rule.name, targetId: target.Id ?? '', eventId: stored.id };
+        deliveries.push(delivery);
+        if (target.Arn !== options.stateMachineArn) {
+          delivery.error = `the sandbox delivers events to the state machine only, not to ${target.Arn}`;
+          continue;
+        }
+        try {
+          const input = targetInput(target, envelope, { ruleArn: rule.arn, ruleName: rule.name });
+          delivery.executionArn = options.startExecution({ stateMachineArn: target.Arn, input }).executionArn;
+        } catch (error) {
+          delivery.error = error instanceof Error ? error.message : String(error);
+        }
+      }
+    }
+  });
+  return { rules: names, deliveries };
+}
+
+function busName(name: string | undefined): string {
+  if (!name) return 'default';
+  return name.startsWith('arn:') ? name.slice(name.lastIndexOf('/') + 1) : name;
+}
+
+function envelopeOf(stored: StoredEvent): EventEnvelope | null {
+  let detail: unknown;
+  try {
+    detail = JSON.parse(stored.Detail ?? '{}');
+  } catch {
+    return null; // EventBridge refuses such an event; the sandbox stores it but routes nothing
+  }
+  const time = stored.Time ? new Date(stored.Time) : new Date(stored.time * 1000);
+  return {
+    version: '0',
+    id: stored.id,
+    'detail-type': stored.DetailType ?? '',
+    source: stored.Source ?? '',
+    account: ACCOUNT,
+    time: time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: stored.region,
+    resources: stored.Resources ?? [],
+    detail,
+  };
+}
+
+function targetInput(target: Target, event: EventEnvelope, rule: { ruleArn: string; ruleName: string }): string {
+  if (target.Input !== undefined) return target.Input;
+  if (target.InputPath !== undefined) {
+    return JSON.stringify(readPath(event, target.InputPath) ?? null);
+  }
+  if (target.InputTransformer?.InputTemplate !== undefined) {
+    const transformer = target.InputTransformer as InputTransformer;
+    return transformInput(transformer, event, { ...rule, ingestionTime: new Date().toISOString() });
+  }
+  return JSON.stringify(event);
+}

@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchResult } from '../../bench/result';
+import { runBench } from '../../bench/run-bench';
+import { renderTable } from '../../bench/table';
+
+const root = join(__dirname, '..', '..');
+
+// `npm run bench -- --smoke` in-process: every section filled with sane figures. Speed and size
+// targets are the benchmark's business (it prints PASS/MISS), never this test's.
+describe('npm run bench --smoke', () => {
+  let result: BenchResult;
+  beforeAll(async () => {
+    if (!existsSync(join(root, 'dist', 'cli', 'gehen.cjs'))) {
+      execFileSync(process.execPath, [join(root, 'scripts', 'build-cli.mjs')], { cwd: root });
+    }
+    result = await runBench({ smoke: true, command: 'jest test/bench' });
+  }, 240_000);
+
+  it('measures a deployment of 1 and 3 services and a 3-service rollback, with their history', () => {
+    expect(result.scale.map((run) => [run.services, run.rollback, run.status])).toEqual([
+      [1, false, 'deployed'],
+      [3, false, 'deployed'],
+      [3, true, 'rolled-back'],
+    ]);
+    for (const run of result.scale) {
+      expect(run.wallSeconds).toBeGreaterThan(0);
+      expect(run.pollRounds).toBeGreaterThan(0);
+      expect(run.stateTransitions).toBeGreaterThan(run.pollRounds);
+      expect(run.historyEvents).toBeGreaterThan(run.stateTransitions);
+      expect(run.statsEvents).toBe(run.historyEvents);
+      expect(run.maxPayloadBytes).toBeGreaterThan(0);
+      expect(run.lambdaGbSeconds).toBeGreaterThan(0);
+    }
+    expect(result.scale[2]?.historyEvents).toBeGreaterThan(result.scale[1]?.historyEvents ?? Infinity);
+  });
+
+  it('counts the ECS calls of the poll rounds by operation', () => {
+    expect(result.apiLoad.pollRounds).toBeGreaterThan(0);
+    expect(result.apiLoad.callsByOperation['ecs:DescribeServices']).toBeGreaterThan(0);
+    expect(result.apiLoad.readCallsPerServicePerRound).toBeGreaterThan(0);
+    expect(result.apiLoad.originalPerServicePerRound).toBe(3);
+  });
+
+  it('times detection from the load balancer serving only the new version', () => {
+    expect(result.latency).toHaveLength(1);
+    expect(result.latency[0]?.samplesSeconds).toHaveLength(1);
+    expect(Number.isFinite(result.latency[0]?.medianSeconds)).toBe(true);
+  });
+
+  it('sizes and loads every Lambda bundle and starts the CLI', () => {
+    expect(result.coldStart.bundles.map((b) => b.step)).toEqual(
+      expect.arrayContaining(['prepare', 'probe', 'check-drain', 'roll-back', 'report']),
+    );
+    for (const bundle of result.coldStart.bundles) {
+      expect(bundle.bytes).toBeGreaterThan(1000);
+      expect(bundle.loadMsMedian).toBeGreaterThan(0);
+      expect(bundle.memoryMb).toBeGreaterThanOrEqual(128);
+    }
+    expect(result.coldStart.cli.map((c) => c.command)).toEqual(['gehen --version', 'gehen --help']);
+  });
+
+  it('prices both deployments and checks every target in one table', () => {
+    expect(result.cost.map((c) => c.services)).toEqual([1, 3]);
+    for (const cost of result.cost) expect(cost.totalUsd).toBeCloseTo(cost.stepFunctionsUsd + cost.lambdaUsd, 10);
+    expect(result.targets.length).toBeGreaterThanOrEqual(4 + 2 * result.coldStart.bundles.length);
+    expect(result.machine.cpus).toBeGreaterThan(0);
+    const table = renderTable(result);
+    for (const section of ['Scale', 'API load', 'Detection', 'Cold start', 'Cost'])
+      expect(table).toContain(`| ${section}`);
+  });
+});

@@ -1,0 +1,86 @@
+import { DescribeExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { type E2e, startE2e, taskDefinition } from './harness';
+
+/** Exit 2, "the result is unknown": the watch gave up (--wait-timeout), or old tasks never drained. */
+
+const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+
+describe('gehen deploy exits 2 when the result is unknown', () => {
+  let e2e: E2e;
+  const running: string[] = [];
+  beforeAll(async () => {
+    e2e = await startE2e({
+      services: [
+        {
+          name: 'slow',
+          cluster: 'demo',
+          listen: 0,
+          taskDefinition: taskDefinition('slow', ['slow', `${ECR}/slow:1111111`]),
+        },
+        {
+          name: 'sticky',
+          cluster: 'demo',
+          listen: 0,
+          taskDefinition: taskDefinition('sticky', ['sticky', `${ECR}/sticky:aaaaaaa`]),
+        },
+      ],
+      timing: { taskStartSeconds: 0.2, drainSeconds: 0.3 },
+      // New tasks of 5105105 take 30 s to start; old tasks of aaaaaaa take 10 minutes to drain.
+      faults: { '5105105': { startSeconds: 30 }, aaaaaaa: { drainSeconds: 600 } },
+    });
+  });
+  afterAll(async () => {
+    for (const executionArn of running) await e2e.sfn.send(new StopExecutionCommand({ executionArn })).catch(() => {});
+    await e2e.close();
+  });
+
+  function config(service: string, timeoutMinutes: number): string {
+    return e2e.config(
+      `services:
+  ${service}:
+    cluster: demo
+    url: ${e2e.sandbox.loadBalancers[service]}/
+timeoutMinutes: ${timeoutMinutes}
+pollIntervalSeconds: 1
+requiredMatches: 2
+`,
+      `${service}.yml`,
+    );
+  }
+
+  it('stops watching after --wait-timeout, says how to resume, and leaves the deployment running', async () => {
+    const run = await e2e.gehen([
+      'deploy',
+      '--gitsha',
+      '5105105',
+      '--path',
+      config('slow', 1),
+      '--json',
+      '--wait-timeout',
+      '0.02',
+    ]);
+    expect(run.code).toBe(2);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ status: 'timed-out', exitCode: 2, error: null });
+    running.push(report.execution);
+    expect(run.stderr).toContain(`Resume with: gehen status ${report.execution} --watch`);
+    const { status } = await e2e.sfn.send(new DescribeExecutionCommand({ executionArn: report.execution }));
+    expect(status).toBe('RUNNING');
+  });
+
+  it('fails with Gehen.DrainTimedOut when the old tasks never drain, leaving the new version live', async () => {
+    const run = await e2e.gehen(['deploy', '--gitsha', 'bbbbbbb', '--path', config('sticky', 0.1), '--json']);
+    expect(run.code).toBe(2);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({
+      status: 'timed-out',
+      exitCode: 2,
+      error: { code: 'Gehen.DrainTimedOut' },
+      services: [{ name: 'sticky', outcome: 'timed out', sha: 'bbbbbbb', previousSha: 'aaaaaaa' }],
+    });
+    expect(run.stderr).toMatch(/^Timed out: the result is unknown \(Gehen\.DrainTimedOut/m);
+    expect((await e2e.service('sticky')).taskDefinition).toMatch(/sticky:2$/);
+    const response = await fetch(`${e2e.sandbox.loadBalancers.sticky}/`);
+    expect(response.headers.get('server')).toBe('sticky-bbbbbbb');
+  });
+});

@@ -1,0 +1,169 @@
+import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { StateNames } from '../../lib/state-names';
+import { type E2e, enteredStates, startE2e, taskDefinition } from './harness';
+
+const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+const circuitBreaker = { enable: true, rollback: false };
+const timing = { taskStartSeconds: 0.2, drainSeconds: 0.3 };
+
+const served = (name: string, image = `${ECR}/${name}:1111111`) => ({
+  name,
+  cluster: 'demo',
+  desiredCount: 2,
+  listen: 0,
+  circuitBreaker,
+  taskDefinition: taskDefinition(name, [name, image]),
+});
+
+const nightlyReport = {
+  rule: 'nightly-report',
+  scheduleExpression: 'rate(1 day)',
+  targets: [
+    { id: 'report', cluster: 'demo', taskDefinition: taskDefinition('report', ['report', `${ECR}/report:1111111`]) },
+  ],
+};
+
+/** The `round.status` each exit of a poll-round Task state left in the state data. */
+function roundStatuses(history: readonly HistoryEvent[], state: string): string[] {
+  return history.flatMap((e) => {
+    const exited = e.stateExitedEventDetails;
+    if (e.type !== 'TaskStateExited' || exited?.name !== state || !exited.output) return [];
+    return [(JSON.parse(exited.output) as { round?: { status?: string } }).round?.status ?? ''];
+  });
+}
+
+describe('gehen deploy when things go wrong', () => {
+  let e2e: E2e;
+  beforeAll(async () => {
+    e2e = await startE2e({
+      services: [
+        served('api'),
+        served('web'),
+        served('lagging'),
+        // Its running tasks, once stopped, drain for an hour.
+        served('sticky', `${ECR}/sticky:d0d0d0d`),
+        { ...served('crashy'), listen: undefined },
+      ],
+      scheduledTasks: [nightlyReport],
+      timing,
+      faults: {
+        a1a1a1a: 'unhealthy',
+        b2b2b2b: { reports: '1111111' },
+        d0d0d0d: { drainSeconds: 3600 },
+        bad0000: 'crash',
+      },
+    });
+  });
+  afterAll(() => e2e.close());
+
+  /** A gehen.yml for the named services, each probed through its load balancer when it has one. */
+  function config(services: string[], options: { timeoutMinutes?: number; rule?: boolean } = {}): string {
+    const lines = services.map((name) => {
+      const url = e2e.sandbox.loadBalancers[name];
+      return `  ${name}:\n    cluster: demo\n${url ? `    url: ${url}/\n` : ''}`;
+    });
+    const rule = options.rule ? 'scheduledTasks:\n  nightly-report:\n' : '';
+    const timeout = options.timeoutMinutes ?? 1;
+    return e2e.config(
+      `services:\n${lines.join('')}${rule}timeoutMinutes: ${timeout}\npollIntervalSeconds: 1\nrequiredMatches: 2\n`,
+      `${services.join('-')}-${timeout}${options.rule ? '-rule' : ''}.yml`,
+    );
+  }
+
+  const taskDefinitions = (names: string[]) =>
+    Promise.all(names.map(async (name) => (await e2e.service(name)).taskDefinition));
+
+  it('rolls every service back onto its exact previous revision when the new image is unhealthy', async () => {
+    const before = await taskDefinitions(['api', 'web']);
+
+    const { code, report } = await e2e.deploy('a1a1a1a', config(['api', 'web']));
+
+    expect(code).toBe(1);
+    expect(report.error?.code).toBe('Gehen.RolledBack');
+    expect(await taskDefinitions(['api', 'web'])).toEqual(before);
+    for (const [index, name] of ['api', 'web'].entries()) {
+      // The unhealthy revision was registered and deployed before the rollback.
+      expect(await e2e.revisions(name)).toContainEqual(expect.stringMatching(new RegExp(`/${name}:2$`)));
+      const service = await e2e.service(name);
+      expect(service.deployments?.map((d) => [d.taskDefinition, d.rolloutState])).toEqual([
+        [before[index], 'COMPLETED'],
+      ]);
+    }
+  });
+
+  it('rolls back when the new version never appears by the deadline', async () => {
+    const before = await taskDefinitions(['lagging']);
+
+    const { code, report } = await e2e.deploy('b2b2b2b', config(['lagging'], { timeoutMinutes: 0.1 }));
+
+    expect(code).toBe(1);
+    expect(report.error?.code).toBe('Gehen.RolledBack');
+    const history = await e2e.history(report.execution ?? '');
+    expect(roundStatuses(history, StateNames.probe).at(-1)).toBe('expired');
+    expect(enteredStates(history)).toContain(StateNames.rollBackServices);
+    expect(await taskDefinitions(['lagging'])).toEqual(before);
+    expect((await e2e.service('lagging')).deployments).toHaveLength(1);
+  });
+
+  it('exits 2 without rolling back when the old version never drains', async () => {
+    const [previous] = await taskDefinitions(['sticky']);
+
+    const { code, report } = await e2e.deploy('c3c3c3c', config(['sticky'], { timeoutMinutes: 0.1 }));
+
+    expect(code).toBe(2);
+    expect(report).toMatchObject({ status: 'timed-out', error: { code: 'Gehen.DrainTimedOut' } });
+    const service = await e2e.service('sticky');
+    expect(service.deployments?.map((d) => [d.status, d.taskDefinition, d.runningCount])).toEqual([
+      ['PRIMARY', expect.stringMatching(/task-definition\/sticky:2$/), 2],
+      ['ACTIVE', previous, 2],
+    ]);
+    expect(await e2e.images(service.taskDefinition ?? '')).toEqual({ sticky: `${ECR}/sticky:c3c3c3c` });
+    const states = enteredStates(await e2e.history(report.execution ?? ''));
+    expect(states).toContain(StateNames.drainTimedOut);
+    expect(states).not.toContain(StateNames.rollBackServices);
+  });
+
+  it('fails in Prepare, naming the missing service, with nothing registered or updated', async () => {
+    const fleet = ['api', 'web', 'lagging', 'crashy'];
+    const snapshot = async () => ({
+      revisions: await e2e.revisions(),
+      services: (await e2e.ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: fleet }))).services?.map(
+        (s) => [s.serviceName, s.taskDefinition, s.deployments?.map((d) => d.id)],
+      ),
+      targets: await e2e.targets('nightly-report'),
+    });
+    const before = await snapshot();
+    const writes = async () => {
+      const calls = await e2e.calls();
+      return ['ecs:RegisterTaskDefinition', 'ecs:UpdateService', 'events:PutTargets'].map((c) => calls[c] ?? 0);
+    };
+    const writesBefore = await writes();
+
+    const { code, report } = await e2e.deploy('e4e4e4e', config(['api', 'ghost', 'crashy'], { rule: true }));
+
+    expect(code).toBe(1);
+    expect(report.error?.code).toBe('Gehen.InvalidDeployment');
+    expect(report.error?.message).toContain('services.ghost: no such service in cluster demo');
+    expect(await snapshot()).toEqual(before);
+    expect(await writes()).toEqual(writesBefore);
+  });
+
+  it('rolls a scheduled task back with the services when the image crashes', async () => {
+    const [previous] = await taskDefinitions(['crashy']);
+    const targetsBefore = await e2e.targets('nightly-report');
+
+    const { code, report } = await e2e.deploy('bad0000', config(['crashy'], { rule: true }));
+
+    expect(code).toBe(1);
+    expect(report.error?.code).toBe('Gehen.RolledBack');
+    expect(await taskDefinitions(['crashy'])).toEqual([previous]);
+    expect(await e2e.targets('nightly-report')).toEqual(targetsBefore);
+    // It had been changed: a revision of the crashing image was registered for it, then put back.
+    expect(report.scheduledTasks[0]?.targets[0]?.taskDefinition).toMatch(/task-definition\/report:2$/);
+    expect(await e2e.images(report.scheduledTasks[0]?.targets[0]?.taskDefinition ?? '')).toEqual({
+      report: `${ECR}/report:bad0000`,
+    });
+    expect(enteredStates(await e2e.history(report.execution ?? ''))).toContain(StateNames.rollBackScheduledTask);
+  });
+});

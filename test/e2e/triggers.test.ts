@@ -1,0 +1,205 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  ListExecutionsCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import type { DeploymentReport } from '../../lambdas/shared/contracts';
+import { StateNames } from '../../lib/state-names';
+import type { StoredEvent } from '../../sandbox/events';
+import { type E2e, enteredStates, startE2e, taskDefinition } from './harness';
+
+const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+const SLOW = 'f00f00f';
+
+// The trigger's config is embedded in the synthesized template: no load balancer URLs (their
+// ports change per run), so services are live when their ECS deployment completes.
+const TRIGGER_CONFIG = `trigger:
+  ecrRepository: api
+services:
+  api:
+    cluster: demo
+  worker:
+    cluster: demo
+timeoutMinutes: 1
+pollIntervalSeconds: 1
+requiredMatches: 1
+`;
+
+/** An ECR push event as AWS puts it on the default bus. */
+function pushEvent(tag: string, repository = 'api') {
+  return {
+    Source: 'aws.ecr',
+    DetailType: 'ECR Image Action',
+    Resources: [],
+    Detail: JSON.stringify({
+      result: 'SUCCESS',
+      'repository-name': repository,
+      'image-digest': `sha256:${'0'.repeat(56)}${tag.padEnd(8, '0').slice(0, 8)}`,
+      'action-type': 'PUSH',
+      'image-tag': tag,
+    }),
+  };
+}
+
+interface Finished {
+  executionArn: string;
+  described: DescribeExecutionCommandOutput;
+  report: DeploymentReport;
+}
+
+describe('ECR push triggers and overlapping deployments on the sandbox', () => {
+  let e2e: E2e;
+  let configDir: string;
+  const notifications: StoredEvent[] = [];
+
+  beforeAll(async () => {
+    configDir = mkdtempSync(join(tmpdir(), 'gehen-trigger-'));
+    const configPath = join(configDir, 'gehen.yml');
+    writeFileSync(configPath, TRIGGER_CONFIG);
+    e2e = await startE2e(
+      {
+        services: [
+          {
+            name: 'api',
+            cluster: 'demo',
+            desiredCount: 2,
+            taskDefinition: taskDefinition('api', ['api', `${ECR}/api:1111111`]),
+          },
+          {
+            name: 'worker',
+            cluster: 'demo',
+            desiredCount: 1,
+            taskDefinition: taskDefinition('worker', ['worker', `${ECR}/api:1111111`]),
+          },
+        ],
+        timing: { taskStartSeconds: 0.2, drainSeconds: 0.2 },
+        faults: { [SLOW]: { startSeconds: 30 } },
+      },
+      { context: { 'gehen:configs': configPath } },
+    );
+    e2e.sandbox.onEvent((event) => {
+      if (event.Source === 'gehen') notifications.push(event);
+    });
+  });
+  afterAll(async () => {
+    await e2e.close();
+    rmSync(configDir, { recursive: true, force: true });
+  });
+
+  async function executionArns(): Promise<string[]> {
+    const { executions = [] } = await e2e.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: e2e.sandbox.stateMachineArn }),
+    );
+    return executions.map((execution) => execution.executionArn ?? '');
+  }
+
+  /** Puts the events and waits for the executions they started to end. */
+  async function push(...entries: Array<ReturnType<typeof pushEvent>>): Promise<Finished[]> {
+    const before = new Set(await executionArns());
+    const put = await e2e.events.send(new PutEventsCommand({ Entries: entries }));
+    expect(put.FailedEntryCount).toBe(0);
+    const started = (await executionArns()).filter((arn) => !before.has(arn));
+    return Promise.all(
+      started.map(async (executionArn) => {
+        await e2e.sandbox.stepFunctions.executionDone(executionArn);
+        const described = await e2e.sfn.send(new DescribeExecutionCommand({ executionArn }));
+        return { executionArn, described, report: JSON.parse(described.output ?? 'null') as DeploymentReport };
+      }),
+    );
+  }
+
+  const taskDefinitions = async () => [
+    (await e2e.service('api')).taskDefinition,
+    (await e2e.service('worker')).taskDefinition,
+  ];
+
+  it('deploys the pushed tag to every service of the config, and says so on the default bus', async () => {
+    const [run, ...others] = await push(pushEvent('3333333'));
+    expect(others).toEqual([]);
+    expect(run?.described.status).toBe('SUCCEEDED');
+    expect(JSON.parse(run?.described.input ?? '{}')).toMatchObject({ gitsha: '3333333', source: 'ecr' });
+    expect(run?.report).toMatchObject({ status: 'deployed', gitsha: '3333333', execution: run?.executionArn });
+    for (const name of ['api', 'worker']) {
+      const service = await e2e.service(name);
+      expect(service.taskDefinition).toMatch(new RegExp(`task-definition/${name}:2$`));
+      expect(await e2e.images(service.taskDefinition ?? '')).toEqual({ [name]: `${ECR}/api:3333333` });
+    }
+    const notification = notifications.find(
+      (event) => JSON.parse(event.Detail ?? '{}').execution === run?.executionArn,
+    );
+    expect(notification).toMatchObject({ Source: 'gehen', DetailType: 'Gehen Deployment State Change' });
+    expect(JSON.parse(notification?.Detail ?? '{}')).toEqual(run?.report);
+  });
+
+  it('does not deploy the same push again: the second execution ends at once as Nothing To Deploy', async () => {
+    const before = await taskDefinitions();
+    const revisions = await e2e.revisions();
+    const [run] = await push(pushEvent('3333333'));
+    expect(run?.described.status).toBe('SUCCEEDED');
+    expect(run?.report).toMatchObject({
+      status: 'skipped',
+      reason: 'every service and scheduled task already runs 3333333',
+    });
+    expect(enteredStates(await e2e.history(run?.executionArn ?? ''))).toEqual([
+      StateNames.prepare,
+      StateNames.skipChoice,
+      StateNames.reportSkipped,
+      StateNames.notifySkipped,
+      StateNames.skipped,
+    ]);
+    expect(await taskDefinitions()).toEqual(before);
+    expect(await e2e.revisions()).toEqual(revisions);
+  });
+
+  it('deploys a push delivered twice at once exactly once: one execution deploys, the other skips', async () => {
+    const revisions = await e2e.revisions();
+    const runs = await push(pushEvent('4444444'), pushEvent('4444444'));
+    expect(runs).toHaveLength(2);
+    expect(runs.map((run) => run.described.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(runs.map((run) => run.report.status).sort()).toEqual(['deployed', 'skipped']);
+    // One new revision per service, not two.
+    expect((await e2e.revisions()).length).toBe(revisions.length + 2);
+    expect(await e2e.images((await e2e.service('api')).taskDefinition ?? '')).toEqual({ api: `${ECR}/api:4444444` });
+  });
+
+  it('deploys nothing for a tag that is not a SHA (latest), and ignores other repositories', async () => {
+    const before = await taskDefinitions();
+    const revisions = await e2e.revisions();
+    const [run, ...others] = await push(pushEvent('latest'), pushEvent('5555555', 'someone-else'));
+    expect(others).toEqual([]);
+    expect(run?.described.status).toBe('SUCCEEDED');
+    expect(run?.report).toMatchObject({
+      status: 'skipped',
+      gitsha: 'latest',
+      reason: "image tag latest does not match the trigger's tagPattern ^[0-9a-f]{7,40}$",
+      services: [],
+    });
+    expect(await taskDefinitions()).toEqual(before);
+    expect(await e2e.revisions()).toEqual(revisions);
+  });
+
+  it('refuses a CLI deploy that overlaps a running one, naming it, and changes nothing', async () => {
+    const path = e2e.config('services:\n  api:\n    cluster: demo\ntimeoutMinutes: 1\npollIntervalSeconds: 1\n');
+    const slow = await e2e.gehen(['deploy', '--gitsha', SLOW, '--path', path, '--no-wait']);
+    expect(slow.code).toBe(0);
+    const running = /arn:aws:states:\S+:execution:\S+/.exec(slow.stdout + slow.stderr)?.[0];
+    expect(running).toBeDefined();
+    try {
+      const refused = await e2e.deploy('6666666', path);
+      expect(refused.code).toBe(1);
+      expect(refused.report.error?.code).toBe('Gehen.ConcurrentDeployment');
+      expect(refused.report.error?.message).toContain(
+        `execution ${running} is already deploying ${SLOW} to service demo/api`,
+      );
+      const described = await e2e.sfn.send(new DescribeExecutionCommand({ executionArn: running }));
+      expect(described.status).toBe('RUNNING');
+    } finally {
+      await e2e.sfn.send(new StopExecutionCommand({ executionArn: running }));
+    }
+  });
+});
