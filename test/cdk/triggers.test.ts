@@ -43,12 +43,15 @@ function ruleFor(repository: string): Resource {
   if (!rule) throw new Error(`no rule for ${repository}`);
   return rule;
 }
-const targetOf = (rule: Resource) =>
-  (
-    rule.Properties.Targets as Array<{
-      InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
-    }>
-  )[0];
+type Target = {
+  Arn: { Ref: string };
+  InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
+};
+function targetOf(rule: Resource): Target {
+  const [target] = rule.Properties.Targets as Target[];
+  if (!target) throw new Error('the rule has no target');
+  return target;
+}
 
 describe('ECR push triggers', () => {
   it('has one rule per gehen.yml with a trigger, on successful pushes to its repository', () => {
@@ -62,7 +65,7 @@ describe('ECR push triggers', () => {
 
   it('starts gehen-deploy with the image tag as the SHA and the normalized config', () => {
     const target = targetOf(ruleFor('team/api'));
-    expect((target as unknown as { Arn: { Ref: string } }).Arn.Ref).toMatch(/StateMachine/);
+    expect(target.Arn.Ref).toMatch(/StateMachine/);
     expect(target.InputTransformer.InputPathsMap).toEqual({ 'detail-image-tag': '$.detail.image-tag' });
     const event = {
       version: '0' as const,

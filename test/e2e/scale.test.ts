@@ -35,7 +35,10 @@ describe('gehen deploy at scale', () => {
   afterAll(() => e2e.close());
 
   it('deploys a service of 150 tasks and drains all of the old ones', async () => {
-    const path = e2e.config('services:\n  big:\n    cluster: big\ntimeoutMinutes: 1\npollIntervalSeconds: 1\n', 'big.yml');
+    const path = e2e.config(
+      'services:\n  big:\n    cluster: big\ntimeoutMinutes: 1\npollIntervalSeconds: 1\n',
+      'big.yml',
+    );
 
     const { code } = await e2e.deploy('2222222', path);
 

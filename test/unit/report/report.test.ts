@@ -116,6 +116,19 @@ describe('report', () => {
     expect(text).not.toMatch(/containerDefinitions|environment|secrets/);
   });
 
+  it('reports a skipped push as skipped, saying why, with nothing changed', async () => {
+    const skipped = input({ deployed: [], scheduled: [] });
+    skipped.plan = { ...skipped.plan, skipped: 'every service and scheduled task already runs abc1234' };
+    const result = await report(skipped);
+    expect(result).toMatchObject({
+      status: 'skipped',
+      reason: 'every service and scheduled task already runs abc1234',
+    });
+    expect(new Set([...result.services, ...result.scheduledTasks].map((item) => item.outcome))).toEqual(
+      new Set(['unchanged']),
+    );
+  });
+
   it('runs through middy', async () => {
     await expect(handler(input(), {} as Context)).resolves.toMatchObject({ status: 'deployed', gitsha: GITSHA });
   });
