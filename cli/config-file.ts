@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, type LoadedConfig, parseGehenYaml, parseGitsha } from '../lambdas/shared/config';
+import { ConfigError, type LoadedConfig, parseGitsha } from '../lambdas/shared/config';
+import { parseGehenYaml } from '../lambdas/shared/config-yaml';
 
 /** Reads and validates gehen.yml (and the SHA, when given): every problem at once, each with its path. */
 export function loadConfig(

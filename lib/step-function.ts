@@ -83,6 +83,11 @@ export class StepFunction extends Construct {
         mainFields: ['module', 'main'],
         bundleAwsSDK: true,
         externalModules: [],
+        // Lambda hands every function its credentials in the environment: swap the SDK's default
+        // credential chain (SSO, profiles, IMDS…, ~90 KB a bundle) for the environment provider.
+        esbuildArgs: {
+          '--alias:@aws-sdk/credential-provider-node': join(root, 'lambdas', 'shared', 'lambda-credentials.ts'),
+        },
         forceDockerBundling: false,
       },
     });

@@ -5,7 +5,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ConfigError, type LoadedConfig, parseGehenYaml } from '../lambdas/shared/config';
+import { ConfigError, type LoadedConfig } from '../lambdas/shared/config';
+import { parseGehenYaml } from '../lambdas/shared/config-yaml';
 
 /** EventBridge's limit on a target's InputTransformer.InputTemplate. */
 export const INPUT_TEMPLATE_LIMIT = 8192;

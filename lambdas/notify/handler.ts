@@ -1,6 +1,6 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type NotifyInput, type NotifyResult, notify } from './core';
 
 const env = z.object({ AWS_REGION: z.string().min(1) }).parse(process.env);

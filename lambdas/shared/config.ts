@@ -1,4 +1,3 @@
-import { parseDocument } from 'yaml';
 // The namespace import lets esbuild tree-shake zod: `import { z }` bundles all of it, locales included.
 import * as z from 'zod';
 
@@ -234,23 +233,6 @@ export function parseGehenConfig(document: unknown, source: string): LoadedConfi
     stateMachineArn: file.stateMachineArn ?? null,
     trigger: file.trigger ? { ecrRepository: file.trigger.ecrRepository, tagPattern: file.trigger.tagPattern } : null,
   };
-}
-
-/** Parses gehen.yml text. YAML syntax errors and schema problems both become a ConfigError naming `source`. */
-export function parseGehenYaml(text: string, source: string): LoadedConfig {
-  if (text.trim() === '') {
-    throw new ConfigError(source, ['the file is empty: name at least one service or scheduled task']);
-  }
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    throw new ConfigError(
-      source,
-      document.errors.map(
-        (error) => `YAML ${error.linePos?.[0] ? `line ${error.linePos[0].line}` : ''}: ${error.message.split('\n')[0]}`,
-      ),
-    );
-  }
-  return parseGehenConfig(document.toJS(), source);
 }
 
 /** Validates a git SHA: 7 to 40 hex characters. Returns it lower-cased. */

@@ -1,5 +1,6 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { type ExecutionInput, parseGehenYaml } from '../../lambdas/shared/config';
+import type { ExecutionInput } from '../../lambdas/shared/config';
+import { parseGehenYaml } from '../../lambdas/shared/config-yaml';
 import { type E2e, startE2e, taskDefinition } from './harness';
 
 /** `gehen status` on executions started earlier: by `gehen deploy --no-wait`, and from the console. */

@@ -1,4 +1,5 @@
-import { ConfigError, parseGehenYaml, parseGitsha } from '../../../lambdas/shared/config';
+import { ConfigError, parseGitsha } from '../../../lambdas/shared/config';
+import { parseGehenYaml } from '../../../lambdas/shared/config-yaml';
 
 function problems(text: string): readonly string[] {
   try {
