@@ -18,6 +18,8 @@ export interface StepFunctionsHandler extends JsonService {
 export interface SandboxStats {
   /** Calls per `<service>:<Operation>` (ecs, events, states, sts), throttled ones included. */
   calls: Record<string, number>;
+  /** Of those, the calls answered ThrottlingException by the fleet's `throttle`. */
+  throttled: Record<string, number>;
   executions: Record<string, unknown>;
 }
 
@@ -69,10 +71,15 @@ export function regionOf(request: IncomingMessage, fallback: string): string {
  */
 export async function startServer(options: ServerOptions): Promise<SandboxServer> {
   let calls: Record<string, number> = {};
-  const count = (name: string) => {
-    calls[name] = (calls[name] ?? 0) + 1;
+  let throttled: Record<string, number> = {};
+  const count = (name: string, into = calls) => {
+    into[name] = (into[name] ?? 0) + 1;
   };
-  const stats = (): SandboxStats => ({ calls: { ...calls }, executions: options.stepFunctions?.stats?.() ?? {} });
+  const stats = (): SandboxStats => ({
+    calls: { ...calls },
+    throttled: { ...throttled },
+    executions: options.stepFunctions?.stats?.() ?? {},
+  });
 
   const handleJson = async (request: IncomingMessage, response: ServerResponse, target: string, body: string) => {
     const [prefix = '', operation = ''] = target.split('.');
@@ -90,6 +97,7 @@ export async function startServer(options: ServerOptions): Promise<SandboxServer
       if (!route) throw new SandboxAwsError('UnknownOperationException', `Unknown target ${target}.`);
       count(`${route.service}:${operation}`);
       if (route.throttled && options.throttle && options.throttle.random() < options.throttle.fraction) {
+        count(`${route.service}:${operation}`, throttled);
         throw new SandboxAwsError('ThrottlingException', 'Rate exceeded');
       }
       let input: unknown;
@@ -145,6 +153,7 @@ export async function startServer(options: ServerOptions): Promise<SandboxServer
         response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(stats()));
       } else if (request.method === 'POST' && path === '/_sandbox/reset-stats') {
         calls = {};
+        throttled = {};
         response.writeHead(204).end();
       } else if (request.method === 'POST' && typeof target === 'string') {
         void handleJson(request, response, target, body);
@@ -174,6 +183,7 @@ export async function startServer(options: ServerOptions): Promise<SandboxServer
     stats,
     resetStats: () => {
       calls = {};
+      throttled = {};
     },
     close: () => closeServer(server),
   };

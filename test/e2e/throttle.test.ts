@@ -54,6 +54,9 @@ requiredMatches: 2
     const { code } = await e2e.deploy('2222222', path);
 
     expect(code).toBe(0);
+    const { throttled } = e2e.sandbox.stats();
+    // The fleet really did throttle the deployment's own ECS and EventBridge calls.
+    expect(Object.values(throttled).reduce((sum, n) => sum + n, 0)).toBeGreaterThan(5);
     for (const name of ['api', 'web', 'worker']) {
       const service = await e2e.service(name);
       expect(service.deployments?.map((d) => d.taskDefinition)).toEqual([

@@ -194,7 +194,11 @@ describe('stats', () => {
     await ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: ['api'] }));
     await ecs.send(new DescribeTasksCommand({ cluster: 'demo', tasks: [] })).catch(() => undefined);
     const stats = await (await fetch(`${sandbox.endpoint}/_sandbox/stats`)).json();
-    expect(stats).toEqual({ calls: { 'ecs:DescribeServices': 2, 'ecs:DescribeTasks': 1 }, executions: {} });
+    expect(stats).toEqual({
+      calls: { 'ecs:DescribeServices': 2, 'ecs:DescribeTasks': 1 },
+      throttled: {},
+      executions: {},
+    });
     expect(sandbox.stats().calls['ecs:DescribeServices']).toBe(2);
   });
 });
