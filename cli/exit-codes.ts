@@ -11,11 +11,12 @@ export const ExitCodes = {
 
 export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];
 
-export type ReportStatus = 'deployed' | 'rolled-back' | 'failed' | 'timed-out' | 'running';
+export type ReportStatus = 'deployed' | 'skipped' | 'rolled-back' | 'failed' | 'timed-out' | 'running';
 
 /** How an execution ended, from its terminal history event; `running` when it has not ended (yet). */
 export type Termination =
-  | { kind: 'succeeded' }
+  /** `skipped`: why a push-started execution had nothing to deploy (it ended at once, changing nothing). */
+  | { kind: 'succeeded'; skipped?: string }
   | { kind: 'failed'; error: string | null; cause: string | null }
   | { kind: 'aborted'; error: string | null; cause: string | null }
   | { kind: 'timed-out'; error: string | null; cause: string | null }
@@ -27,7 +28,7 @@ const UNKNOWN_RESULT = new Set<string>([FailureCodes.drainTimedOut, FailureCodes
 export function outcomeOf(termination: Termination): { status: ReportStatus; exitCode: ExitCode } {
   switch (termination.kind) {
     case 'succeeded':
-      return { status: 'deployed', exitCode: ExitCodes.deployed };
+      return { status: termination.skipped ? 'skipped' : 'deployed', exitCode: ExitCodes.deployed };
     case 'failed':
       if (termination.error === FailureCodes.rolledBack) return { status: 'rolled-back', exitCode: ExitCodes.failed };
       if (termination.error !== null && UNKNOWN_RESULT.has(termination.error)) {
@@ -56,7 +57,7 @@ export class CliError extends Error {
 }
 
 export const EXIT_CODES_HELP = `Exit codes:
-  0    deployed (the execution succeeded)
+  0    deployed (the execution succeeded), or nothing to deploy (a duplicate ECR push, a tag that is no SHA)
   1    failed, rolled back, aborted, or invalid (nothing started)
   2    timed out: the result is unknown (drain or rollback-drain deadline, execution timeout,
        --wait-timeout passed, or status of an execution that is still running)

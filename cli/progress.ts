@@ -26,6 +26,7 @@ export type Phase =
   | 'live'
   | 'draining'
   | 'deployed'
+  | 'unchanged'
   | 'failed'
   | 'rolling back'
   | 'rolled back'
@@ -96,6 +97,7 @@ export function newProgress(executionArn: string): ExecutionProgress {
 
 const FINAL: ReadonlySet<Phase> = new Set([
   'deployed',
+  'unchanged',
   'failed',
   'rolled back',
   'rollback failed',
@@ -162,9 +164,10 @@ export function applyEvent(progress: ExecutionProgress, event: HistoryEvent): Ro
       if (rule) changes.task(rule.rule, 'failed', reason);
     }
   } else if (event.executionSucceededEventDetails || event.type === 'ExecutionSucceeded') {
-    progress.termination = { kind: 'succeeded' };
     progress.finalOutput = parseJson(event.executionSucceededEventDetails?.output);
-    finishAll(changes, 'deployed');
+    const skipped = skippedReason(progress.finalOutput);
+    progress.termination = skipped ? { kind: 'succeeded', skipped } : { kind: 'succeeded' };
+    finishAll(changes, skipped ? 'unchanged' : 'deployed', skipped);
   } else if (event.type === 'ExecutionFailed') {
     const { error = null, cause = null } = event.executionFailedEventDetails ?? {};
     progress.termination = { kind: 'failed', error, cause };
@@ -301,6 +304,14 @@ function onRound(
       changes.service(service.name, phase, counts);
     }
   }
+}
+
+/** The reason of a Nothing To Deploy report (`status: 'skipped'`), else null. */
+function skippedReason(output: unknown): string | null {
+  if (typeof output !== 'object' || output === null) return null;
+  const { status, reason } = output as { status?: unknown; reason?: unknown };
+  if (status !== 'skipped') return null;
+  return typeof reason === 'string' ? reason : 'nothing to deploy';
 }
 
 function finishAll(changes: Changes, phase: Phase, detail: string | null = null): void {

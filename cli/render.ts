@@ -33,6 +33,7 @@ const PHASE_STYLE: Record<Phase, Style> = {
   live: 'cyan',
   draining: 'cyan',
   deployed: 'green',
+  unchanged: 'green',
   failed: 'red',
   'rolling back': 'yellow',
   'rolled back': 'yellow',
@@ -162,6 +163,7 @@ export function formatDuration(ms: number | null): string {
 
 export const STATUS_HEADLINES: Record<CliReport['status'], { text: string; style: Style }> = {
   deployed: { text: 'Deployed', style: 'green' },
+  skipped: { text: 'Nothing to deploy', style: 'green' },
   'rolled-back': { text: 'Rolled back', style: 'yellow' },
   failed: { text: 'Failed', style: 'red' },
   'timed-out': { text: 'Timed out: the result is unknown', style: 'yellow' },

@@ -92,9 +92,12 @@ export function printSummary(
     durations.set(`t:${t.rule}`, t.startedAt ? (t.finishedAt?.getTime() ?? end) - t.startedAt.getTime() : null);
   }
   const headline = STATUS_HEADLINES[report.status];
+  const skipped = progress.termination.kind === 'succeeded' ? progress.termination.skipped : undefined;
   const error = report.error
     ? ` (${report.error.code}${report.error.message ? `: ${oneLine(report.error.message)}` : ''})`
-    : '';
+    : skipped
+      ? `: ${skipped}`
+      : '';
   out.write(`\n${paint(color, headline.style, headline.text)}${error}\n`);
   if (report.services.length + report.scheduledTasks.length > 0) {
     out.write(`${formatSummary(report, durations, color)}\n`);

@@ -1,9 +1,9 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
-import * as z from 'zod';
+import * as z from '../shared/zod'; // zod/mini: tree-shakes
 import { type NotifyInput, type NotifyResult, notify } from './core';
 
-const env = z.object({ AWS_REGION: z.string().min(1) }).parse(process.env);
+const env = z.object({ AWS_REGION: z.string().check(z.minLength(1)) }).parse(process.env);
 // The default bus of gehen's own account and region: the function's own credentials.
 const events = new EventBridgeClient({ region: env.AWS_REGION, maxAttempts: 3 });
 

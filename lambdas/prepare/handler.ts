@@ -1,11 +1,11 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
-import * as z from 'zod'; // tree-shakes (see lambdas/shared/config.ts)
 import { type AwsClients, clientsForRole } from '../shared/clients';
 import type { Plan, PrepareInput } from '../shared/contracts';
+import * as z from '../shared/zod'; // zod/mini: tree-shakes
 import { prepare } from './core';
 
-const env = z.object({ AWS_REGION: z.string().min(1) }).parse(process.env);
+const env = z.object({ AWS_REGION: z.string().check(z.minLength(1)) }).parse(process.env);
 const clients = new Map<string, AwsClients>();
 // The function's own credentials: the running executions are in gehen's account, not role.arn's.
 const stepFunctions = new SFNClient({ region: env.AWS_REGION, maxAttempts: 3 });

@@ -1,5 +1,4 @@
-// The namespace import lets esbuild tree-shake zod: `import { z }` bundles all of it, locales included.
-import * as z from 'zod';
+import * as z from './zod'; // zod/mini, with classic zod's English messages
 
 /**
  * gehen.yml: the original's format, unchanged, plus a few optional keys. One schema shared by
@@ -31,96 +30,132 @@ function roundsProblem(timeoutMinutes: number, pollIntervalSeconds: number): str
   return `timeoutMinutes ${timeoutMinutes} polled every ${pollIntervalSeconds} s is ${rounds} rounds a phase; at most ${MAX_ROUNDS_PER_PHASE} fit Step Functions' history limit: raise pollIntervalSeconds or lower timeoutMinutes`;
 }
 
-const containers = z
-  .array(z.string().regex(CONTAINER_NAME, 'must be a container name'))
-  .min(1, 'must name at least one container, or be left out to mean every container');
+/** Classic zod's `.nullish().transform((value) => value ?? fallback)`. */
+function nullishOr<T extends z.ZodMiniType, const F>(schema: T, fallback: F) {
+  return z.pipe(
+    z.nullish(schema),
+    z.transform((value: z.output<T> | null | undefined) => value ?? fallback),
+  );
+}
 
-const serviceSchema = z.strictObject({
-  cluster: z
-    .string({ error: 'is required: a cluster name or ARN' })
-    .refine((value) => CLUSTER_ARN.test(value) || CLUSTER_NAME.test(value), {
-      message: 'must be a cluster name or an ECS cluster ARN (arn:aws:ecs:REGION:ACCOUNT:cluster/NAME)',
-    }),
-  url: z
-    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
-    .nullish()
-    .transform((value) => value ?? null),
-  containers: containers.nullish().transform((value) => value ?? null),
-});
+/**
+ * Built in a function, called with a pure annotation, so bundles that never parse a gehen.yml
+ * (the Prepare step validates only the execution input) drop this schema: zod/mini's `.check()`
+ * is a method call, which a bundler otherwise keeps.
+ */
+function buildGehenFileSchema() {
+  const containers = z
+    .array(z.string().check(z.regex(CONTAINER_NAME, 'must be a container name')))
+    .check(z.minLength(1, 'must name at least one container, or be left out to mean every container'));
 
-const scheduledTaskSchema = z
-  .strictObject({
-    containers: containers.nullish().transform((value) => value ?? null),
-  })
-  .nullish()
-  .transform((value) => ({ containers: value?.containers ?? null }));
-
-export const gehenFileSchema = z
-  .strictObject({
-    role: z
-      .strictObject({ arn: z.string().regex(ROLE_ARN, 'must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)') })
-      .nullish(),
-    updateStrategy: z
-      .string()
-      .transform((value) => value.toLowerCase())
-      .pipe(z.enum(UPDATE_STRATEGIES, { error: 'must be one of current, latest, redeploy, none' }))
-      .nullish()
-      .transform((value) => value ?? 'current'),
-    timeoutMinutes: z
-      .number({ error: 'must be a number of minutes' })
-      .positive('must be greater than 0')
-      .max(24 * 60, 'must be at most 1440 (one day)')
-      .nullish()
-      .transform((value) => value ?? 10),
-    pollIntervalSeconds: z
-      .number({ error: 'must be a whole number of seconds' })
-      .int('must be a whole number of seconds')
-      .min(1, 'must be between 1 and 300')
-      .max(300, 'must be between 1 and 300')
-      .nullish()
-      .transform((value) => value ?? 15),
-    requiredMatches: z
-      .number()
-      .int('must be a whole number')
-      .min(1, 'must be between 1 and 20')
-      .max(20, 'must be between 1 and 20')
-      .nullish()
-      .transform((value) => value ?? 3),
-    region: z.string().regex(REGION, 'must be an AWS region such as us-east-1').nullish(),
-    stateMachineArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]{1,80}$/, 'must be a state machine ARN')
-      .nullish(),
-    trigger: z
-      .strictObject({
-        ecrRepository: z.string().regex(/^[a-z0-9][a-z0-9._\-/]{1,255}$/, 'must be an ECR repository name'),
-        tagPattern: z
-          .string()
-          .refine(isRegExp, 'must be a valid regular expression')
-          .nullish()
-          .transform((value) => value ?? '^[0-9a-f]{7,40}$'),
-      })
-      .nullish(),
-    services: z
-      // `api:` with nothing under it is a service without a cluster: reported with the other problems.
-      .record(
-        z.string().regex(SERVICE_NAME, 'must be an ECS service name'),
-        z.preprocess((value) => value ?? {}, serviceSchema),
-      )
-      .nullish(),
-    scheduledTasks: z
-      .record(z.string().regex(RULE_NAME, 'must be an EventBridge rule name'), scheduledTaskSchema)
-      .nullish(),
-  })
-  .superRefine((file, ctx) => {
-    const services = Object.keys(file.services ?? {}).length;
-    const rules = Object.keys(file.scheduledTasks ?? {}).length;
-    if (services + rules === 0) {
-      ctx.addIssue({ code: 'custom', message: 'name at least one service or scheduled task', path: ['services'] });
-    }
-    const rounds = roundsProblem(file.timeoutMinutes, file.pollIntervalSeconds);
-    if (rounds) ctx.addIssue({ code: 'custom', message: rounds, path: ['timeoutMinutes'] });
+  const serviceSchema = z.strictObject({
+    cluster: z.string({ error: 'is required: a cluster name or ARN' }).check(
+      z.refine((value) => CLUSTER_ARN.test(value) || CLUSTER_NAME.test(value), {
+        message: 'must be a cluster name or an ECS cluster ARN (arn:aws:ecs:REGION:ACCOUNT:cluster/NAME)',
+      }),
+    ),
+    url: nullishOr(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }), null),
+    containers: nullishOr(containers, null),
   });
+
+  const scheduledTaskSchema = z.pipe(
+    z.nullish(z.strictObject({ containers: nullishOr(containers, null) })),
+    z.transform((value: { containers: string[] | null } | null | undefined) => ({
+      containers: value?.containers ?? null,
+    })),
+  );
+
+  return z
+    .strictObject({
+      role: z.nullish(
+        z.strictObject({
+          arn: z.string().check(z.regex(ROLE_ARN, 'must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)')),
+        }),
+      ),
+      updateStrategy: nullishOr(
+        z.pipe(
+          z.pipe(
+            z.string(),
+            z.transform((value: string) => value.toLowerCase()),
+          ),
+          z.enum(UPDATE_STRATEGIES, { error: 'must be one of current, latest, redeploy, none' }),
+        ),
+        'current',
+      ),
+      timeoutMinutes: nullishOr(
+        z
+          .number({ error: 'must be a number of minutes' })
+          .check(z.positive('must be greater than 0'), z.lte(24 * 60, 'must be at most 1440 (one day)')),
+        10,
+      ),
+      pollIntervalSeconds: nullishOr(
+        z
+          .number({ error: 'must be a whole number of seconds' })
+          .check(
+            z.int('must be a whole number of seconds'),
+            z.gte(1, 'must be between 1 and 300'),
+            z.lte(300, 'must be between 1 and 300'),
+          ),
+        15,
+      ),
+      requiredMatches: nullishOr(
+        z
+          .number()
+          .check(
+            z.int('must be a whole number'),
+            z.gte(1, 'must be between 1 and 20'),
+            z.lte(20, 'must be between 1 and 20'),
+          ),
+        3,
+      ),
+      region: z.nullish(z.string().check(z.regex(REGION, 'must be an AWS region such as us-east-1'))),
+      stateMachineArn: z.nullish(
+        z
+          .string()
+          .check(
+            z.regex(
+              /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]{1,80}$/,
+              'must be a state machine ARN',
+            ),
+          ),
+      ),
+      trigger: z.nullish(
+        z.strictObject({
+          ecrRepository: z.string().check(z.regex(/^[a-z0-9][a-z0-9._\-/]{1,255}$/, 'must be an ECR repository name')),
+          tagPattern: nullishOr(
+            z.string().check(z.refine(isRegExp, 'must be a valid regular expression')),
+            '^[0-9a-f]{7,40}$',
+          ),
+        }),
+      ),
+      services: z.nullish(
+        z.record(
+          z.string().check(z.regex(SERVICE_NAME, 'must be an ECS service name')),
+          // `api:` with nothing under it is a service without a cluster: reported with the other problems.
+          z.pipe(
+            z.transform((value: unknown) => value ?? {}),
+            serviceSchema,
+          ),
+        ),
+      ),
+      scheduledTasks: z.nullish(
+        z.record(z.string().check(z.regex(RULE_NAME, 'must be an EventBridge rule name')), scheduledTaskSchema),
+      ),
+    })
+    .check(
+      z.superRefine((file, ctx) => {
+        const services = Object.keys(file.services ?? {}).length;
+        const rules = Object.keys(file.scheduledTasks ?? {}).length;
+        if (services + rules === 0) {
+          ctx.addIssue({ code: 'custom', message: 'name at least one service or scheduled task', path: ['services'] });
+        }
+        const rounds = roundsProblem(file.timeoutMinutes, file.pollIntervalSeconds);
+        if (rounds) ctx.addIssue({ code: 'custom', message: rounds, path: ['timeoutMinutes'] });
+      }),
+    );
+}
+
+export const gehenFileSchema = /* @__PURE__ */ buildGehenFileSchema();
 
 export type GehenFile = z.output<typeof gehenFileSchema>;
 
@@ -245,40 +280,42 @@ export function parseGitsha(value: unknown): string {
   return value.toLowerCase();
 }
 
+const regionSchema = z.nullable(z.string().check(z.regex(REGION)));
+const containerListSchema = z.nullable(z.array(z.string().check(z.regex(CONTAINER_NAME))).check(z.minLength(1)));
+
 const deployConfigSchema = z.strictObject({
-  roleArn: z.string().regex(ROLE_ARN).nullable(),
+  roleArn: z.nullable(z.string().check(z.regex(ROLE_ARN))),
   updateStrategy: z.enum(UPDATE_STRATEGIES),
-  timeoutMinutes: z
-    .number()
-    .positive()
-    .max(24 * 60),
-  pollIntervalSeconds: z.number().int().min(1).max(300),
-  requiredMatches: z.number().int().min(1).max(20),
-  region: z.string().regex(REGION).nullable(),
+  timeoutMinutes: z.number().check(z.positive(), z.lte(24 * 60)),
+  pollIntervalSeconds: z.number().check(z.int(), z.gte(1), z.lte(300)),
+  requiredMatches: z.number().check(z.int(), z.gte(1), z.lte(20)),
+  region: regionSchema,
   services: z.array(
     z.strictObject({
-      name: z.string().regex(SERVICE_NAME),
-      cluster: z.string().refine((v) => CLUSTER_ARN.test(v) || CLUSTER_NAME.test(v), 'must be a cluster name or ARN'),
-      region: z.string().regex(REGION).nullable(),
-      url: z.url({ protocol: /^https?$/ }).nullable(),
-      containers: z.array(z.string().regex(CONTAINER_NAME)).min(1).nullable(),
+      name: z.string().check(z.regex(SERVICE_NAME)),
+      cluster: z
+        .string()
+        .check(z.refine((v) => CLUSTER_ARN.test(v) || CLUSTER_NAME.test(v), 'must be a cluster name or ARN')),
+      region: regionSchema,
+      url: z.nullable(z.url({ protocol: /^https?$/ })),
+      containers: containerListSchema,
     }),
   ),
   scheduledTasks: z.array(
     z.strictObject({
-      rule: z.string().regex(RULE_NAME),
-      region: z.string().regex(REGION).nullable(),
-      containers: z.array(z.string().regex(CONTAINER_NAME)).min(1).nullable(),
+      rule: z.string().check(z.regex(RULE_NAME)),
+      region: regionSchema,
+      containers: containerListSchema,
     }),
   ),
 });
 
 export const executionInputSchema = z.strictObject({
-  gitsha: z.string().regex(GITSHA, 'must be 7 to 40 hexadecimal characters'),
+  gitsha: z.string().check(z.regex(GITSHA, 'must be 7 to 40 hexadecimal characters')),
   config: deployConfigSchema,
-  source: z.enum(['cli', 'ecr', 'console']).optional(),
+  source: z.optional(z.enum(['cli', 'ecr', 'console'])),
   /** Push-started executions: the trigger's tagPattern, which the image tag (the gitsha) must match. */
-  tagPattern: z.string().refine(isRegExp, 'must be a valid regular expression').optional(),
+  tagPattern: z.optional(z.string().check(z.refine(isRegExp, 'must be a valid regular expression'))),
 });
 
 export type ExecutionInput = z.output<typeof executionInputSchema>;

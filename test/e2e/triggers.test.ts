@@ -154,6 +154,10 @@ describe('ECR push triggers and overlapping deployments on the sandbox', () => {
     ]);
     expect(await taskDefinitions()).toEqual(before);
     expect(await e2e.revisions()).toEqual(revisions);
+    const status = await e2e.gehen(['status', run?.executionArn ?? '', '--json']);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ status: 'skipped', exitCode: 0 });
+    expect(status.stderr).toContain('every service and scheduled task already runs 3333333');
   });
 
   it('deploys a push delivered twice at once exactly once: one execution deploys, the other skips', async () => {
