@@ -67,7 +67,7 @@ export function describeSandbox(running: GehenSandbox): string {
     '',
     'Use it from another shell:',
     `  export AWS_ENDPOINT_URL=${running.endpoint} AWS_REGION=${running.region} AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox`,
-    '  gehen deploy --gitsha 2222222 --path gehen.yml',
+    '  gehen deploy --gitsha 2222222 --path examples/sandbox/gehen.yml   # for the example fleet',
     '',
     'Ctrl-C stops it.',
     '',
