@@ -87,6 +87,8 @@ export class StepFunction extends Construct {
         // credential chain (SSO, profiles, IMDS…, ~90 KB a bundle) for the environment provider.
         esbuildArgs: {
           '--alias:@aws-sdk/credential-provider-node': join(root, 'lambdas', 'shared', 'lambda-credentials.ts'),
+          // No client of gehen's has an event-stream operation: drop the ~20 KB that would load them.
+          '--alias:@smithy/core/event-streams': join(root, 'lambdas', 'shared', 'no-event-streams.ts'),
         },
         forceDockerBundling: false,
       },

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { version } from '../../package.json';
-import { type CliRun, type E2e, startE2e, taskDefinition } from './harness';
+import { demoConfig, demoService, FAST } from './fleets';
+import { type CliRun, type E2e, startE2e } from './harness';
 
 /**
  * The bundled binary, spawned as a user runs it, with the original gehen's single-dash flags.
@@ -12,7 +13,6 @@ import { type CliRun, type E2e, startE2e, taskDefinition } from './harness';
 
 const ROOT = join(__dirname, '..', '..');
 const BINARY = join(ROOT, 'dist', 'cli', 'gehen.cjs');
-const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 
 describe('the gehen binary', () => {
   let e2e: E2e;
@@ -22,22 +22,7 @@ describe('the gehen binary', () => {
   beforeAll(async () => {
     if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run \`npm run build\` first (npm test does)`);
     home = mkdtempSync(join(tmpdir(), 'gehen-home-'));
-    e2e = await startE2e({
-      services: [
-        {
-          name: 'api',
-          cluster: 'demo',
-          listen: 0,
-          taskDefinition: taskDefinition('api', ['api', `${ECR}/api:1111111`]),
-        },
-        {
-          name: 'worker',
-          cluster: 'demo',
-          taskDefinition: taskDefinition('worker', ['worker', `${ECR}/worker:1111111`]),
-        },
-      ],
-      timing: { taskStartSeconds: 0.2, drainSeconds: 0.3 },
-    });
+    e2e = await startE2e({ services: [demoService('api', { listen: 0 }), demoService('worker')], timing: FAST });
   });
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
@@ -80,16 +65,9 @@ describe('the gehen binary', () => {
   });
 
   it('deploys with the original flags, -gitsha SHA -path FILE, finding the state machine by name', async () => {
-    const path = e2e.config(`services:
-  api:
-    cluster: demo
-    url: ${e2e.sandbox.loadBalancers.api}/
-  worker:
-    cluster: demo
-timeoutMinutes: 0.5
-pollIntervalSeconds: 1
-requiredMatches: 2
-`);
+    const path = e2e.config(
+      demoConfig({ services: { api: { url: `${e2e.sandbox.loadBalancers.api}/` }, worker: {} }, timeoutMinutes: 0.5 }),
+    );
     const run = await gehen(['-gitsha', '2222222', '-path', path]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);

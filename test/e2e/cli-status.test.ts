@@ -1,47 +1,27 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { ExecutionInput } from '../../lambdas/shared/config';
 import { parseGehenYaml } from '../../lambdas/shared/config-yaml';
-import { type E2e, startE2e, taskDefinition } from './harness';
+import { circuitBreaker, demoConfig, demoService, FAST } from './fleets';
+import { type E2e, startE2e } from './harness';
 
 /** `gehen status` on executions started earlier: by `gehen deploy --no-wait`, and from the console. */
-
-const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 
 describe('gehen status on the sandbox', () => {
   let e2e: E2e;
   beforeAll(async () => {
     e2e = await startE2e({
-      services: [
-        {
-          name: 'api',
-          cluster: 'demo',
-          listen: 0,
-          taskDefinition: taskDefinition('api', ['api', `${ECR}/api:1111111`]),
-        },
-        {
-          name: 'worker',
-          cluster: 'demo',
-          circuitBreaker: { enable: true, rollback: false },
-          taskDefinition: taskDefinition('worker', ['worker', `${ECR}/worker:1111111`]),
-        },
-      ],
-      timing: { taskStartSeconds: 0.2, drainSeconds: 0.3 },
+      services: [demoService('api', { listen: 0 }), demoService('worker', { circuitBreaker })],
+      timing: FAST,
       faults: { bad0000: 'crash' },
     });
   });
   afterAll(() => e2e.close());
 
   function configText(): string {
-    return `services:
-  api:
-    cluster: demo
-    url: ${e2e.sandbox.loadBalancers.api}/
-  worker:
-    cluster: demo
-timeoutMinutes: 0.5
-pollIntervalSeconds: 1
-requiredMatches: 2
-`;
+    return demoConfig({
+      services: { api: { url: `${e2e.sandbox.loadBalancers.api}/` }, worker: {} },
+      timeoutMinutes: 0.5,
+    });
   }
 
   /** What the console does: StartExecution with the input the CLI would build. */

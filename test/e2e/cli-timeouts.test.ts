@@ -1,30 +1,16 @@
 import { DescribeExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { type E2e, startE2e, taskDefinition } from './harness';
+import { demoConfig, demoService, FAST } from './fleets';
+import { type E2e, startE2e } from './harness';
 
 /** Exit 2, "the result is unknown": the watch gave up (--wait-timeout), or old tasks never drained. */
-
-const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 
 describe('gehen deploy exits 2 when the result is unknown', () => {
   let e2e: E2e;
   const running: string[] = [];
   beforeAll(async () => {
     e2e = await startE2e({
-      services: [
-        {
-          name: 'slow',
-          cluster: 'demo',
-          listen: 0,
-          taskDefinition: taskDefinition('slow', ['slow', `${ECR}/slow:1111111`]),
-        },
-        {
-          name: 'sticky',
-          cluster: 'demo',
-          listen: 0,
-          taskDefinition: taskDefinition('sticky', ['sticky', `${ECR}/sticky:aaaaaaa`]),
-        },
-      ],
-      timing: { taskStartSeconds: 0.2, drainSeconds: 0.3 },
+      services: [demoService('slow', { listen: 0 }), demoService('sticky', { listen: 0, tag: 'aaaaaaa' })],
+      timing: FAST,
       // New tasks of 5105105 take 30 s to start; old tasks of aaaaaaa take 10 minutes to drain.
       faults: { '5105105': { startSeconds: 30 }, aaaaaaa: { drainSeconds: 600 } },
     });
@@ -36,14 +22,7 @@ describe('gehen deploy exits 2 when the result is unknown', () => {
 
   function config(service: string, timeoutMinutes: number): string {
     return e2e.config(
-      `services:
-  ${service}:
-    cluster: demo
-    url: ${e2e.sandbox.loadBalancers[service]}/
-timeoutMinutes: ${timeoutMinutes}
-pollIntervalSeconds: 1
-requiredMatches: 2
-`,
+      demoConfig({ services: { [service]: { url: `${e2e.sandbox.loadBalancers[service]}/` } }, timeoutMinutes }),
       `${service}.yml`,
     );
   }

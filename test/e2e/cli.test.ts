@@ -1,9 +1,9 @@
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import { type E2e, startE2e, taskDefinition } from './harness';
+import { circuitBreaker, demoConfig, demoService, FAST, nightlyReport } from './fleets';
+import { type E2e, startE2e } from './harness';
 
 /** `gehen deploy` and `gehen validate` end to end: every exit code but 2 (see cli-timeouts), --json, plain output. */
 
-const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 const ESC = '\u001b';
 
 describe('gehen deploy and validate on the sandbox', () => {
@@ -11,53 +11,23 @@ describe('gehen deploy and validate on the sandbox', () => {
   beforeAll(async () => {
     e2e = await startE2e({
       services: [
-        {
-          name: 'api',
-          cluster: 'demo',
-          desiredCount: 2,
-          listen: 0,
-          taskDefinition: taskDefinition('api', ['api', `${ECR}/api:1111111`]),
-        },
-        {
-          name: 'worker',
-          cluster: 'demo',
-          desiredCount: 1,
-          circuitBreaker: { enable: true, rollback: false },
-          taskDefinition: taskDefinition('worker', ['worker', `${ECR}/worker:1111111`]),
-        },
+        demoService('api', { desiredCount: 2, listen: 0 }),
+        demoService('worker', { desiredCount: 1, circuitBreaker }),
       ],
-      scheduledTasks: [
-        {
-          rule: 'nightly-report',
-          scheduleExpression: 'rate(1 day)',
-          targets: [
-            {
-              id: 'report',
-              cluster: 'demo',
-              taskDefinition: taskDefinition('report', ['report', `${ECR}/report:1111111`]),
-            },
-          ],
-        },
-      ],
-      timing: { taskStartSeconds: 0.2, drainSeconds: 0.3 },
+      scheduledTasks: [nightlyReport],
+      timing: FAST,
       faults: { bad0000: 'crash' },
     });
   });
   afterAll(() => e2e.close());
 
-  const TIMING = 'timeoutMinutes: 0.5\npollIntervalSeconds: 1\nrequiredMatches: 2\n';
-
   function goodConfig(): string {
     return e2e.config(
-      `services:
-  api:
-    cluster: demo
-    url: ${e2e.sandbox.loadBalancers.api}/ping
-  worker:
-    cluster: demo
-scheduledTasks:
-  nightly-report:
-${TIMING}`,
+      demoConfig({
+        services: { api: { url: `${e2e.sandbox.loadBalancers.api}/ping` }, worker: {} },
+        scheduledTasks: ['nightly-report'],
+        timeoutMinutes: 0.5,
+      }),
     );
   }
 
@@ -189,14 +159,7 @@ updateStrategy: sideways
       const before = await revisions();
       const targets = await e2e.targets('nightly-report');
       const path = e2e.config(
-        `services:
-  api:
-    cluster: demo
-  ghost:
-    cluster: demo
-scheduledTasks:
-  nightly-report:
-${TIMING}`,
+        demoConfig({ services: { api: {}, ghost: {} }, scheduledTasks: ['nightly-report'], timeoutMinutes: 0.5 }),
         'ghost.yml',
       );
       const run = await e2e.gehen(['deploy', '--gitsha', '3333333', '--path', path, '--json']);

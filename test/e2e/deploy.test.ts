@@ -1,30 +1,14 @@
+import { circuitBreaker, demoConfig, demoService, ECR, FAST, nightlyReport } from './fleets';
 import { type E2e, startE2e, taskDefinition } from './harness';
-
-const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
-const circuitBreaker = { enable: true, rollback: false };
 
 describe('gehen deploy on the sandbox', () => {
   let e2e: E2e;
   beforeAll(async () => {
     e2e = await startE2e({
       services: [
-        {
-          name: 'api',
-          cluster: 'demo',
-          desiredCount: 2,
-          listen: 0,
-          taskDefinition: taskDefinition('api', ['api', `${ECR}/api:1111111`]),
-        },
-        {
-          name: 'web',
-          cluster: 'demo',
-          desiredCount: 2,
-          listen: 0,
-          taskDefinition: taskDefinition('web', ['web', `${ECR}/web:1111111`]),
-        },
-        {
-          name: 'worker',
-          cluster: 'demo',
+        demoService('api', { desiredCount: 2, listen: 0 }),
+        demoService('web', { desiredCount: 2, listen: 0 }),
+        demoService('worker', {
           desiredCount: 1,
           circuitBreaker,
           taskDefinition: taskDefinition(
@@ -32,44 +16,26 @@ describe('gehen deploy on the sandbox', () => {
             ['worker', `${ECR}/worker:1111111`],
             ['log-router', 'fluent-bit:2.32.0'],
           ),
-        },
+        }),
       ],
-      scheduledTasks: [
-        {
-          rule: 'nightly-report',
-          scheduleExpression: 'rate(1 day)',
-          targets: [
-            {
-              id: 'report',
-              cluster: 'demo',
-              taskDefinition: taskDefinition('report', ['report', `${ECR}/report:1111111`]),
-            },
-          ],
-        },
-      ],
-      timing: { taskStartSeconds: 0.2, drainSeconds: 0.3 },
+      scheduledTasks: [nightlyReport],
+      timing: FAST,
       faults: { bad0000: 'crash' },
     });
   });
   afterAll(() => e2e.close());
 
   function config(): string {
-    return e2e.config(`services:
-  api:
-    cluster: demo
-    url: ${e2e.sandbox.loadBalancers.api}/ping
-  web:
-    cluster: demo
-    url: ${e2e.sandbox.loadBalancers.web}/
-  worker:
-    cluster: demo
-    containers: [worker]
-scheduledTasks:
-  nightly-report:
-timeoutMinutes: 1
-pollIntervalSeconds: 1
-requiredMatches: 2
-`);
+    return e2e.config(
+      demoConfig({
+        services: {
+          api: { url: `${e2e.sandbox.loadBalancers.api}/ping` },
+          web: { url: `${e2e.sandbox.loadBalancers.web}/` },
+          worker: { containers: ['worker'] },
+        },
+        scheduledTasks: ['nightly-report'],
+      }),
+    );
   }
 
   it('deploys three services and a scheduled task, and a Task really ran', async () => {

@@ -1,28 +1,11 @@
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { StateNames } from '../../lib/state-names';
-import { type E2e, enteredStates, startE2e, taskDefinition } from './harness';
+import { circuitBreaker, demoConfig, demoService, ECR, FAST, nightlyReport, probedServices } from './fleets';
+import { type E2e, enteredStates, startE2e } from './harness';
 
-const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
-const circuitBreaker = { enable: true, rollback: false };
-const timing = { taskStartSeconds: 0.2, drainSeconds: 0.3 };
-
-const served = (name: string, image = `${ECR}/${name}:1111111`) => ({
-  name,
-  cluster: 'demo',
-  desiredCount: 2,
-  listen: 0,
-  circuitBreaker,
-  taskDefinition: taskDefinition(name, [name, image]),
-});
-
-const nightlyReport = {
-  rule: 'nightly-report',
-  scheduleExpression: 'rate(1 day)',
-  targets: [
-    { id: 'report', cluster: 'demo', taskDefinition: taskDefinition('report', ['report', `${ECR}/report:1111111`]) },
-  ],
-};
+/** A service behind a load balancer, with two tasks and a circuit breaker. */
+const served = (name: string, tag?: string) => demoService(name, { desiredCount: 2, listen: 0, circuitBreaker, tag });
 
 /** The `round.status` each exit of a poll-round Task state left in the state data. */
 function roundStatuses(history: readonly HistoryEvent[], state: string): string[] {
@@ -42,11 +25,11 @@ describe('gehen deploy when things go wrong', () => {
         served('web'),
         served('lagging'),
         // Its running tasks, once stopped, drain for an hour.
-        served('sticky', `${ECR}/sticky:d0d0d0d`),
+        served('sticky', 'd0d0d0d'),
         { ...served('crashy'), listen: undefined },
       ],
       scheduledTasks: [nightlyReport],
-      timing,
+      timing: FAST,
       faults: {
         a1a1a1a: 'unhealthy',
         b2b2b2b: { reports: '1111111' },
@@ -59,14 +42,13 @@ describe('gehen deploy when things go wrong', () => {
 
   /** A gehen.yml for the named services, each probed through its load balancer when it has one. */
   function config(services: string[], options: { timeoutMinutes?: number; rule?: boolean } = {}): string {
-    const lines = services.map((name) => {
-      const url = e2e.sandbox.loadBalancers[name];
-      return `  ${name}:\n    cluster: demo\n${url ? `    url: ${url}/\n` : ''}`;
-    });
-    const rule = options.rule ? 'scheduledTasks:\n  nightly-report:\n' : '';
     const timeout = options.timeoutMinutes ?? 1;
     return e2e.config(
-      `services:\n${lines.join('')}${rule}timeoutMinutes: ${timeout}\npollIntervalSeconds: 1\nrequiredMatches: 2\n`,
+      demoConfig({
+        services: probedServices(e2e, services),
+        scheduledTasks: options.rule ? ['nightly-report'] : [],
+        timeoutMinutes: timeout,
+      }),
       `${services.join('-')}-${timeout}${options.rule ? '-rule' : ''}.yml`,
     );
   }

@@ -1,8 +1,8 @@
 import { DescribeTasksCommand, paginateListTasks } from '@aws-sdk/client-ecs';
 import { StateNames } from '../../lib/state-names';
-import { type E2e, enteredStates, startE2e, taskDefinition } from './harness';
+import { demoConfig, demoService, FAST } from './fleets';
+import { type E2e, enteredStates, startE2e } from './harness';
 
-const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 const CLUSTERS = ['blue', 'green', 'red'];
 const small = Array.from({ length: 30 }, (_, i) => ({
   name: `svc-${String(i).padStart(2, '0')}`,
@@ -17,28 +17,16 @@ describe('gehen deploy at scale', () => {
   beforeAll(async () => {
     e2e = await startE2e({
       services: [
-        {
-          name: 'big',
-          cluster: 'big',
-          desiredCount: 150,
-          taskDefinition: taskDefinition('big', ['big', `${ECR}/big:1111111`]),
-        },
-        ...small.map(({ name, cluster }) => ({
-          name,
-          cluster,
-          taskDefinition: taskDefinition(name, [name, `${ECR}/${name}:1111111`]),
-        })),
+        demoService('big', { cluster: 'big', desiredCount: 150 }),
+        ...small.map(({ name, cluster }) => demoService(name, { cluster })),
       ],
-      timing: { taskStartSeconds: 0.2, drainSeconds: 0.3 },
+      timing: FAST,
     });
   });
   afterAll(() => e2e.close());
 
   it('deploys a service of 150 tasks and drains all of the old ones', async () => {
-    const path = e2e.config(
-      'services:\n  big:\n    cluster: big\ntimeoutMinutes: 1\npollIntervalSeconds: 1\n',
-      'big.yml',
-    );
+    const path = e2e.config(demoConfig({ services: { big: { cluster: 'big' } }, requiredMatches: null }), 'big.yml');
 
     const { code } = await e2e.deploy('2222222', path);
 
@@ -65,11 +53,8 @@ describe('gehen deploy at scale', () => {
   });
 
   it('reads ECS at most 0.3 times per service per poll round for 30 services on 3 clusters', async () => {
-    const path = e2e.config(
-      `services:\n${small.map(({ name, cluster }) => `  ${name}:\n    cluster: ${cluster}\n`).join('')}` +
-        'timeoutMinutes: 1\npollIntervalSeconds: 1\n',
-      'small.yml',
-    );
+    const services = Object.fromEntries(small.map(({ name, cluster }) => [name, { cluster }]));
+    const path = e2e.config(demoConfig({ services, requiredMatches: null }), 'small.yml');
     await e2e.resetCalls();
 
     const { code, report } = await e2e.deploy('3333333', path);

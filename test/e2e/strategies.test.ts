@@ -1,8 +1,8 @@
 import { RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { StateNames } from '../../lib/state-names';
+import { demoConfig, demoService, ECR, FAST, nightlyReport, probedServices } from './fleets';
 import { type E2e, enteredStates, startE2e, taskDefinition } from './harness';
 
-const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 const DIGEST = `sha256:${'ab12'.repeat(16)}`;
 const FLUENT_BIT = 'public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.0';
 
@@ -18,65 +18,41 @@ function marked(family: string, image: string, marker: string) {
   };
 }
 
-const served = (name: string) => ({ name, cluster: 'demo', desiredCount: 1, listen: 0 });
+/** A service behind a load balancer, with one task. */
+const served = (name: string, fields: Parameters<typeof demoService>[1] = {}) =>
+  demoService(name, { desiredCount: 1, listen: 0, ...fields });
 
 describe('gehen deploy: update strategies and image references', () => {
   let e2e: E2e;
   beforeAll(async () => {
     e2e = await startE2e({
       services: [
-        { ...served('current'), taskDefinition: marked('current', `${ECR}/current:1111111`, 'running') },
-        { ...served('latest'), taskDefinition: marked('latest', `${ECR}/latest:1111111`, 'running') },
-        { ...served('redeploy'), taskDefinition: taskDefinition('redeploy', ['redeploy', `${ECR}/redeploy:1111111`]) },
+        served('current', { taskDefinition: marked('current', `${ECR}/current:1111111`, 'running') }),
+        served('latest', { taskDefinition: marked('latest', `${ECR}/latest:1111111`, 'running') }),
+        served('redeploy'),
         // Already on 5555555 (pushed out of band): what updateStrategy none verifies.
-        { ...served('none'), taskDefinition: taskDefinition('none', ['none', `${ECR}/none:5555555`]) },
-        {
-          name: 'sidecar',
-          cluster: 'demo',
+        served('none', { tag: '5555555' }),
+        demoService('sidecar', {
           taskDefinition: taskDefinition('sidecar', ['app', `${ECR}/app:1111111`], ['log-router', FLUENT_BIT]),
-        },
-        {
-          name: 'ported',
-          cluster: 'demo',
+        }),
+        demoService('ported', {
           taskDefinition: taskDefinition('ported', ['web', 'registry.example.com:5000/ns/web:1111111']),
-        },
-        {
-          name: 'pinned',
-          cluster: 'demo',
-          taskDefinition: taskDefinition('pinned', ['app', `${ECR}/pinned@${DIGEST}`]),
-        },
-        {
-          name: 'tag-pinned',
-          cluster: 'demo',
+        }),
+        demoService('pinned', { taskDefinition: taskDefinition('pinned', ['app', `${ECR}/pinned@${DIGEST}`]) }),
+        demoService('tag-pinned', {
           taskDefinition: taskDefinition('tag-pinned', ['app', `${ECR}/tag-pinned:1111111@${DIGEST}`]),
-        },
+        }),
       ],
-      scheduledTasks: [
-        {
-          rule: 'nightly-report',
-          scheduleExpression: 'rate(1 day)',
-          targets: [
-            {
-              id: 'report',
-              cluster: 'demo',
-              taskDefinition: taskDefinition('report', ['report', `${ECR}/report:1111111`]),
-            },
-          ],
-        },
-      ],
-      timing: { taskStartSeconds: 0.2, drainSeconds: 0.3 },
+      scheduledTasks: [nightlyReport],
+      timing: FAST,
     });
   });
   afterAll(() => e2e.close());
 
-  /** A gehen.yml for the named services (those with a load balancer probed by url). */
-  function config(strategy: string, services: string[], extra = '', timeoutMinutes = 1): string {
-    const lines = services.map((name) => {
-      const url = e2e.sandbox.loadBalancers[name];
-      return `  ${name}:\n    cluster: demo\n${url ? `    url: ${url}/\n` : ''}`;
-    });
+  /** A gehen.yml for the named services (those with a load balancer probed by url), and the rules. */
+  function config(strategy: string, services: string[], scheduledTasks: string[] = [], timeoutMinutes = 1): string {
     return e2e.config(
-      `updateStrategy: ${strategy}\nservices:\n${lines.join('')}${extra}timeoutMinutes: ${timeoutMinutes}\npollIntervalSeconds: 1\nrequiredMatches: 2\n`,
+      demoConfig({ updateStrategy: strategy, services: probedServices(e2e, services), scheduledTasks, timeoutMinutes }),
       `${strategy}-${services.join('-')}-${timeoutMinutes}.yml`,
     );
   }
@@ -133,7 +109,7 @@ describe('gehen deploy: update strategies and image references', () => {
   });
 
   describe('none', () => {
-    const rule = `scheduledTasks:\n  nightly-report:\n`;
+    const rule = ['nightly-report'];
 
     it('changes no service, still updates scheduled tasks, and verifies the SHA the url already reports', async () => {
       const before = await e2e.service('none');
@@ -173,19 +149,12 @@ describe('gehen deploy: update strategies and image references', () => {
   describe('image references', () => {
     let code: number;
     beforeAll(async () => {
-      const path = e2e.config(`services:
-  sidecar:
-    cluster: demo
-    containers: [app]
-  ported:
-    cluster: demo
-  pinned:
-    cluster: demo
-  tag-pinned:
-    cluster: demo
-timeoutMinutes: 1
-pollIntervalSeconds: 1
-`);
+      const path = e2e.config(
+        demoConfig({
+          services: { sidecar: { containers: ['app'] }, ported: {}, pinned: {}, 'tag-pinned': {} },
+          requiredMatches: null,
+        }),
+      );
       ({ code } = await e2e.deploy('7777777', path));
     });
 

@@ -1,55 +1,24 @@
-import { type E2e, startE2e, taskDefinition } from './harness';
+import { demoConfig, demoService, FAST, nightlyReport, probedServices } from './fleets';
+import { type E2e, startE2e } from './harness';
 
-const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
-
-const served = (name: string, listen?: number) => ({
-  name,
-  cluster: 'demo',
-  desiredCount: 2,
-  listen,
-  taskDefinition: taskDefinition(name, [name, `${ECR}/${name}:1111111`]),
-});
+const served = (name: string, listen?: number) => demoService(name, { desiredCount: 2, listen });
 
 describe('gehen deploy against a throttling AWS', () => {
   let e2e: E2e;
   beforeAll(async () => {
     e2e = await startE2e({
       services: [served('api', 0), served('web', 0), served('worker')],
-      scheduledTasks: [
-        {
-          rule: 'nightly-report',
-          scheduleExpression: 'rate(1 day)',
-          targets: [
-            {
-              id: 'report',
-              cluster: 'demo',
-              taskDefinition: taskDefinition('report', ['report', `${ECR}/report:1111111`]),
-            },
-          ],
-        },
-      ],
-      timing: { taskStartSeconds: 0.2, drainSeconds: 0.3 },
+      scheduledTasks: [nightlyReport],
+      timing: FAST,
       throttle: 0.3,
     });
   });
   afterAll(() => e2e.close());
 
   it('still deploys when 30% of ECS and EventBridge calls are throttled', async () => {
-    const path = e2e.config(`services:
-  api:
-    cluster: demo
-    url: ${e2e.sandbox.loadBalancers.api}/
-  web:
-    cluster: demo
-    url: ${e2e.sandbox.loadBalancers.web}/
-  worker:
-    cluster: demo
-scheduledTasks:
-  nightly-report:
-timeoutMinutes: 1
-pollIntervalSeconds: 1
-requiredMatches: 2
-`);
+    const path = e2e.config(
+      demoConfig({ services: probedServices(e2e, ['api', 'web', 'worker']), scheduledTasks: ['nightly-report'] }),
+    );
 
     const { code } = await e2e.deploy('2222222', path);
 

@@ -11,9 +11,9 @@ import {
 import type { DeploymentReport } from '../../lambdas/shared/contracts';
 import { StateNames } from '../../lib/state-names';
 import type { StoredEvent } from '../../sandbox/events';
+import { demoConfig, demoService, ECR } from './fleets';
 import { type E2e, enteredStates, startE2e, taskDefinition } from './harness';
 
-const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 const SLOW = 'f00f00f';
 
 // The trigger's config is embedded in the synthesized template: no load balancer URLs (their
@@ -64,18 +64,12 @@ describe('ECR push triggers and overlapping deployments on the sandbox', () => {
     e2e = await startE2e(
       {
         services: [
-          {
-            name: 'api',
-            cluster: 'demo',
-            desiredCount: 2,
-            taskDefinition: taskDefinition('api', ['api', `${ECR}/api:1111111`]),
-          },
-          {
-            name: 'worker',
-            cluster: 'demo',
+          demoService('api', { desiredCount: 2 }),
+          // Its container runs the api image.
+          demoService('worker', {
             desiredCount: 1,
             taskDefinition: taskDefinition('worker', ['worker', `${ECR}/api:1111111`]),
-          },
+          }),
         ],
         timing: { taskStartSeconds: 0.2, drainSeconds: 0.2 },
         faults: { [SLOW]: { startSeconds: 30 } },
@@ -188,7 +182,7 @@ describe('ECR push triggers and overlapping deployments on the sandbox', () => {
   });
 
   it('refuses a CLI deploy that overlaps a running one, naming it, and changes nothing', async () => {
-    const path = e2e.config('services:\n  api:\n    cluster: demo\ntimeoutMinutes: 1\npollIntervalSeconds: 1\n');
+    const path = e2e.config(demoConfig({ services: { api: {} }, requiredMatches: null }));
     const slow = await e2e.gehen(['deploy', '--gitsha', SLOW, '--path', path, '--no-wait']);
     expect(slow.code).toBe(0);
     const running = /arn:aws:states:\S+:execution:\S+/.exec(slow.stdout + slow.stderr)?.[0];

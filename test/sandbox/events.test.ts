@@ -140,6 +140,7 @@ describe('the Step Functions seam', () => {
       expect(calls).toEqual([['ListStateMachines', { maxResults: 5 }, 'eu-west-1']]);
       expect(sandbox.stats()).toEqual({
         calls: { 'states:ListStateMachines': 1 },
+        throttled: {},
         executions: { 'arn:aws:states:us-east-1:000000000000:execution:gehen-deploy:x': { events: 7 } },
       });
     } finally {

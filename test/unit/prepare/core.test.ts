@@ -17,9 +17,11 @@ import { InvalidDeploymentError, TransientAwsError } from '../../../lambdas/shar
 import {
   ACCOUNT,
   awsError,
+  deployConfig,
   describedTaskDefinition,
   NEW_SHA,
   OLD_SHA,
+  serviceConfig,
   taskDefinitionArn,
   testClients,
 } from '../shared/deploy-fixtures';
@@ -33,26 +35,8 @@ beforeEach(() => {
 
 const EXECUTION_ARN = `arn:aws:states:eu-west-1:${ACCOUNT}:execution:gehen-deploy:run-1`;
 
-function service(name: string, cluster = 'prod', overrides: Partial<ServiceConfig> = {}): ServiceConfig {
-  return { name, cluster, region: null, url: null, containers: null, ...overrides };
-}
-
-function config(overrides: Partial<DeployConfig> = {}): DeployConfig {
-  return {
-    roleArn: null,
-    updateStrategy: 'current',
-    timeoutMinutes: 10,
-    pollIntervalSeconds: 15,
-    requiredMatches: 3,
-    region: null,
-    services: [service('api')],
-    scheduledTasks: [],
-    ...overrides,
-  };
-}
-
-function prepareInput(deployConfig: DeployConfig) {
-  return { execution: { gitsha: NEW_SHA.toUpperCase(), config: deployConfig }, executionArn: EXECUTION_ARN };
+function prepareInput(config: DeployConfig) {
+  return { execution: { gitsha: NEW_SHA.toUpperCase(), config }, executionArn: EXECUTION_ARN };
 }
 
 /** Records the region each client is asked for: the original always used us-east-1. */
@@ -115,7 +99,7 @@ describe('prepare', () => {
   it('plans every service with its running revision and SHA', async () => {
     ecsKnows('eu-west-1');
 
-    const plan = await prepare(prepareInput(config({ region: 'eu-west-1', timeoutMinutes: 2.5 })), testClients, {
+    const plan = await prepare(prepareInput(deployConfig({ region: 'eu-west-1', timeoutMinutes: 2.5 })), testClients, {
       defaultRegion: 'us-east-1',
     });
 
@@ -147,7 +131,7 @@ describe('prepare', () => {
 
   it('never puts container definitions or environment values in the plan', async () => {
     ecsKnows('eu-west-1');
-    const plan = await prepare(prepareInput(config()), testClients, { defaultRegion: 'eu-west-1' });
+    const plan = await prepare(prepareInput(deployConfig()), testClients, { defaultRegion: 'eu-west-1' });
     const text = JSON.stringify(plan);
     for (const secret of ['hunter2', 'DATABASE_PASSWORD', 'environment', 'containerDefinitions', 'secrets']) {
       expect(text).not.toContain(secret);
@@ -169,7 +153,7 @@ describe('prepare', () => {
     const { clients, regions } = recordingClients();
 
     const plan = await prepare(
-      prepareInput(config({ region: fileRegion, services: [service('api', 'prod', overrides)] })),
+      prepareInput(deployConfig({ region: fileRegion, services: [serviceConfig('api', 'prod', overrides)] })),
       () => clients,
       { defaultRegion: 'ca-central-1' },
     );
@@ -182,11 +166,11 @@ describe('prepare', () => {
   it('describes services 10 per call per cluster and each task definition once', async () => {
     ecsKnows('eu-west-1', [], { taskDefinition: taskDefinitionArn('shared', 4) });
     const services = [
-      ...Array.from({ length: 12 }, (_, i) => service(`svc-${i}`, 'prod')),
-      service('other', 'staging'),
+      ...Array.from({ length: 12 }, (_, i) => serviceConfig(`svc-${i}`, 'prod')),
+      serviceConfig('other', 'staging'),
     ];
 
-    const plan = await prepare(prepareInput(config({ services })), testClients, { defaultRegion: 'eu-west-1' });
+    const plan = await prepare(prepareInput(deployConfig({ services })), testClients, { defaultRegion: 'eu-west-1' });
 
     expect(plan.services).toHaveLength(13);
     expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 3);
@@ -202,7 +186,7 @@ describe('prepare', () => {
     ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: describedTaskDefinition('api', 1, images) });
 
     const plan = await prepare(
-      prepareInput(config({ services: [service('api', 'prod', { containers })] })),
+      prepareInput(deployConfig({ services: [serviceConfig('api', 'prod', { containers })] })),
       testClients,
       { defaultRegion: 'eu-west-1' },
     );
@@ -225,7 +209,9 @@ describe('prepare', () => {
       });
 
     const plan = await prepare(
-      prepareInput(config({ services: [], scheduledTasks: [{ rule: 'nightly', region: null, containers: null }] })),
+      prepareInput(
+        deployConfig({ services: [], scheduledTasks: [{ rule: 'nightly', region: null, containers: null }] }),
+      ),
       testClients,
       { defaultRegion: 'eu-west-1' },
     );
@@ -266,12 +252,12 @@ describe('prepare', () => {
     const problems = await problemsOf(
       prepare(
         prepareInput(
-          config({
+          deployConfig({
             services: [
-              service('api', 'prod', { containers: ['api', 'sidecar'] }),
-              service('gone'),
-              service('worker', 'retired'),
-              service('legacy', 'old'),
+              serviceConfig('api', 'prod', { containers: ['api', 'sidecar'] }),
+              serviceConfig('gone'),
+              serviceConfig('worker', 'retired'),
+              serviceConfig('legacy', 'old'),
             ],
             scheduledTasks: [
               { rule: 'nightly', region: null, containers: null },
@@ -308,7 +294,7 @@ describe('prepare', () => {
   it('rejects an invalid execution input, naming each problem', async () => {
     const problems = await problemsOf(
       prepare(
-        { execution: { gitsha: 'nope', config: config({ timeoutMinutes: -1 }) }, executionArn: EXECUTION_ARN },
+        { execution: { gitsha: 'nope', config: deployConfig({ timeoutMinutes: -1 }) }, executionArn: EXECUTION_ARN },
         testClients,
         {
           defaultRegion: 'eu-west-1',
@@ -322,9 +308,9 @@ describe('prepare', () => {
   it('surfaces throttling as a TransientAwsError, not an invalid deployment', async () => {
     ecs.on(DescribeServicesCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
 
-    await expect(prepare(prepareInput(config()), testClients, { defaultRegion: 'eu-west-1' })).rejects.toBeInstanceOf(
-      TransientAwsError,
-    );
+    await expect(
+      prepare(prepareInput(deployConfig()), testClients, { defaultRegion: 'eu-west-1' }),
+    ).rejects.toBeInstanceOf(TransientAwsError);
   });
 
   it('reads the running executions of its own state machine, with its own credentials', async () => {
@@ -342,7 +328,7 @@ describe('prepare', () => {
       ],
     });
     try {
-      const plan = await prepare(prepareInput(config()), testClients, {
+      const plan = await prepare(prepareInput(deployConfig()), testClients, {
         defaultRegion: 'eu-west-1',
         stepFunctions: new SFNClient({ region: 'eu-west-1' }),
       });

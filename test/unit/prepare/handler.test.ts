@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../../lambdas/prepare/handler';
 import { InvalidDeploymentError } from '../../../lambdas/shared/errors';
-import { ACCOUNT, describedTaskDefinition, NEW_SHA, taskDefinitionArn } from '../shared/deploy-fixtures';
+import { ACCOUNT, deployConfig, describedTaskDefinition, NEW_SHA, taskDefinitionArn } from '../shared/deploy-fixtures';
 
 const ecs = mockClient(ECSClient);
 const sfn = mockClient(SFNClient);
@@ -21,16 +21,7 @@ function event(gitsha: string) {
   return {
     execution: {
       gitsha,
-      config: {
-        roleArn: null,
-        updateStrategy: 'current',
-        timeoutMinutes: 10,
-        pollIntervalSeconds: 15,
-        requiredMatches: 3,
-        region: null,
-        services: [{ name: 'api', cluster: 'prod', region: null, url: null, containers: null }],
-        scheduledTasks: [],
-      },
+      config: deployConfig(),
     },
     executionArn: `arn:aws:states:us-east-1:${ACCOUNT}:execution:gehen-deploy:run-1`,
   };

@@ -18,11 +18,13 @@ import {
   ACCOUNT,
   awsError,
   CLUSTER_ARN,
+  deployConfig,
   deployment,
   NEW_SHA,
   OLD_SHA,
   plannedRule,
   plannedService,
+  serviceConfig,
   testClients,
 } from '../shared/deploy-fixtures';
 
@@ -161,17 +163,10 @@ describe('runningDeployments', () => {
     JSON.stringify({
       gitsha: config.gitsha ?? OLD_SHA,
       source: 'cli',
-      config: {
-        roleArn: null,
-        updateStrategy: 'current',
-        timeoutMinutes: 10,
-        pollIntervalSeconds: 15,
-        requiredMatches: 3,
-        region: null,
-        services: [{ name: 'api', cluster: 'prod', region: null, url: null, containers: null }],
+      config: deployConfig({
         scheduledTasks: [{ rule: 'nightly-report', region: 'us-east-1', containers: null }],
         ...config,
-      },
+      }),
     });
 
   it('lists every page, describes each other execution, and reads what its input deploys', async () => {
@@ -233,16 +228,7 @@ describe('prepare: push-started executions', () => {
       gitsha,
       source: 'ecr',
       tagPattern,
-      config: {
-        roleArn: null,
-        updateStrategy: 'current',
-        timeoutMinutes: 10,
-        pollIntervalSeconds: 15,
-        requiredMatches: 3,
-        region: null,
-        services: [{ name: 'api', cluster: CLUSTER_ARN, region: 'eu-west-1', url: null, containers: null }],
-        scheduledTasks: [],
-      },
+      config: deployConfig({ services: [serviceConfig('api', CLUSTER_ARN, { region: 'eu-west-1' })] }),
     },
     executionArn: SELF,
   });

@@ -1,6 +1,7 @@
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
 import type { AwsClients } from '../../../lambdas/shared/clients';
 import { createClientFactory } from '../../../lambdas/shared/clients';
+import type { DeployConfig, ServiceConfig } from '../../../lambdas/shared/config';
 import type { DeploymentContext, PlannedRule, PlannedService } from '../../../lambdas/shared/contracts';
 
 export const ACCOUNT = '123456789012';
@@ -15,6 +16,26 @@ export function taskDefinitionArn(family: string, revision: number, region = 'eu
 /** Clients for the mocked SDK classes: aws-sdk-client-mock patches every instance. */
 export function testClients(): AwsClients {
   return createClientFactory({ roleArn: null });
+}
+
+/** A gehen.yml service entry as parsed: cluster `prod` unless given, no region, url or containers. */
+export function serviceConfig(name: string, cluster = 'prod', overrides: Partial<ServiceConfig> = {}): ServiceConfig {
+  return { name, cluster, region: null, url: null, containers: null, ...overrides };
+}
+
+/** A parsed gehen.yml with gehen's defaults, deploying service api in cluster prod and no scheduled task. */
+export function deployConfig(overrides: Partial<DeployConfig> = {}): DeployConfig {
+  return {
+    roleArn: null,
+    updateStrategy: 'current',
+    timeoutMinutes: 10,
+    pollIntervalSeconds: 15,
+    requiredMatches: 3,
+    region: null,
+    services: [serviceConfig('api')],
+    scheduledTasks: [],
+    ...overrides,
+  };
 }
 
 export function deployment(overrides: Partial<DeploymentContext> = {}): DeploymentContext {

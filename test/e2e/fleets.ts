@@ -1,0 +1,92 @@
+import type { FleetInput } from '../../sandbox';
+import type { E2e } from './harness';
+import { taskDefinition } from './harness';
+
+/**
+ * The pieces the e2e suites build their fleets and gehen.yml files from: services in cluster `demo`
+ * running `${ECR}/NAME:1111111`, the nightly-report rule, and gehen.yml text that watches fast.
+ */
+
+export const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
+
+/** Fleet timing for tests: tasks start in 0.2 s and drain in 0.3 s. */
+export const FAST = { taskStartSeconds: 0.2, drainSeconds: 0.3 };
+
+/** An ECS deployment circuit breaker that fails a crashing rollout and leaves the rollback to gehen. */
+export const circuitBreaker = { enable: true, rollback: false };
+
+type FleetServiceInput = NonNullable<FleetInput['services']>[number];
+
+/**
+ * A service NAME in cluster `demo` with one container, NAME, running `${ECR}/NAME:TAG` (`tag` 1111111 unless
+ * given); the other `fields` are set as they are, and replace those defaults.
+ */
+export function demoService(
+  name: string,
+  { tag = '1111111', ...fields }: Partial<FleetServiceInput> & { tag?: string } = {},
+): FleetServiceInput {
+  return { name, cluster: 'demo', taskDefinition: taskDefinition(name, [name, `${ECR}/${name}:${tag}`]), ...fields };
+}
+
+/** The scheduled task rule `nightly-report`: one target, `report`, in cluster `demo`, running `${ECR}/report:1111111`. */
+export const nightlyReport = {
+  rule: 'nightly-report',
+  scheduleExpression: 'rate(1 day)',
+  targets: [
+    { id: 'report', cluster: 'demo', taskDefinition: taskDefinition('report', ['report', `${ECR}/report:1111111`]) },
+  ],
+};
+
+/** A service's entry in a gehen.yml: cluster `demo` unless `cluster` says otherwise. */
+export interface ConfigService {
+  cluster?: string;
+  url?: string;
+  containers?: string[];
+}
+
+export interface DemoConfig {
+  updateStrategy?: string;
+  /** Name → entry, in the order they are written. */
+  services: Record<string, ConfigService>;
+  /** Rules of scheduled tasks to update. */
+  scheduledTasks?: string[];
+  /** 1 unless given. */
+  timeoutMinutes?: number;
+  /** 1 unless given. */
+  pollIntervalSeconds?: number;
+  /** 2 unless given; null leaves it out of the file (gehen's default). */
+  requiredMatches?: number | null;
+}
+
+/** The text of a gehen.yml. */
+export function demoConfig({
+  updateStrategy,
+  services,
+  scheduledTasks = [],
+  timeoutMinutes = 1,
+  pollIntervalSeconds = 1,
+  requiredMatches = 2,
+}: DemoConfig): string {
+  const lines: string[] = [];
+  if (updateStrategy) lines.push(`updateStrategy: ${updateStrategy}`);
+  lines.push('services:');
+  for (const [name, { cluster = 'demo', url, containers }] of Object.entries(services)) {
+    lines.push(`  ${name}:`, `    cluster: ${cluster}`);
+    if (url) lines.push(`    url: ${url}`);
+    if (containers) lines.push(`    containers: [${containers.join(', ')}]`);
+  }
+  if (scheduledTasks.length > 0) lines.push('scheduledTasks:', ...scheduledTasks.map((rule) => `  ${rule}:`));
+  lines.push(`timeoutMinutes: ${timeoutMinutes}`, `pollIntervalSeconds: ${pollIntervalSeconds}`);
+  if (requiredMatches !== null) lines.push(`requiredMatches: ${requiredMatches}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The named services' gehen.yml entries, each probed at `/` of its load balancer when it has one. */
+export function probedServices(e2e: E2e, names: readonly string[]): Record<string, ConfigService> {
+  return Object.fromEntries(
+    names.map((name) => {
+      const url = e2e.sandbox.loadBalancers[name];
+      return [name, url ? { url: `${url}/` } : {}];
+    }),
+  );
+}
