@@ -96,6 +96,13 @@ updateStrategy: sideways
     ]);
   });
 
+  it('refuses more services than one execution state can carry', () => {
+    const services = Array.from({ length: 301 }, (_, i) => `  s${i}:\n    cluster: prod\n`).join('');
+    expect(problems(`services:\n${services}`)).toEqual([
+      expect.stringMatching(/^services: 301 services and scheduled tasks; at most 300 fit/),
+    ]);
+  });
+
   it('says which file is empty', () => {
     expect(() => parseGehenYaml('  \n', 'deploy/gehen.yml')).toThrow(/deploy\/gehen\.yml .*empty/s);
   });
