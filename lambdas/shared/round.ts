@@ -102,7 +102,9 @@ export function deploymentFailure(expected: ExpectedService, service: Service): 
   const deployments = service.deployments ?? [];
   const failed = deployments.find((d) => d.taskDefinition === expected.taskDefinition && d.rolloutState === 'FAILED');
   if (failed) {
-    return `ECS marked deployment ${failed.id ?? ''} of ${expected.taskDefinition} FAILED: ${
+    // The revision's family:number is what an operator recognizes; the full ARN is in the plan.
+    const revision = expected.taskDefinition.split('/').pop();
+    return `ECS failed the deployment of ${revision} (${failed.id ?? 'no id'}): ${
       failed.rolloutStateReason ?? 'no reason given'
     }`;
   }

@@ -110,7 +110,12 @@ describe('probe', () => {
 
     expect(state.status).toBe('failed');
     expect(state.failures).toEqual([
-      { service: 'api', reason: expect.stringMatching(/FAILED: ECS deployment circuit breaker/) },
+      {
+        service: 'api',
+        reason: expect.stringMatching(
+          /^ECS failed the deployment of api:2 \(ecs-svc\/[^)]*\): ECS deployment circuit breaker/,
+        ),
+      },
     ]);
   });
 

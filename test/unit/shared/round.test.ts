@@ -154,7 +154,7 @@ describe('deploymentFailure', () => {
         deployment(previous, { rolloutState: 'IN_PROGRESS' }),
         deployment(next, { status: 'ACTIVE', rolloutState: 'FAILED', rolloutStateReason: 'tasks failed to start' }),
       ],
-      failure: /FAILED: tasks failed to start/,
+      failure: /^ECS failed the deployment of api:2 .*: tasks failed to start$/,
     },
     {
       name: 'ECS having rolled back by itself',
