@@ -21,10 +21,12 @@ export const StateNames = {
   checkDrain: 'Check Drain',
   drainChoice: 'Old Version Drained?',
   report: 'Report Deployment',
+  reportWithoutDetails: 'Report Deployment Without Details',
   deployed: 'Deployed',
   // Nothing to deploy (push-started: a tag that is not a SHA, or a duplicate push).
   skipChoice: 'Anything To Deploy?',
   reportSkipped: 'Report Nothing To Deploy',
+  reportSkippedWithoutDetails: 'Report Nothing To Deploy Without Details',
   skipped: 'Nothing To Deploy',
   // Rollback.
   rollbackChoice: 'Roll Back?',
@@ -38,8 +40,13 @@ export const StateNames = {
   waitDrainRollback: 'Wait For Rollback Drain',
   checkDrainRollback: 'Check Rollback Drain',
   drainRollbackChoice: 'Failed Version Drained?',
+  // Every way the services' rollback ends records its outcome, then the scheduled tasks are put back.
+  recordRolledBack: 'Record Rolled Back',
+  recordRollbackFailed: 'Record Rollback Failed',
+  recordRollbackTimedOut: 'Record Rollback Timed Out',
   rollBackScheduledTasks: 'Roll Back Scheduled Tasks',
   rollBackScheduledTask: 'Roll Back Scheduled Task',
+  rollbackOutcomeChoice: 'Rollback Outcome?',
   // Terminal states.
   invalid: 'Invalid Deployment',
   concurrent: 'Concurrent Deployment',

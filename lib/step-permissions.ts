@@ -107,7 +107,7 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
     case 'prepare':
       describeServices();
       describeTaskDefinition();
-      allow(['events:DescribeRule', 'events:ListTargetsByRule'], [rules()]);
+      allow(['events:ListTargetsByRule'], [rules()]);
       // Refusing overlapping deployments reads this state machine's running executions.
       allow(
         ['states:ListExecutions'],
@@ -131,7 +131,11 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       assumeRole();
       break;
     case 'update-service':
+      allow(['ecs:UpdateService'], [services()]);
+      assumeRole();
+      break;
     case 'roll-back':
+      // It reads each service's running revision first: a service already back is left alone.
       allow(['ecs:DescribeServices', 'ecs:UpdateService'], [services()]);
       assumeRole();
       break;
@@ -143,11 +147,15 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       assumeRole();
       break;
     case 'probe':
+      // Read only: the services' deployments (the HTTP probes need no AWS permission).
+      // Cross-account it reads through role.arn, the only role it may assume.
+      describeServices();
+      assumeRole();
+      break;
     case 'check-drain':
-      // Read only. Cross-account it reads through role.arn, the only role it may assume.
+      // Read only: the services' deployments and their tasks.
       describeServices();
       readTasks();
-      describeTaskDefinition();
       assumeRole();
       break;
     case 'report':

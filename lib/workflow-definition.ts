@@ -26,6 +26,9 @@ const $ = sfn.JsonPath;
 
 const ERROR = '$.error';
 const LAMBDA_CAUSE = '$.error.Cause';
+/** Where the rollback routes record how the services' rollback ended, for Rollback Outcome?. */
+const ROLLBACK_OUTCOME = '$.rollbackOutcome';
+type RollbackOutcome = 'rolled-back' | 'failed' | 'timed-out';
 
 /**
  * The gehen-deploy graph, JSONPath only. State data between steps is always
@@ -98,32 +101,49 @@ export class WorkflowDefinition extends Construct {
       { cause: 'The rollback had not finished by the deadline: services may still run either version.' },
     );
 
-    // Roll back: services, the same verify and drain loops expecting the previous SHA, scheduled tasks.
+    // Roll back: services, then the same verify and drain loops expecting the previous SHA. Every
+    // way out of that (done, failed, expired, an error) records its outcome at $.rollbackOutcome and
+    // goes through the one Roll Back Scheduled Tasks Map, so no route leaves a rule on the failed
+    // image; Rollback Outcome? then picks the terminal state. Putting the rules back may itself
+    // fail: that ends in Rollback Failed, whatever the services' outcome was.
+    const outcomeIs = (outcome: RollbackOutcome) => sfn.Condition.stringEquals(ROLLBACK_OUTCOME, outcome);
+    const rollbackOutcome = new sfn.Choice(this, S.rollbackOutcomeChoice)
+      .when(outcomeIs('rolled-back'), rolledBack)
+      .when(outcomeIs('timed-out'), rollbackTimedOut)
+      .otherwise(rollbackFailed);
     const rollBackScheduledTasks = this.scheduledTasksMap(S.rollBackScheduledTasks, S.rollBackScheduledTask, {
       mode: 'rollback',
       resultPath: '$.scheduledRollback',
       concurrency: props.ruleConcurrency,
       task,
     });
-    rollBackScheduledTasks.addCatch(rollbackFailed, { resultPath: ERROR }).next(rolledBack);
+    rollBackScheduledTasks.addCatch(rollbackFailed, { resultPath: ERROR }).next(rollbackOutcome);
+    const record = (name: string, outcome: RollbackOutcome): sfn.Pass => {
+      const pass = new sfn.Pass(this, name, { result: sfn.Result.fromString(outcome), resultPath: ROLLBACK_OUTCOME });
+      pass.next(rollBackScheduledTasks);
+      return pass;
+    };
+    const servicesRolledBack = record(S.recordRolledBack, 'rolled-back');
+    const servicesRollbackFailed = record(S.recordRollbackFailed, 'failed');
+    const servicesRollbackTimedOut = record(S.recordRollbackTimedOut, 'timed-out');
 
     const drainRollback = pollLoop(this, {
       names: { start: S.startDrainRollback, wait: S.waitDrainRollback, choice: S.drainRollbackChoice },
       expect: 'previous',
       task: (payload) => task(S.checkDrainRollback, 'check-drain', { payload, resultPath: '$.round' }),
-      onDone: rollBackScheduledTasks,
-      onFailed: rollbackFailed,
-      onExpired: rollbackTimedOut,
-      onError: rollbackFailed,
+      onDone: servicesRolledBack,
+      onFailed: servicesRollbackFailed,
+      onExpired: servicesRollbackTimedOut,
+      onError: servicesRollbackFailed,
     });
     const verifyRollback = pollLoop(this, {
       names: { start: S.startVerifyRollback, wait: S.waitVerifyRollback, choice: S.verifyRollbackChoice },
       expect: 'previous',
       task: (payload) => task(S.probeRollback, 'probe', { payload, resultPath: '$.round' }),
       onDone: drainRollback,
-      onFailed: rollbackFailed,
-      onExpired: rollbackTimedOut,
-      onError: rollbackFailed,
+      onFailed: servicesRollbackFailed,
+      onExpired: servicesRollbackTimedOut,
+      onError: servicesRollbackFailed,
     });
     const rollBackServices = new sfn.Map(this, S.rollBackServices, {
       itemsPath: '$.plan.services',
@@ -133,14 +153,14 @@ export class WorkflowDefinition extends Construct {
       resultPath: $.DISCARD,
     })
       .itemProcessor(task(S.rollBackService, 'roll-back'))
-      .addCatch(rollbackFailed, { resultPath: ERROR });
+      .addCatch(servicesRollbackFailed, { resultPath: ERROR });
     rollBackServices.next(verifyRollback);
 
     // updateStrategy none changes no service: a failed verify is reported, not rolled back (as
     // the original), but scheduled tasks it changed before an error are put back.
     const strategyNone = sfn.Condition.stringEquals('$.plan.deployment.updateStrategy', 'none');
     const rollBack = new sfn.Choice(this, S.rollbackChoice)
-      .when(sfn.Condition.and(strategyNone, sfn.Condition.isPresent(ERROR)), rollBackScheduledTasks)
+      .when(sfn.Condition.and(strategyNone, sfn.Condition.isPresent(ERROR)), servicesRolledBack)
       .when(strategyNone, verifyFailed)
       .otherwise(rollBackServices);
 
@@ -151,8 +171,16 @@ export class WorkflowDefinition extends Construct {
       scheduled: $.listAt('$.scheduled'),
       executionArn: $.stringAt('$$.Execution.Id'),
     });
+    // A Report step that fails after its retries must not turn a finished deployment into a raw
+    // Lambda error (CLI exit 1, no notification): the services run the new version and the old one
+    // has drained. Its Catch ends as Deployed all the same, with a report that has no per-service
+    // lists (the CLI reads those from the history; the Report step's error stays in it).
     const report = task(S.report, 'report', { payload: reportPayload });
-    report.next(notifyThen(S.notifyDeployed, new sfn.Succeed(this, S.deployed)));
+    const deployedEnd = notifyThen(S.notifyDeployed, new sfn.Succeed(this, S.deployed));
+    report.addCatch(this.reportWithoutDetails(S.reportWithoutDetails, 'deployed').next(deployedEnd), {
+      resultPath: ERROR,
+    });
+    report.next(deployedEnd);
     const drain = pollLoop(this, {
       names: { start: S.startDrain, wait: S.waitDrain, choice: S.drainChoice },
       expect: 'new',
@@ -184,7 +212,6 @@ export class WorkflowDefinition extends Construct {
           task(S.updateService, 'update-service'),
         ),
       )
-      .addCatch(rollBack, { errors: [ErrorNames.deploymentFailed], resultPath: ERROR })
       .addCatch(rollBack, { resultPath: ERROR });
     deployServices.next(verify);
 
@@ -202,9 +229,7 @@ export class WorkflowDefinition extends Construct {
       resultPath: '$.scheduled',
       concurrency: props.ruleConcurrency,
       task,
-    })
-      .addCatch(rollBack, { errors: [ErrorNames.deploymentFailed], resultPath: ERROR })
-      .addCatch(rollBack, { resultPath: ERROR });
+    }).addCatch(rollBack, { resultPath: ERROR });
     updateScheduledTasks.next(updateServices);
 
     // Prepare changes nothing: its typed errors end the execution with the Lambda's message.
@@ -217,14 +242,17 @@ export class WorkflowDefinition extends Construct {
       // No ResultPath: the default ('$') replaces the state; aws-local-stepfunctions mishandles an explicit '$'.
       resultSelector: { plan: $.objectAt('$'), deployed: [], scheduled: [] },
     })
-      .addCatch(invalid, { errors: [ErrorNames.invalidDeployment], resultPath: ERROR })
       .addCatch(concurrent, { errors: [ErrorNames.concurrentDeployment], resultPath: ERROR })
-      // Anything else (retries exhausted, a timeout): nothing was changed either.
+      // InvalidDeploymentError and anything else (retries exhausted, a timeout): nothing was changed.
       .addCatch(invalid, { resultPath: ERROR });
 
     // A push with nothing to deploy ends at once, successfully, saying why.
     const reportSkipped = task(S.reportSkipped, 'report', { payload: reportPayload });
-    reportSkipped.next(notifyThen(S.notifySkipped, new sfn.Succeed(this, S.skipped)));
+    const skippedEnd = notifyThen(S.notifySkipped, new sfn.Succeed(this, S.skipped));
+    reportSkipped.addCatch(this.reportWithoutDetails(S.reportSkippedWithoutDetails, 'skipped').next(skippedEnd), {
+      resultPath: ERROR,
+    });
+    reportSkipped.next(skippedEnd);
     prepare.next(
       new sfn.Choice(this, S.skipChoice)
         .when(sfn.Condition.isPresent('$.plan.skipped'), reportSkipped)
@@ -232,6 +260,23 @@ export class WorkflowDefinition extends Construct {
     );
 
     this.startState = prepare;
+  }
+
+  /**
+   * The report of a deployment whose Report step failed: the DeploymentReport shape without the
+   * per-service and per-rule lists, so Notify and the Succeed state still say what happened.
+   */
+  private reportWithoutDetails(name: string, status: 'deployed' | 'skipped'): sfn.Pass {
+    return new sfn.Pass(this, name, {
+      parameters: {
+        execution: $.stringAt('$$.Execution.Id'),
+        status,
+        gitsha: $.stringAt('$.plan.deployment.gitsha'),
+        ...(status === 'skipped' ? { reason: $.stringAt('$.plan.skipped') } : {}),
+        services: [],
+        scheduledTasks: [],
+      },
+    });
   }
 
   private scheduledTasksMap(

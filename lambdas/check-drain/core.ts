@@ -95,8 +95,13 @@ export function decide(expected: ExpectedService, service: Service): Decision {
   if (running === desired && rolloutDone && others.every((d) => (d.runningCount ?? 0) === 0)) {
     return { service: name, state: 'done' };
   }
-  // Replacing tasks, or short of tasks with no rollout state to say why: only the tasks'
-  // health can tell a slow rollout from a failing one.
+  // Tasks are read (ListTasks + DescribeTasks) only for a rollout that is struggling: IN_PROGRESS
+  // with failedTasks > 0, or short of tasks with no rollout state to say why. A trade-off, on
+  // purpose: a round must stay near 0.3 ECS reads per service (DescribeServices, 10 a call), and
+  // ECS itself stops and replaces a task its health check finds UNHEALTHY, counting it in
+  // failedTasks — so an unhealthy new task shows up here first. What this misses: a task that is
+  // UNHEALTHY while ECS has not yet replaced it (failedTasks still 0) keeps the service waiting a
+  // round or more; the circuit breaker (FAILED) or the phase deadline still ends it.
   const struggling =
     (primary.rolloutState === 'IN_PROGRESS' && (primary.failedTasks ?? 0) > 0) ||
     (primary.rolloutState === undefined && running < desired);

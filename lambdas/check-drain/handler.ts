@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import { type AwsClients, clientsForRole } from '../shared/clients';
+import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
 import type { RoundInput, RoundState } from '../shared/contracts';
 import { checkDrain } from './core';
 
@@ -8,7 +8,11 @@ const clients = new Map<string, AwsClients>();
 
 export const handler = middy<RoundInput, RoundState>().handler((input) =>
   checkDrain(input, {
-    clients: clientsForRole(clients, input.plan.deployment.roleArn, 'gehen-check-drain'),
+    clients: clientsForRole(
+      clients,
+      input.plan.deployment.roleArn,
+      sessionName('check-drain', input.plan.deployment.executionArn),
+    ),
     now: () => new Date(),
   }),
 );

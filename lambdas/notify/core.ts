@@ -90,7 +90,7 @@ export function failureReport(failure: FailureOutcome, executionArn: string, sta
   return {
     execution: executionArn,
     status: failure.status,
-    gitsha: typeof s.gitsha === 'string' ? s.gitsha.toLowerCase() : '',
+    gitsha: typeof s.gitsha === 'string' ? s.gitsha : '',
     services: [],
     scheduledTasks: [],
     error,

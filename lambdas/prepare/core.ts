@@ -100,13 +100,7 @@ export async function prepare(
   }
   if (options.stepFunctions) {
     const { self, others } = await runningDeployments(options.stepFunctions, input.executionArn, options.defaultRegion);
-    // Not listed yet (ListExecutions is eventually consistent): it started just now, after the others.
-    const startDate = self?.startDate ?? new Date();
-    const decision = decideOverlap(
-      plan,
-      { executionArn: input.executionArn, startDate, source: execution.source },
-      others,
-    );
+    const decision = decideOverlap(plan, { ...self, source: execution.source }, others);
     if (decision.kind === 'skip') return { ...plan, skipped: decision.reason };
   }
   return plan;
@@ -222,6 +216,13 @@ async function resolveServices(
     }
     if (described.status !== 'ACTIVE') {
       problems.push(`${path}: the service is ${described.status ?? 'not active'} in ${where}`);
+      continue;
+    }
+    // UpdateService with a new task definition fails for these (CodeDeploy and external
+    // controllers deploy through their own APIs): found here, before scheduled tasks change.
+    const controller = described.deploymentController?.type ?? 'ECS';
+    if (controller !== 'ECS') {
+      problems.push(`${path}: uses the ${controller} deployment controller; gehen deploys only ECS rolling updates`);
       continue;
     }
     if (!described.taskDefinition || !described.serviceArn) {

@@ -1,6 +1,6 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
-import { type AwsClients, clientsForRole } from '../shared/clients';
+import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
 import type { Plan, PrepareInput } from '../shared/contracts';
 import * as z from '../shared/zod'; // zod/mini: tree-shakes
 import { prepare } from './core';
@@ -11,7 +11,7 @@ const clients = new Map<string, AwsClients>();
 const stepFunctions = new SFNClient({ region: env.AWS_REGION, maxAttempts: 3 });
 
 export const handler = middy<PrepareInput, Plan>().handler((event) =>
-  prepare(event, (roleArn) => clientsForRole(clients, roleArn, 'gehen-prepare'), {
+  prepare(event, (roleArn) => clientsForRole(clients, roleArn, sessionName('prepare', event.executionArn)), {
     defaultRegion: env.AWS_REGION,
     stepFunctions,
   }),

@@ -20,7 +20,7 @@ export interface RunningDeployment {
   rules: string[];
 }
 
-/** This execution, as ListExecutions reports it. */
+/** This execution, as DescribeExecution reports it. */
 export interface ThisExecution {
   executionArn: string;
   startDate: Date;
@@ -51,12 +51,17 @@ export function goesFirst(
   return other.executionArn < self.executionArn;
 }
 
+/** The same commit, whatever the case each SHA was written in (the tags themselves stay as given). */
+export function sameSha(a: string | null, b: string | null): boolean {
+  return a !== null && b !== null && a.toLowerCase() === b.toLowerCase();
+}
+
 /** A push-started deployment of what every service and scheduled-task target already runs. */
 export function alreadyRuns(plan: Plan): boolean {
   const { gitsha } = plan.deployment;
   return (
-    plan.services.every((service) => service.previousSha === gitsha) &&
-    plan.scheduledTasks.every((rule) => rule.targets.every((target) => target.previousSha === gitsha))
+    plan.services.every((service) => sameSha(service.previousSha, gitsha)) &&
+    plan.scheduledTasks.every((rule) => rule.targets.every((target) => sameSha(target.previousSha, gitsha)))
   );
 }
 
@@ -81,7 +86,7 @@ export function decideOverlap(plan: Plan, self: ThisExecution, running: readonly
   if (conflicts.length === 0) return { kind: 'proceed' };
 
   const { gitsha } = plan.deployment;
-  if (self.source === 'ecr' && conflicts.every(({ other }) => other.gitsha === gitsha)) {
+  if (self.source === 'ecr' && conflicts.every(({ other }) => sameSha(other.gitsha, gitsha))) {
     const coveredServices = new Set(conflicts.flatMap((c) => c.services));
     const coveredRules = new Set(conflicts.flatMap((c) => c.rules));
     if (coveredServices.size === services.size && coveredRules.size === rules.size) {
@@ -124,23 +129,11 @@ export async function runningDeployments(
   sfn: SFNClient,
   executionArn: string,
   defaultRegion: string,
-): Promise<{ self: { executionArn: string; startDate: Date } | null; others: RunningDeployment[] }> {
+): Promise<{ self: { executionArn: string; startDate: Date }; others: RunningDeployment[] }> {
   const stateMachineArn = stateMachineArnOf(executionArn);
-  const listed: ExecutionListItem[] = [];
-  let nextToken: string | undefined;
-  try {
-    do {
-      const page = await sfn.send(
-        new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 100, nextToken }),
-      );
-      listed.push(...(page.executions ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-  } catch (error) {
-    throw readError(`list the running executions of ${stateMachineArn}`, error);
-  }
-  const own = listed.find((item) => item.executionArn === executionArn);
-  const self = own?.startDate ? { executionArn, startDate: new Date(own.startDate) } : null;
+  // This execution's own start comes from DescribeExecution, never from the listing: ListExecutions
+  // is eventually consistent, and an execution missing from it has no start date to break a tie with.
+  const [self, listed] = await Promise.all([ownStart(sfn, executionArn), listRunning(sfn, stateMachineArn)]);
 
   const queue = listed.filter((item) => item.executionArn && item.executionArn !== executionArn);
   const others: RunningDeployment[] = [];
@@ -164,6 +157,34 @@ export async function runningDeployments(
   };
   await Promise.all(Array.from({ length: Math.min(DESCRIBE_CONCURRENCY, queue.length) }, worker));
   return { self, others };
+}
+
+async function ownStart(sfn: SFNClient, executionArn: string): Promise<{ executionArn: string; startDate: Date }> {
+  const context = `describe this execution ${executionArn}`;
+  try {
+    const { startDate } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (startDate) return { executionArn, startDate: new Date(startDate) };
+  } catch (error) {
+    throw readError(context, error);
+  }
+  throw new InvalidDeploymentError(`failed to ${context}: it has no start date`);
+}
+
+async function listRunning(sfn: SFNClient, stateMachineArn: string): Promise<ExecutionListItem[]> {
+  const listed: ExecutionListItem[] = [];
+  let nextToken: string | undefined;
+  try {
+    do {
+      const page = await sfn.send(
+        new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 100, nextToken }),
+      );
+      listed.push(...(page.executions ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+  } catch (error) {
+    throw readError(`list the running executions of ${stateMachineArn}`, error);
+  }
+  return listed;
 }
 
 /** Throttling is retried by the workflow; anything else (AccessDenied…) stops the deployment before it starts. */

@@ -2,7 +2,7 @@ import type { Service } from '@aws-sdk/client-ecs';
 import type { AwsClients } from '../shared/clients';
 import type { RoundInput, RoundState } from '../shared/contracts';
 import { describeServicesBatched, lookupKey } from '../shared/describe-services';
-import { type Confirmation, confirmSha, type FetchLike } from '../shared/probe-http';
+import { type Confirmation, confirmSha, DEFAULT_PROBE_TIMEOUT_MS, type FetchLike } from '../shared/probe-http';
 import {
   deploymentFailure,
   type ExpectedService,
@@ -24,21 +24,35 @@ export interface ProbeDeps {
   probeTimeoutMs?: number;
   /** Services probed at once. @default 16 */
   concurrency?: number;
+  /**
+   * When this round must have returned: the Lambda's own timeout, which is not retried and would
+   * roll the deployment back. No probe starts that could end later than this, less
+   * ROUND_RESERVE_MS; the services it leaves unconfirmed wait for the next round.
+   * @default no limit
+   */
+  roundEndsAt?: Date;
 }
 
 const DEFAULT_CONCURRENCY = 16;
+/** Kept free at the end of a round to summarize it and return. */
+export const ROUND_RESERVE_MS = 2000;
 
 /**
  * Probe New Version (and Probe Previous Version): one poll round for every service. Services
  * with a url must answer the expected SHA `requiredMatches` times in a row; services without one
- * (or whose expected SHA is unknown) are live once ECS has completed the expected rollout. A
- * rollout ECS marked FAILED fails the round at once.
+ * (or whose expected SHA is unknown, or no git SHA) are live once ECS has completed the expected
+ * rollout. A rollout ECS marked FAILED fails the round at once. A round short of time (roundEndsAt)
+ * starts no more probes: the services it did not confirm are waiting, never failed.
  */
 export async function probe(input: RoundInput, deps: ProbeDeps): Promise<RoundState> {
   const { deployment } = input.plan;
   const deadline = phaseDeadline(input.round, deps.now(), deployment.timeoutSeconds);
   const expected = expectedServices(input);
   const probed = expected.filter((s) => s.url !== null && s.sha !== null);
+  const probeTimeoutMs = deps.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  // 300 services × requiredMatches up to 20 × a 5 s timeout cannot always fit one Lambda call.
+  const lastStart = deps.roundEndsAt && deps.roundEndsAt.getTime() - ROUND_RESERVE_MS - probeTimeoutMs;
+  const mayStartProbe = lastStart === undefined ? undefined : () => deps.now().getTime() <= lastStart;
 
   const [described, confirmations] = await Promise.all([
     describeServicesBatched(
@@ -48,7 +62,8 @@ export async function probe(input: RoundInput, deps: ProbeDeps): Promise<RoundSt
     mapWithConcurrency(probed, deps.concurrency ?? DEFAULT_CONCURRENCY, (s) =>
       confirmSha(s.url as string, s.sha as string, deployment.requiredMatches, {
         fetch: deps.fetch,
-        timeoutMs: deps.probeTimeoutMs,
+        timeoutMs: probeTimeoutMs,
+        mayStartProbe,
       }),
     ),
   ]);

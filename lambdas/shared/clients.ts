@@ -63,7 +63,7 @@ function assumedRoleCredentials(
     if (cached?.expiration && cached.expiration.getTime() - EXPIRY_MARGIN_MS > Date.now()) return cached;
     try {
       const { Credentials } = await sts.send(
-        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName.slice(0, 64) }),
+        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName.slice(0, SESSION_NAME_MAX) }),
       );
       if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey) {
         throw new Error('AssumeRole returned no credentials');
@@ -81,20 +81,37 @@ function assumedRoleCredentials(
   };
 }
 
+/** RoleSessionName: 2 to 64 characters of [\w+=,.@-]. */
+const SESSION_NAME_MAX = 64;
+
 /**
- * One factory per role, kept at module scope by the handlers so assumed credentials are cached
- * across the rounds of an execution (a warm Lambda container serves many of them).
+ * The STS session name of a step acting for an execution: `gehen-probe-<execution name>`, so
+ * CloudTrail in the role's account shows which execution made each call.
  */
-export function clientsForRole(
-  cache: Map<string, AwsClients>,
-  roleArn: string | null,
-  sessionName: string,
-): AwsClients {
-  const key = roleArn ?? '';
+export function sessionName(step: string, executionArn: string): string {
+  const execution = executionArn.slice(executionArn.lastIndexOf(':') + 1);
+  return `gehen-${step}-${execution}`.replace(/[^\w+=,.@-]/g, '_').slice(0, SESSION_NAME_MAX);
+}
+
+// Executions a warm container keeps assumed credentials for; older ones are dropped.
+const MAX_CACHED_SESSIONS = 16;
+
+/**
+ * One factory per role and session, kept at module scope by the handlers so assumed credentials
+ * are cached across the rounds of an execution (a warm Lambda container serves many of them).
+ * The session names the execution, so each execution assumes the role once under its own name.
+ */
+export function clientsForRole(cache: Map<string, AwsClients>, roleArn: string | null, session: string): AwsClients {
+  // The function's own credentials have no session to name: one factory serves every execution.
+  const key = roleArn === null ? '' : `${roleArn}|${session}`;
   let clients = cache.get(key);
   if (!clients) {
-    clients = createClientFactory({ roleArn, sessionName });
+    clients = createClientFactory({ roleArn, sessionName: session });
     cache.set(key, clients);
+    for (const oldest of cache.keys()) {
+      if (cache.size <= MAX_CACHED_SESSIONS) break;
+      if (oldest !== key) cache.delete(oldest);
+    }
   }
   return clients;
 }

@@ -1,4 +1,7 @@
+import { GITSHA } from './gitsha';
 import * as z from './zod'; // zod/mini, with classic zod's English messages
+
+export { GITSHA };
 
 /**
  * gehen.yml: the original's format, unchanged, plus a few optional keys. One schema shared by
@@ -16,7 +19,6 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const SERVICE_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const RULE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
-export const GITSHA = /^[0-9a-f]{7,40}$/i;
 
 /**
  * Each poll round costs 9 execution-history events and a deployment has up to four polling
@@ -33,6 +35,19 @@ export const MAX_TARGETS = 300;
 function sizeProblem(count: number): string | null {
   if (count <= MAX_TARGETS) return null;
   return `${count} services and scheduled tasks; at most ${MAX_TARGETS} fit one deployment's state (Step Functions' 256 KB payload limit): split them across gehen.yml files`;
+}
+
+const DEFAULT_POLL_INTERVAL_SECONDS = 15;
+const MAX_POLL_INTERVAL_SECONDS = 300;
+
+/**
+ * The poll interval when gehen.yml sets none: 15 s, or longer when a long timeoutMinutes would
+ * otherwise need more than MAX_ROUNDS_PER_PHASE rounds. The original had no round cap, so a file
+ * it accepted (timeoutMinutes 90, no interval) must still be valid: it is polled every 22 s.
+ */
+export function defaultPollIntervalSeconds(timeoutMinutes: number): number {
+  const fitting = Math.ceil((timeoutMinutes * 60) / MAX_ROUNDS_PER_PHASE);
+  return Math.min(MAX_POLL_INTERVAL_SECONDS, Math.max(DEFAULT_POLL_INTERVAL_SECONDS, fitting));
 }
 
 function roundsProblem(timeoutMinutes: number, pollIntervalSeconds: number): string | null {
@@ -99,15 +114,15 @@ function buildGehenFileSchema() {
           .check(z.positive('must be greater than 0'), z.lte(24 * 60, 'must be at most 1440 (one day)')),
         10,
       ),
-      pollIntervalSeconds: nullishOr(
+      // No default here: it depends on timeoutMinutes (defaultPollIntervalSeconds).
+      pollIntervalSeconds: z.nullish(
         z
           .number({ error: 'must be a whole number of seconds' })
           .check(
             z.int('must be a whole number of seconds'),
             z.gte(1, 'must be between 1 and 300'),
-            z.lte(300, 'must be between 1 and 300'),
+            z.lte(MAX_POLL_INTERVAL_SECONDS, 'must be between 1 and 300'),
           ),
-        15,
       ),
       requiredMatches: nullishOr(
         z
@@ -160,7 +175,8 @@ function buildGehenFileSchema() {
         if (services + rules === 0) {
           ctx.addIssue({ code: 'custom', message: 'name at least one service or scheduled task', path: ['services'] });
         }
-        const rounds = roundsProblem(file.timeoutMinutes, file.pollIntervalSeconds);
+        const interval = file.pollIntervalSeconds ?? defaultPollIntervalSeconds(file.timeoutMinutes);
+        const rounds = roundsProblem(file.timeoutMinutes, interval);
         if (rounds) ctx.addIssue({ code: 'custom', message: rounds, path: ['timeoutMinutes'] });
         const size = sizeProblem(services + rules);
         if (size) ctx.addIssue({ code: 'custom', message: size, path: ['services'] });
@@ -262,7 +278,7 @@ export function parseGehenConfig(document: unknown, source: string): LoadedConfi
       roleArn: file.role?.arn ?? null,
       updateStrategy: file.updateStrategy,
       timeoutMinutes: file.timeoutMinutes,
-      pollIntervalSeconds: file.pollIntervalSeconds,
+      pollIntervalSeconds: file.pollIntervalSeconds ?? defaultPollIntervalSeconds(file.timeoutMinutes),
       requiredMatches: file.requiredMatches,
       region,
       services: Object.entries(file.services ?? {}).map(([name, service]) => ({
@@ -283,14 +299,17 @@ export function parseGehenConfig(document: unknown, source: string): LoadedConfi
   };
 }
 
-/** Validates a git SHA: 7 to 40 hex characters. Returns it lower-cased. */
+/**
+ * Validates a git SHA: 7 to 40 hex characters. Returns it as given: it becomes the image tag, and
+ * image tags are case-sensitive (`ABCDEF1` and `abcdef1` are two tags). Matching is case-insensitive.
+ */
 export function parseGitsha(value: unknown): string {
   if (typeof value !== 'string' || !GITSHA.test(value)) {
     throw new ConfigError('gitsha', [
       `gitsha: must be 7 to 40 hexadecimal characters (a git commit SHA), got ${JSON.stringify(value ?? null)}`,
     ]);
   }
-  return value.toLowerCase();
+  return value;
 }
 
 const regionSchema = z.nullable(z.string().check(z.regex(REGION)));
@@ -300,7 +319,7 @@ const deployConfigSchema = z.strictObject({
   roleArn: z.nullable(z.string().check(z.regex(ROLE_ARN))),
   updateStrategy: z.enum(UPDATE_STRATEGIES),
   timeoutMinutes: z.number().check(z.positive(), z.lte(24 * 60)),
-  pollIntervalSeconds: z.number().check(z.int(), z.gte(1), z.lte(300)),
+  pollIntervalSeconds: z.number().check(z.int(), z.gte(1), z.lte(MAX_POLL_INTERVAL_SECONDS)),
   requiredMatches: z.number().check(z.int(), z.gte(1), z.lte(20)),
   region: regionSchema,
   services: z.array(
@@ -350,5 +369,5 @@ export function parseExecutionInput(input: unknown): ExecutionInput {
   if (rounds) throw new ConfigError('execution input', [`config.timeoutMinutes: ${rounds}`]);
   const size = sizeProblem(parsed.config.services.length + parsed.config.scheduledTasks.length);
   if (size) throw new ConfigError('execution input', [`config.services: ${size}`]);
-  return { ...parsed, gitsha: parsed.gitsha.toLowerCase() };
+  return parsed;
 }

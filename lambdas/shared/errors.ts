@@ -73,7 +73,6 @@ const TRANSIENT_NAMES = new Set([
   'InternalFailure',
   'InternalServerError',
   'ServerException',
-  'LimitExceededException',
   'RequestTimeout',
   'RequestTimeoutException',
   'TimeoutError',
@@ -83,13 +82,23 @@ const TRANSIENT_NAMES = new Set([
   'ETIMEDOUT',
 ]);
 
-/** Throttling and transient faults, matched by name: the ECS SDK has no class for throttling. */
+/**
+ * Errors ECS reports as a plain ClientException that are contention, not a bad request: two
+ * deployments (or a service and a scheduled task) registering revisions of one family at once.
+ */
+const TRANSIENT_CLIENT_EXCEPTIONS = [/too many concurrent attempts to create a new revision/i];
+
+/**
+ * Throttling and transient faults, matched by name: the ECS SDK has no class for throttling.
+ * LimitExceededException is not one of them: EventBridge's targets-per-rule limit is permanent.
+ */
 export function isTransientAwsError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const meta = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
   const code = (error as { code?: string }).code;
   return (
     TRANSIENT_NAMES.has(error.name) ||
+    (error.name === 'ClientException' && TRANSIENT_CLIENT_EXCEPTIONS.some((p) => p.test(error.message))) ||
     (code !== undefined && TRANSIENT_NAMES.has(code)) ||
     (meta?.httpStatusCode !== undefined && meta.httpStatusCode >= 500) ||
     meta?.httpStatusCode === 429

@@ -67,6 +67,14 @@ export async function probeSha(url: string, options: ProbeOptions): Promise<Prob
 
 export type Confirmation = { live: true } | { live: false; reason: string };
 
+export interface ConfirmOptions extends ProbeOptions {
+  /**
+   * Asked before each probe: false when the round has no time left for one. The service is then
+   * not confirmed this round — not live, not failed. @default always true
+   */
+  mayStartProbe?: () => boolean;
+}
+
 /**
  * Sends up to `requiredMatches` probes back to back and calls the service live only when every
  * one of them reports the expected SHA: one lucky answer from a half-rolled-out load balancer
@@ -76,9 +84,12 @@ export async function confirmSha(
   url: string,
   expectedSha: string,
   requiredMatches: number,
-  options: ProbeOptions,
+  options: ConfirmOptions,
 ): Promise<Confirmation> {
   for (let attempt = 1; attempt <= requiredMatches; attempt++) {
+    if (options.mayStartProbe && !options.mayStartProbe()) {
+      return { live: false, reason: `round out of time after ${attempt - 1} matching answer(s)` };
+    }
     const result = await probeSha(url, options);
     if ('error' in result) return { live: false, reason: result.error };
     if (!shaMatches(expectedSha, result.sha)) {

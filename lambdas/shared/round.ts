@@ -1,6 +1,7 @@
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
 import type { RoundInput, RoundState } from './contracts';
 import { type DescribedServices, lookupKey, type ServiceLookup } from './describe-services';
+import { isGitSha } from './gitsha';
 
 /**
  * What Probe New Version and Check Drain share: which revision and SHA a round expects, the
@@ -14,7 +15,10 @@ export interface ExpectedService {
   url: string | null;
   /** null: any revision will do (updateStrategy none changed nothing). */
   taskDefinition: string | null;
-  /** null: the SHA is unknown (an untagged previous image), so only ECS can tell. */
+  /**
+   * null: no SHA to probe for (an untagged previous image, or a tag that is no git SHA such as
+   * `latest`), so only ECS can tell: the expected revision PRIMARY and COMPLETED.
+   */
   sha: string | null;
   /** gehen changed this service, so ECS must still be deploying the expected revision. */
   updated: boolean;
@@ -41,7 +45,8 @@ export function expectedServices(input: RoundInput): ExpectedService[] {
         lookup,
         url: service.url,
         taskDefinition: service.previousTaskDefinition,
-        sha: service.previousSha,
+        // A tag that is no SHA (latest, v1.2.3) is not what a Server header reports: ECS must tell.
+        sha: service.previousSha !== null && isGitSha(service.previousSha) ? service.previousSha : null,
         updated: deployment?.updated ?? false,
       };
     }

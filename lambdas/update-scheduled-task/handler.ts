@@ -1,10 +1,17 @@
 import middy from '@middy/core';
-import { type AwsClients, clientsForRole } from '../shared/clients';
+import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
 import type { ScheduledTaskResult, ScheduledTaskStepInput } from '../shared/contracts';
 import { updateScheduledTask } from './core';
 
 const clients = new Map<string, AwsClients>();
 
 export const handler = middy<ScheduledTaskStepInput, ScheduledTaskResult>().handler((event) =>
-  updateScheduledTask(event, clientsForRole(clients, event.deployment.roleArn, 'gehen-update-scheduled-task')),
+  updateScheduledTask(
+    event,
+    clientsForRole(
+      clients,
+      event.deployment.roleArn,
+      sessionName('update-scheduled-task', event.deployment.executionArn),
+    ),
+  ),
 );

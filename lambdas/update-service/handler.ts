@@ -1,10 +1,13 @@
 import middy from '@middy/core';
-import { type AwsClients, clientsForRole } from '../shared/clients';
+import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
 import type { ServiceDeployment, UpdateServiceInput } from '../shared/contracts';
 import { updateService } from './core';
 
 const clients = new Map<string, AwsClients>();
 
 export const handler = middy<UpdateServiceInput, ServiceDeployment>().handler((event) =>
-  updateService(event, clientsForRole(clients, event.deployment.roleArn, 'gehen-update-service')),
+  updateService(
+    event,
+    clientsForRole(clients, event.deployment.roleArn, sessionName('update-service', event.deployment.executionArn)),
+  ),
 );

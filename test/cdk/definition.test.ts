@@ -97,6 +97,85 @@ describe('the gehen-deploy definition', () => {
     }
   });
 
+  it('puts the scheduled tasks back on every way a rollback ends, keeping each ending', () => {
+    // From Roll Back Services, nothing reaches a Notify or terminal state without Roll Back Scheduled Tasks.
+    const seen = new Set<string>();
+    const queue = [StateNames.rollBackServices as string];
+    while (queue.length > 0) {
+      const name = queue.shift() as string;
+      if (seen.has(name) || name === StateNames.rollBackScheduledTasks) continue;
+      seen.add(name);
+      queue.push(...targetsOf(asl.States[name] as AslState));
+    }
+    expect(
+      [...seen].filter(
+        (name) => name.startsWith('Notify ') || !asl.States[name]?.Type.match(/Task|Map|Pass|Wait|Choice/),
+      ),
+    ).toEqual([]);
+    for (const record of [
+      StateNames.recordRolledBack,
+      StateNames.recordRollbackFailed,
+      StateNames.recordRollbackTimedOut,
+    ]) {
+      expect(seen).toContain(record);
+      expect(asl.States[record]).toMatchObject({
+        Type: 'Pass',
+        ResultPath: '$.rollbackOutcome',
+        Next: StateNames.rollBackScheduledTasks,
+      });
+    }
+    // Then Rollback Outcome? picks the ending; a failure to put the rules back is Rollback Failed.
+    expect(asl.States[StateNames.rollBackScheduledTasks]).toMatchObject({
+      Next: StateNames.rollbackOutcomeChoice,
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: StateNames.notifyRollbackFailed }],
+    });
+    const into = (notify: string) =>
+      allStates()
+        .filter(([, state]) => targetsOf(state).includes(notify))
+        .map(([name]) => name)
+        .sort();
+    expect(into(StateNames.notifyRolledBack)).toEqual([StateNames.rollbackOutcomeChoice]);
+    expect(into(StateNames.notifyRollbackTimedOut)).toEqual([StateNames.rollbackOutcomeChoice]);
+    expect(into(StateNames.notifyRollbackFailed)).toEqual(
+      [StateNames.rollBackScheduledTasks, StateNames.rollbackOutcomeChoice].sort(),
+    );
+    const outcome = (value: string) =>
+      (
+        asl.States[StateNames.rollbackOutcomeChoice] as AslState & {
+          Choices: Array<{ StringEquals: string; Next: string }>;
+        }
+      ).Choices.find((choice) => choice.StringEquals === value)?.Next;
+    expect(outcome('rolled-back')).toBe(StateNames.notifyRolledBack);
+    expect(outcome('timed-out')).toBe(StateNames.notifyRollbackTimedOut);
+    expect(asl.States[StateNames.rollbackOutcomeChoice]).toMatchObject({ Default: StateNames.notifyRollbackFailed });
+  });
+
+  it.each([
+    [StateNames.report, StateNames.reportWithoutDetails, StateNames.notifyDeployed, 'deployed'],
+    [StateNames.reportSkipped, StateNames.reportSkippedWithoutDetails, StateNames.notifySkipped, 'skipped'],
+  ])('still ends successfully when %s fails', (report, fallback, notify, status) => {
+    expect(asl.States[report]).toMatchObject({
+      Next: notify,
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: fallback }],
+    });
+    expect(asl.States[fallback]).toMatchObject({
+      Type: 'Pass',
+      Next: notify,
+      Parameters: { status, services: [], scheduledTasks: [] },
+    });
+  });
+
+  it('catches each error once: no Catch is shadowed by an earlier one to the same state', () => {
+    for (const [name, state] of allStates()) {
+      const catchers = (state as AslState & { Catch?: Array<{ ErrorEquals: string[]; Next: string }> }).Catch ?? [];
+      const all = catchers.findIndex((c) => c.ErrorEquals.includes('States.ALL'));
+      if (all < 0) continue;
+      const redundant = catchers.slice(0, all).filter((c) => c.Next === catchers[all]?.Next);
+      expect({ name, redundant }).toEqual({ name, redundant: [] });
+      expect({ name, last: all }).toEqual({ name, last: catchers.length - 1 });
+    }
+  });
+
   it("tells Notify each failure's code and report status, the same ones the CLI maps to exit codes", () => {
     const statusOf: Record<string, string> = {
       [FailureCodes.rolledBack]: 'rolled-back',

@@ -56,10 +56,48 @@ describe('least privilege', () => {
   const writes =
     /^(ecs|events|iam|states):(Update|Register|Put|Create|Delete|Tag|Pass|Run|Start|Stop|Deregister|Remove)/;
 
-  it.each(['probe', 'check-drain'])('%s may read ECS and assume role.arn, and write nothing', (step) => {
-    const actions = actionsOf(step);
-    expect(actions.filter((action) => writes.test(action))).toEqual([]);
-    expect(actions).toEqual(expect.arrayContaining(['ecs:DescribeServices', 'ecs:ListTasks', 'ecs:DescribeTasks']));
+  // Exactly the calls each step's core sends (lambdas/<step>/ and the lambdas/shared modules it uses).
+  it.each([
+    [
+      'prepare',
+      [
+        'ecs:DescribeServices',
+        'ecs:DescribeTaskDefinition',
+        'events:ListTargetsByRule',
+        'states:ListExecutions',
+        'states:DescribeExecution',
+      ],
+    ],
+    [
+      'register-task-definition',
+      ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition', 'ecs:TagResource', 'iam:PassRole'],
+    ],
+    ['update-service', ['ecs:UpdateService']],
+    [
+      'update-scheduled-task',
+      [
+        'events:ListTargetsByRule',
+        'events:PutTargets',
+        'ecs:DescribeTaskDefinition',
+        'ecs:RegisterTaskDefinition',
+        'ecs:TagResource',
+        'iam:PassRole',
+      ],
+    ],
+    ['probe', ['ecs:DescribeServices']],
+    ['check-drain', ['ecs:DescribeServices', 'ecs:ListTasks', 'ecs:DescribeTasks']],
+    ['roll-back', ['ecs:DescribeServices', 'ecs:UpdateService']],
+    ['notify', ['events:PutEvents']],
+    ['report', []],
+  ])('%s may call exactly what its core sends', (step, calls) => {
+    const granted = actionsOf(step).filter(
+      (action) => !['logs:CreateLogStream', 'logs:PutLogEvents', 'sts:AssumeRole'].includes(action),
+    );
+    expect(granted.sort()).toEqual([...calls].sort());
+  });
+
+  it.each(['probe', 'check-drain'])('%s writes nothing', (step) => {
+    expect(actionsOf(step).filter((action) => writes.test(action))).toEqual([]);
   });
 
   it('report calls no AWS API', () => {

@@ -63,9 +63,10 @@ describe('deploy', () => {
     expect(sfn).toHaveReceivedCommandTimes(ListStateMachinesCommand, 2);
     const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
     expect(start?.stateMachineArn).toBe(STATE_MACHINE_ARN);
-    expect(start?.name).toBe('abc1234-20250101T000000Z');
+    // The SHA is the image tag, and image tags are case-sensitive: it is deployed as given.
+    expect(start?.name).toBe('ABC1234-20250101T000000Z');
     const input = JSON.parse(start?.input ?? '{}');
-    expect(input).toMatchObject({ gitsha: 'abc1234def5678', source: 'cli' });
+    expect(input).toMatchObject({ gitsha: 'ABC1234DEF5678', source: 'cli' });
     // A bare cluster name gets the CLI's region; a cluster ARN keeps its own.
     expect(input.config.services).toEqual([
       expect.objectContaining({ name: 'api', cluster: 'prod', region: 'us-east-1' }),

@@ -82,7 +82,7 @@ describe('notify', () => {
     expect(failureReport(failure, EXECUTION, state)).toEqual({
       execution: EXECUTION,
       status: 'failed',
-      gitsha: NEW_SHA,
+      gitsha: NEW_SHA.toUpperCase(),
       services: [],
       scheduledTasks: [],
       error: { code: 'Gehen.ConcurrentDeployment', message: 'execution X is already deploying' },

@@ -7,7 +7,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, ListTargetsByRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { prepare } from '../../../lambdas/prepare/core';
@@ -96,7 +96,7 @@ async function problemsOf(promise: Promise<unknown>): Promise<readonly string[]>
 }
 
 describe('prepare', () => {
-  it('plans every service with its running revision and SHA', async () => {
+  it('plans every service with its running revision and SHA, keeping the SHA as given (the image tag)', async () => {
     ecsKnows('eu-west-1');
 
     const plan = await prepare(prepareInput(deployConfig({ region: 'eu-west-1', timeoutMinutes: 2.5 })), testClients, {
@@ -105,7 +105,7 @@ describe('prepare', () => {
 
     expect(plan).toEqual({
       deployment: {
-        gitsha: NEW_SHA,
+        gitsha: NEW_SHA.toUpperCase(),
         updateStrategy: 'current',
         roleArn: null,
         timeoutSeconds: 150,
@@ -291,6 +291,35 @@ describe('prepare', () => {
     expect(events).not.toHaveReceivedCommand(PutTargetsCommand);
   });
 
+  test.each(['CODE_DEPLOY', 'EXTERNAL'] as const)(
+    'refuses a service on the %s deployment controller before changing anything',
+    async (type) => {
+      ecsKnows('eu-west-1', [], { deploymentController: { type } });
+      events.on(ListTargetsByRuleCommand).resolves({
+        Targets: [{ Id: 'job', Arn: 'c', EcsParameters: { TaskDefinitionArn: taskDefinitionArn('job', 2) } }],
+      });
+
+      const problems = await problemsOf(
+        prepare(
+          prepareInput(deployConfig({ scheduledTasks: [{ rule: 'nightly', region: null, containers: null }] })),
+          testClients,
+          { defaultRegion: 'eu-west-1' },
+        ),
+      );
+
+      expect(problems).toEqual([
+        `services.api: uses the ${type} deployment controller; gehen deploys only ECS rolling updates`,
+      ]);
+      expect(events).not.toHaveReceivedCommand(PutTargetsCommand);
+    },
+  );
+
+  it('plans a service whose deployment controller is ECS', async () => {
+    ecsKnows('eu-west-1', [], { deploymentController: { type: 'ECS' } });
+    const plan = await prepare(prepareInput(deployConfig()), testClients, { defaultRegion: 'eu-west-1' });
+    expect(plan.services.map((s) => s.name)).toEqual(['api']);
+  });
+
   it('rejects an invalid execution input, naming each problem', async () => {
     const problems = await problemsOf(
       prepare(
@@ -316,6 +345,7 @@ describe('prepare', () => {
   it('reads the running executions of its own state machine, with its own credentials', async () => {
     ecsKnows('eu-west-1');
     const sfn = mockClient(SFNClient);
+    sfn.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date() });
     sfn.on(ListExecutionsCommand).resolves({
       executions: [
         {
@@ -337,6 +367,36 @@ describe('prepare', () => {
         stateMachineArn: `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:gehen-deploy`,
         statusFilter: 'RUNNING',
       });
+    } finally {
+      sfn.restore();
+    }
+  });
+
+  it('breaks a tie with its own start date even before ListExecutions lists it', async () => {
+    // Two executions of the same service started a second apart; the listing shows only the
+    // later one. Taking "now" as this execution's start would make both of them refuse.
+    ecsKnows('eu-west-1');
+    const sfn = mockClient(SFNClient);
+    const started = new Date('2020-01-01T00:00:00.000Z');
+    const laterArn = EXECUTION_ARN.replace(/run-1$/, 'run-2');
+    sfn.on(DescribeExecutionCommand, { executionArn: EXECUTION_ARN }).resolves({ startDate: started });
+    sfn.on(DescribeExecutionCommand, { executionArn: laterArn }).resolves({
+      status: 'RUNNING',
+      startDate: new Date(started.getTime() + 1000),
+      input: JSON.stringify({ gitsha: OLD_SHA, config: deployConfig() }),
+    });
+    sfn.on(ListExecutionsCommand).resolves({
+      executions: [
+        { executionArn: laterArn, stateMachineArn: 'x', name: 'run-2', status: 'RUNNING', startDate: new Date() },
+      ],
+    });
+    try {
+      const plan = await prepare(prepareInput(deployConfig()), testClients, {
+        defaultRegion: 'eu-west-1',
+        stepFunctions: new SFNClient({ region: 'eu-west-1' }),
+      });
+      expect(plan.services.map((service) => service.name)).toEqual(['api']);
+      expect(sfn).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: EXECUTION_ARN });
     } finally {
       sfn.restore();
     }

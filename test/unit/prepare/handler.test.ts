@@ -1,5 +1,5 @@
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -10,6 +10,7 @@ import { ACCOUNT, deployConfig, describedTaskDefinition, NEW_SHA, taskDefinition
 const ecs = mockClient(ECSClient);
 const sfn = mockClient(SFNClient);
 sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+sfn.on(DescribeExecutionCommand).resolves({ startDate: new Date() });
 afterAll(() => {
   ecs.restore();
   sfn.restore();

@@ -128,6 +128,11 @@ describe('decideOverlap', () => {
     });
   });
 
+  it('skips a push of the same commit when the earlier execution wrote its SHA in another case', () => {
+    const other = running('earlier', { gitsha: NEW_SHA.toUpperCase(), rules: ['eu-west-1|nightly-report'] });
+    expect(decideOverlap(plan(), self('ecr'), [other])).toMatchObject({ kind: 'skip' });
+  });
+
   it('refuses a push of the same SHA when the earlier execution covers only some of its services', () => {
     const other = running('earlier', { gitsha: NEW_SHA });
     expect(() => decideOverlap(plan(), self('ecr'), [other])).toThrow(ConcurrentDeploymentError);
@@ -148,6 +153,7 @@ describe('alreadyRuns', () => {
     ['a target runs another SHA', NEW_SHA, OLD_SHA, false],
     ['a service runs another SHA', OLD_SHA, NEW_SHA, false],
     ['a service runs an untagged image', null, NEW_SHA, false],
+    ['the tags differ only in case (the same commit)', NEW_SHA.toUpperCase(), NEW_SHA, true],
   ])('%s → %s', (_, serviceSha, targetSha, expected) => {
     const rule = plannedRule();
     const p = plan({
@@ -189,6 +195,8 @@ describe('runningDeployments', () => {
         ],
       });
     sfn
+      .on(DescribeExecutionCommand, { executionArn: SELF })
+      .resolves({ executionArn: SELF, status: 'RUNNING', startDate: later(1) })
       .on(DescribeExecutionCommand, { executionArn: execution('other') })
       .resolves({ executionArn: execution('other'), status: 'RUNNING', startDate: later(-5), input: input() })
       .on(DescribeExecutionCommand, { executionArn: execution('junk') })
@@ -196,7 +204,8 @@ describe('runningDeployments', () => {
 
     const found = await runningDeployments(new SFNClient({ region: 'eu-west-1' }), SELF, 'eu-west-1');
 
-    expect(found.self).toEqual({ executionArn: SELF, startDate: AT });
+    // Its own start date from DescribeExecution, not from the (eventually consistent) listing.
+    expect(found.self).toEqual({ executionArn: SELF, startDate: later(1) });
     expect(found.others).toEqual([
       {
         executionArn: execution('other'),
@@ -207,7 +216,6 @@ describe('runningDeployments', () => {
       },
     ]);
     expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, { stateMachineArn: MACHINE, nextToken: 'page-2' });
-    expect(sfn).not.toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: SELF });
   });
 
   it('stops the deployment before it starts when it may not read the executions', async () => {

@@ -16,6 +16,7 @@ import {
 } from '../shared/round-fixtures';
 
 const ecs = mockClient(ECSClient);
+const lambdaContext = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs }) as Context;
 
 afterAll(closeAll);
 
@@ -30,7 +31,7 @@ describe('probe handler', () => {
     ]);
     ecs.on(DescribeServicesCommand).callsFake(describeServicesFrom(fleet));
 
-    const state = await handler(roundInput(makePlan([api, worker])), {} as Context);
+    const state = await handler(roundInput(makePlan([api, worker])), lambdaContext(60_000));
 
     expect(state).toMatchObject({ status: 'done', round: 1, done: 2, total: 2, failures: [] });
     expect(Date.parse(state.deadline ?? '')).toBeGreaterThan(Date.now());
@@ -39,5 +40,20 @@ describe('probe handler', () => {
       services: [api.serviceArn, worker.serviceArn],
     });
     expect(server.requests).toBe(3);
+  });
+
+  it("starts no probe when the Lambda's remaining time cannot fit one, and keeps the service waiting", async () => {
+    const server = await serverAnswering('api', () => GITSHA);
+    const api = plannedService('api', { url: server.url });
+    const fleet = new Map<string, Service>([
+      [api.serviceArn, ecsService(api, [deployment(taskDefinitionArn('api', 2))])],
+    ]);
+    ecs.on(DescribeServicesCommand).callsFake(describeServicesFrom(fleet));
+
+    // Less than one 5 s probe plus the time kept to return.
+    const state = await handler(roundInput(makePlan([api])), lambdaContext(6_000));
+
+    expect(state).toMatchObject({ status: 'waiting', done: 0, waiting: ['api'], failures: [] });
+    expect(server.requests).toBe(0);
   });
 });

@@ -181,12 +181,69 @@ describe('probe', () => {
     expect(server.requests).toBe(0);
   });
 
+  test.each(['latest', 'v1.2.3'])(
+    'verifies a rollback to a %s image by ECS: no Server header can report that tag as a SHA',
+    async (tag) => {
+      const server = await serverAnswering('api', () => tag);
+      const api = plannedService('api', { url: server.url, previousSha: tag });
+      const input: RoundInput = { ...roundInput(makePlan([api])), expect: 'previous' };
+
+      runs(api, 1, { rolloutState: 'IN_PROGRESS' });
+      await expect(probe(input, deps())).resolves.toMatchObject({ status: 'waiting', waiting: ['api'] });
+      runs(api, 1, { rolloutState: 'COMPLETED' });
+      await expect(probe(input, deps())).resolves.toMatchObject({ status: 'done', done: 1 });
+      expect(server.requests).toBe(0);
+    },
+  );
+
   it('checks only the url under updateStrategy none', async () => {
     const server = await serverAnswering('api', () => GITSHA);
     const api = plannedService('api', { url: server.url });
     runs(api, 7);
     const state = await probe(roundInput(makePlan([api], { updateStrategy: 'none' })), deps());
     expect(state).toMatchObject({ status: 'done' });
+  });
+
+  describe("the round's time budget (the Lambda's timeout)", () => {
+    /** A clock that each request moves on by a second, and a fetch that answers the new SHA. */
+    function slowFleet() {
+      let clock = NOW.getTime();
+      const requests: string[] = [];
+      const fetchSlowly = async (url: string) => {
+        requests.push(url);
+        clock += 1000;
+        return new Response('', { headers: { server: `svc-${GITSHA}` } });
+      };
+      return { requests, now: () => new Date(clock), fetch: fetchSlowly };
+    }
+
+    it('starts no probe it could not finish in time, and leaves those services waiting, not failed', async () => {
+      const fleet = slowFleet();
+      const services = ['api', 'web', 'worker'].map((name) => plannedService(name, { url: `http://${name}.test/` }));
+      for (const service of services) runs(service, 2);
+
+      // Probes take up to 5 s and 2 s are kept to return: probes may start until NOW + 3 s.
+      const state = await probe(roundInput(makePlan(services, { requiredMatches: 3 })), {
+        ...deps(),
+        now: fleet.now,
+        fetch: fleet.fetch,
+        probeTimeoutMs: 5000,
+        concurrency: 1,
+        roundEndsAt: new Date(NOW.getTime() + 10_000),
+      });
+
+      expect(state).toMatchObject({ status: 'waiting', done: 1, total: 3, waiting: ['web', 'worker'], failures: [] });
+      expect(fleet.requests).toEqual(['http://api.test/', 'http://api.test/', 'http://api.test/', 'http://web.test/']);
+    });
+
+    it('still fails a service ECS failed, whatever time is left', async () => {
+      const api = plannedService('api', { url: 'http://api.test/' });
+      runs(api, 2, { status: 'PRIMARY', rolloutState: 'FAILED' });
+
+      const state = await probe(roundInput(makePlan([api])), { ...deps(), roundEndsAt: NOW });
+
+      expect(state).toMatchObject({ status: 'failed', failures: [{ service: 'api' }] });
+    });
   });
 
   describe('deadline', () => {

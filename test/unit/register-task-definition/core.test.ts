@@ -121,16 +121,22 @@ describe('registerTaskDefinition', () => {
   });
 
   test.each([
-    ['ThrottlingException', TransientAwsError],
-    ['ClientException', DeploymentFailedError],
-  ])('wraps a %s from RegisterTaskDefinition with context', async (name, type) => {
+    ['ThrottlingException', 'no', TransientAwsError],
+    ['ClientException', 'no', DeploymentFailedError],
+    // Two deployments registering the same family at once: contention, retried by the workflow.
+    [
+      'ClientException',
+      'Too many concurrent attempts to create a new revision of the specified family.',
+      TransientAwsError,
+    ],
+  ])('wraps a %s (%s) from RegisterTaskDefinition with context', async (name, message, type) => {
     ecs.on(DescribeTaskDefinitionCommand).resolves({ taskDefinition: describedTaskDefinition('api', 12) });
-    ecs.on(RegisterTaskDefinitionCommand).rejects(awsError(name, 'no'));
+    ecs.on(RegisterTaskDefinitionCommand).rejects(awsError(name, message));
 
     const error = await registerTaskDefinition(input(), testClients()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(type);
     expect((error as Error).message).toBe(
-      `failed to register a new revision of task definition api for service api in cluster prod: ${name}: no`,
+      `failed to register a new revision of task definition api for service api in cluster prod: ${name}: ${message}`,
     );
   });
 });

@@ -1,4 +1,9 @@
-import { ConfigError, parseGitsha } from '../../../lambdas/shared/config';
+import {
+  ConfigError,
+  defaultPollIntervalSeconds,
+  parseExecutionInput,
+  parseGitsha,
+} from '../../../lambdas/shared/config';
 import { parseGehenYaml } from '../../../lambdas/shared/config-yaml';
 
 function problems(text: string): readonly string[] {
@@ -94,6 +99,27 @@ updateStrategy: sideways
     expect(problems('services:\n  api:\n    cluster: prod\ntimeoutMinutes: 60\npollIntervalSeconds: 1\n')).toEqual([
       expect.stringMatching(/^timeoutMinutes: .*3600 rounds a phase; at most 250/),
     ]);
+    expect(problems('services:\n  api:\n    cluster: prod\ntimeoutMinutes: 90\npollIntervalSeconds: 15\n')).toEqual([
+      expect.stringMatching(/^timeoutMinutes: .*360 rounds a phase; at most 250/),
+    ]);
+  });
+
+  it("accepts the original's long timeouts, polling less often when no interval is set", () => {
+    // 90 minutes at the usual 15 s would be 360 rounds a phase; the original had no such cap.
+    const { config } = parseGehenYaml(
+      'services:\n  api:\n    cluster: arn:aws:ecs:eu-west-1:123456789012:cluster/prod\ntimeoutMinutes: 90\n',
+      'gehen.yml',
+    );
+    expect(config).toMatchObject({ timeoutMinutes: 90, pollIntervalSeconds: 22 });
+  });
+
+  test.each([
+    [10, 15],
+    [62.5, 15],
+    [63, 16],
+    [90, 22],
+  ])('defaults the poll interval for timeoutMinutes %s to %s s', (timeoutMinutes, interval) => {
+    expect(defaultPollIntervalSeconds(timeoutMinutes)).toBe(interval);
   });
 
   it('refuses more services than one execution state can carry', () => {
@@ -114,8 +140,13 @@ updateStrategy: sideways
 });
 
 describe('parseGitsha', () => {
-  it.each(['abc1234', 'ABCDEF0123456789abcdef0123456789abcdef01'])('accepts %s', (sha) => {
-    expect(parseGitsha(sha)).toBe(sha.toLowerCase());
+  // It becomes the image tag, and image tags are case-sensitive: `--gitsha ABCDEF1` deploys repo:ABCDEF1.
+  it.each(['abc1234', 'ABCDEF1', 'ABCDEF0123456789abcdef0123456789abcdef01'])('accepts %s as given', (sha) => {
+    expect(parseGitsha(sha)).toBe(sha);
+  });
+  it('keeps the case of an execution input SHA too', () => {
+    const { config } = parseGehenYaml('services:\n  api:\n    cluster: prod\n', 'gehen.yml');
+    expect(parseExecutionInput({ gitsha: 'ABCDEF1', config }).gitsha).toBe('ABCDEF1');
   });
   it.each(['abc123', 'xyz1234', '', 'a'.repeat(41)])('rejects %j naming gitsha', (sha) => {
     expect(() => parseGitsha(sha)).toThrow(/gitsha: must be 7 to 40 hexadecimal/);
