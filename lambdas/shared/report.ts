@@ -21,6 +21,16 @@ const CHANGED_OUTCOME: Record<DeploymentReport['status'], string> = {
 };
 
 /**
+ * The outcome of a service or rule whose deploy step left no result: a deploy Map that failed
+ * part-way loses every result, so "unchanged" would be a guess. A rollback puts everything back on
+ * its previous revision; after any other failure the truth is unknown.
+ */
+function missingResultOutcome(status: DeploymentReport['status'], strategy: string): string {
+  if (status === 'deployed' || status === 'skipped' || status === 'running' || strategy === 'none') return 'unchanged';
+  return status === 'rolled-back' ? 'rolled-back' : 'unknown';
+}
+
+/**
  * The deployment report: per service and rule, what ran before, what runs now and what gehen did.
  * Pure, so the Report Deployment step and the CLI (for its --json output) build the same thing.
  */
@@ -44,7 +54,11 @@ export function buildDeploymentReport(
         taskDefinition: deployment?.taskDefinition ?? service.previousTaskDefinition,
         previousSha: service.previousSha,
         sha: plan.deployment.gitsha,
-        outcome: deployment?.updated ? CHANGED_OUTCOME[status] : 'unchanged',
+        outcome: deployment
+          ? deployment.updated
+            ? CHANGED_OUTCOME[status]
+            : 'unchanged'
+          : missingResultOutcome(status, plan.deployment.updateStrategy),
       };
     }),
     scheduledTasks: plan.scheduledTasks.map((rule) => {
@@ -60,8 +74,12 @@ export function buildDeploymentReport(
             previousTaskDefinition,
             taskDefinition: previousTaskDefinition,
           }));
-      const changed = result?.targets.some((t) => t.changed) ?? false;
-      return { rule: rule.rule, targets, outcome: changed ? CHANGED_OUTCOME[status] : 'unchanged' };
+      const outcome = result
+        ? result.targets.some((t) => t.changed)
+          ? CHANGED_OUTCOME[status]
+          : 'unchanged'
+        : missingResultOutcome(status, 'current');
+      return { rule: rule.rule, targets, outcome };
     }),
   };
 }

@@ -111,6 +111,16 @@ describe('report', () => {
     expect(buildDeploymentReport(input(), status).services[0]?.outcome).toBe(outcome);
   });
 
+  test.each([
+    ['rolled-back', 'rolled-back'],
+    ['failed', 'unknown'],
+    ['timed-out', 'unknown'],
+  ] as const)('does not call a service unchanged when a failed deploy step left no result (%s)', (status, outcome) => {
+    const built = buildDeploymentReport(input({ deployed: [], scheduled: [] }), status);
+    expect(built.services.map((s) => s.outcome)).toEqual([outcome, outcome]);
+    expect(built.scheduledTasks.map((t) => t.outcome)).toEqual([outcome, outcome]);
+  });
+
   it('keeps secrets out: the report holds only names, ARNs, SHAs and outcomes', () => {
     const text = JSON.stringify(buildDeploymentReport(input()));
     expect(text).not.toMatch(/containerDefinitions|environment|secrets/);
