@@ -1,5 +1,6 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { DeployConfig, ExecutionInput } from '../lambdas/shared/config';
+import type { DeployConfig } from '../lambdas/shared/deploy-config';
+import type { ExecutionInput } from '../lambdas/shared/execution-input';
 import {
   type AwsOptions,
   consoleLink,

@@ -1,4 +1,4 @@
-import type { DeployConfig } from '../lambdas/shared/config';
+import type { DeployConfig } from '../lambdas/shared/deploy-config';
 import { loadConfig } from './config-file';
 import { ExitCodes } from './exit-codes';
 import type { CliIo } from './io';

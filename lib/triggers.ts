@@ -5,7 +5,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ConfigError, type LoadedConfig } from '../lambdas/shared/config';
+import type { LoadedConfig } from '../lambdas/shared/config';
+import { ConfigError } from '../lambdas/shared/config-error';
 import { parseGehenYaml } from '../lambdas/shared/config-yaml';
 
 /** EventBridge's limit on a target's InputTransformer.InputTemplate. */

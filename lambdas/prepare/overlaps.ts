@@ -4,10 +4,10 @@ import {
   ListExecutionsCommand,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import { type ExecutionInput, parseExecutionInput } from '../shared/config';
 import type { Plan } from '../shared/contracts';
 import { clusterName } from '../shared/ecs-names';
 import { ConcurrentDeploymentError, InvalidDeploymentError, TransientAwsError, wrapAwsError } from '../shared/errors';
+import { type ExecutionInput, parseExecutionInput } from '../shared/execution-input';
 
 /** Another running execution of gehen-deploy, and what its input deploys. */
 export interface RunningDeployment {

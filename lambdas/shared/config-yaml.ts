@@ -1,5 +1,6 @@
 import { parseDocument } from 'yaml';
-import { ConfigError, type LoadedConfig, parseGehenConfig } from './config';
+import { type LoadedConfig, parseGehenConfig } from './config';
+import { ConfigError } from './config-error';
 
 // Apart from config.ts so the Lambda bundles, which receive JSON, do not carry a YAML parser.
 

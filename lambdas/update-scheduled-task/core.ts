@@ -1,7 +1,7 @@
 import type { Target } from '@aws-sdk/client-eventbridge';
 import type { AwsClients } from '../shared/clients';
-import type { UpdateStrategy } from '../shared/config';
 import type { ScheduledTaskResult, ScheduledTaskStepInput } from '../shared/contracts';
+import type { UpdateStrategy } from '../shared/deploy-config';
 import { DeploymentFailedError, RollbackFailedError, wrapAwsError } from '../shared/errors';
 import { registerRevision } from '../shared/register-revision';
 import {

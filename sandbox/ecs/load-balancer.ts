@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest } from 'node:http';
 import { closeServer, listen } from '../http-util';
 import type { ServiceRecord, TaskRecord } from './model';
-import { serving } from './rollout';
+import { serving } from './task-lifecycle';
 
 export interface LoadBalancer {
   url: string;

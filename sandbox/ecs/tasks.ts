@@ -4,7 +4,8 @@ import { nameOf } from '../ids';
 import { paginate } from '../pagination';
 import { type EcsContext, findCluster, findService, invalidParameter } from './context';
 import type { EcsRegion, ServiceRecord, TaskRecord } from './model';
-import { reconcile, stopTask } from './rollout';
+import { reconcile } from './rollout';
+import { stopTask } from './task-lifecycle';
 import { taskView } from './views';
 
 function tasksOfCluster(region: EcsRegion, cluster: string | undefined): TaskRecord[] {

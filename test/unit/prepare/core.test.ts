@@ -12,7 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { prepare } from '../../../lambdas/prepare/core';
 import type { AwsClients } from '../../../lambdas/shared/clients';
-import type { DeployConfig, ServiceConfig } from '../../../lambdas/shared/config';
+import type { DeployConfig, ServiceConfig } from '../../../lambdas/shared/deploy-config';
 import { InvalidDeploymentError, TransientAwsError } from '../../../lambdas/shared/errors';
 import {
   ACCOUNT,

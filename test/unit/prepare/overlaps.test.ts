@@ -11,8 +11,8 @@ import {
   serviceKey,
   stateMachineArnOf,
 } from '../../../lambdas/prepare/overlaps';
-import type { DeployConfig } from '../../../lambdas/shared/config';
 import type { Plan } from '../../../lambdas/shared/contracts';
+import type { DeployConfig } from '../../../lambdas/shared/deploy-config';
 import { ConcurrentDeploymentError, InvalidDeploymentError } from '../../../lambdas/shared/errors';
 import {
   ACCOUNT,

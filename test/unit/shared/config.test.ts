@@ -1,10 +1,7 @@
-import {
-  ConfigError,
-  defaultPollIntervalSeconds,
-  parseExecutionInput,
-  parseGitsha,
-} from '../../../lambdas/shared/config';
+import { ConfigError } from '../../../lambdas/shared/config-error';
+import { defaultPollIntervalSeconds } from '../../../lambdas/shared/config-limits';
 import { parseGehenYaml } from '../../../lambdas/shared/config-yaml';
+import { parseExecutionInput, parseGitsha } from '../../../lambdas/shared/execution-input';
 
 function problems(text: string): readonly string[] {
   try {

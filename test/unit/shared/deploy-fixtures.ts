@@ -1,8 +1,8 @@
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
 import type { AwsClients } from '../../../lambdas/shared/clients';
 import { createClientFactory } from '../../../lambdas/shared/clients';
-import type { DeployConfig, ServiceConfig } from '../../../lambdas/shared/config';
 import type { DeploymentContext, PlannedRule, PlannedService } from '../../../lambdas/shared/contracts';
+import type { DeployConfig, ServiceConfig } from '../../../lambdas/shared/deploy-config';
 
 export const ACCOUNT = '123456789012';
 export const CLUSTER_ARN = `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/prod`;

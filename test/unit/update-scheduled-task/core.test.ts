@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { UpdateStrategy } from '../../../lambdas/shared/config';
+import type { UpdateStrategy } from '../../../lambdas/shared/deploy-config';
 import { DeploymentFailedError, RollbackFailedError, TransientAwsError } from '../../../lambdas/shared/errors';
 import { scheduledTaskBase, updateScheduledTask } from '../../../lambdas/update-scheduled-task/core';
 import {

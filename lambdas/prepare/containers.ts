@@ -1,0 +1,57 @@
+import type { AwsClients } from '../shared/clients';
+import type { PlannedRule } from '../shared/contracts';
+import { shortTaskDefinition } from '../shared/ecs-names';
+import { selectContainers, shaOfContainers } from '../shared/task-definition';
+import { describeTaskDefinitions, type Problems } from './lookups';
+import type { ResolvedService } from './resolve-services';
+
+/**
+ * Describes the task definitions the services and rule targets run now, checks that each names
+ * the containers the config deploys, and records the SHA those containers run (previousSha).
+ */
+export async function inspectContainers(
+  clients: AwsClients,
+  services: readonly ResolvedService[],
+  rules: readonly PlannedRule[],
+  problems: Problems,
+): Promise<void> {
+  const definitions = await describeTaskDefinitions(
+    clients,
+    [
+      ...services.map((s) => s.planned),
+      ...rules.flatMap((r) => r.targets.map((t) => ({ region: r.region, ...t }))),
+    ].map((item) => ({ region: item.region, taskDefinition: item.previousTaskDefinition })),
+    problems,
+  );
+  for (const { planned, path } of services) {
+    const definition = definitions.get(planned.region, planned.previousTaskDefinition);
+    if (!definition) continue;
+    const { missing } = selectContainers(definition, planned.containers);
+    if (missing.length > 0) {
+      problems.push(`${path}.containers: ${missingMessage(missing, planned.previousTaskDefinition, definition)}`);
+    }
+    planned.previousSha = shaOfContainers(definition, planned.containers);
+  }
+  for (const rule of rules) {
+    for (const target of rule.targets) {
+      const definition = definitions.get(rule.region, target.previousTaskDefinition);
+      if (!definition) continue;
+      const { missing } = selectContainers(definition, rule.containers);
+      if (missing.length > 0) {
+        problems.push(
+          `scheduledTasks.${rule.rule}.containers: target ${target.id}: ${missingMessage(missing, target.previousTaskDefinition, definition)}`,
+        );
+      }
+      target.previousSha = shaOfContainers(definition, rule.containers);
+    }
+  }
+}
+
+function missingMessage(
+  missing: readonly string[],
+  taskDefinition: string,
+  definition: { containerDefinitions?: { name?: string }[] },
+): string {
+  const names = (definition.containerDefinitions ?? []).map((c) => c.name).join(', ');
+  return `task definition ${shortTaskDefinition(taskDefinition)} has no container ${missing.join(', ')} (it has ${names})`;
+}

@@ -1,0 +1,54 @@
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+import { ERROR_PATH } from './state-data';
+import { succeedEnding } from './terminal-states';
+import type { WorkflowTask } from './workflow-task';
+
+const $ = sfn.JsonPath;
+
+export interface ReportStepProps {
+  readonly task: WorkflowTask;
+  /** The Report Task, its Pass for when it fails, and the Notify and Succeed states it ends in. */
+  readonly names: { report: string; withoutDetails: string; notify: string; succeed: string };
+  readonly status: 'deployed' | 'skipped';
+}
+
+/**
+ * Report → Notify → Succeed. A Report step that fails after its retries must not turn a finished
+ * deployment into a raw Lambda error (CLI exit 1, no notification): its Catch ends in the same
+ * Succeed state, with a report that has no per-service lists (the CLI reads those from the
+ * history; the Report step's error stays in it).
+ */
+export function reportStep(scope: Construct, props: ReportStepProps): sfn.IChainable {
+  const { names } = props;
+  const report = props.task(names.report, 'report', {
+    payload: sfn.TaskInput.fromObject({
+      plan: $.objectAt('$.plan'),
+      deployed: $.listAt('$.deployed'),
+      scheduled: $.listAt('$.scheduled'),
+      executionArn: $.stringAt('$$.Execution.Id'),
+    }),
+  });
+  const end = succeedEnding(scope, props.task, names.notify, names.succeed);
+  report.addCatch(reportWithoutDetails(scope, names.withoutDetails, props.status).next(end), {
+    resultPath: ERROR_PATH,
+  });
+  return report.next(end);
+}
+
+/**
+ * The report of a deployment whose Report step failed: the DeploymentReport shape without the
+ * per-service and per-rule lists, so Notify and the Succeed state still say what happened.
+ */
+function reportWithoutDetails(scope: Construct, name: string, status: 'deployed' | 'skipped'): sfn.Pass {
+  return new sfn.Pass(scope, name, {
+    parameters: {
+      execution: $.stringAt('$$.Execution.Id'),
+      status,
+      gitsha: $.stringAt('$.plan.deployment.gitsha'),
+      ...(status === 'skipped' ? { reason: $.stringAt('$.plan.skipped') } : {}),
+      services: [],
+      scheduledTasks: [],
+    },
+  });
+}
