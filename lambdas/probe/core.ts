@@ -43,12 +43,19 @@ export const ROUND_RESERVE_MS = 2000;
  * (or whose expected SHA is unknown, or no git SHA) are live once ECS has completed the expected
  * rollout. A rollout ECS marked FAILED fails the round at once. A round short of time (roundEndsAt)
  * starts no more probes: the services it did not confirm are waiting, never failed.
+ *
+ * A service confirmed in an earlier round of the phase (`round.confirmed`) is not probed again:
+ * it stays live unless ECS says otherwise, since its deployment data is read every round. Only
+ * the unconfirmed services are probed, so every round's time budget goes to new progress and a
+ * fleet too slow to confirm in one Lambda call finishes over several rounds.
  */
 export async function probe(input: RoundInput, deps: ProbeDeps): Promise<RoundState> {
   const { deployment } = input.plan;
   const deadline = phaseDeadline(input.round, deps.now(), deployment.timeoutSeconds);
   const expected = expectedServices(input);
   const probed = expected.filter((s) => s.url !== null && s.sha !== null);
+  const earlier = new Set(input.round?.confirmed ?? []);
+  const unconfirmed = probed.filter((s) => !earlier.has(s.name));
   const probeTimeoutMs = deps.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   // 300 services × requiredMatches up to 20 × a 5 s timeout cannot always fit one Lambda call.
   const lastStart = deps.roundEndsAt && deps.roundEndsAt.getTime() - ROUND_RESERVE_MS - probeTimeoutMs;
@@ -59,7 +66,7 @@ export async function probe(input: RoundInput, deps: ProbeDeps): Promise<RoundSt
       (region) => deps.clients.ecs(region),
       expected.map((s) => s.lookup),
     ),
-    mapWithConcurrency(probed, deps.concurrency ?? DEFAULT_CONCURRENCY, (s) =>
+    mapWithConcurrency(unconfirmed, deps.concurrency ?? DEFAULT_CONCURRENCY, (s) =>
       confirmSha(s.url as string, s.sha as string, deployment.requiredMatches, {
         fetch: deps.fetch,
         timeoutMs: probeTimeoutMs,
@@ -67,13 +74,17 @@ export async function probe(input: RoundInput, deps: ProbeDeps): Promise<RoundSt
       }),
     ),
   ]);
-  const confirmed = new Map(probed.map((s, i) => [s.name, confirmations[i]]));
+  const byName = new Map<string, Confirmation>(unconfirmed.map((s, i) => [s.name, confirmations[i] as Confirmation]));
+  // Only names of services probed in this phase count: a stray name (no url here) stays ECS's to judge.
+  for (const s of probed) if (earlier.has(s.name)) byName.set(s.name, { live: true });
 
   const verdicts = expected.map((s) => {
     const service = described.found.get(lookupKey(s.lookup));
-    return service ? verdictFor(s, service, confirmed.get(s.name)) : notFound(s, described);
+    return service ? verdictFor(s, service, byName.get(s.name)) : notFound(s, described);
   });
-  return summarizeRound(verdicts, input.round, deadline, deps.now());
+  // Names only, in plan order, one per probed service: at most MAX_TARGETS in the state data.
+  const confirmed = probed.filter((s) => byName.get(s.name)?.live).map((s) => s.name);
+  return { ...summarizeRound(verdicts, input.round, deadline, deps.now()), confirmed };
 }
 
 function verdictFor(expected: ExpectedService, service: Service, confirmation: Confirmation | undefined): Verdict {

@@ -128,6 +128,15 @@ export interface RoundState {
   /** Up to 10 names still waiting, for the console. */
   waiting: string[];
   failures: Array<{ service: string; reason: string }>;
+  /**
+   * Probe rounds only: the services whose url has answered the expected SHA `requiredMatches`
+   * times in a row in this phase, this round or an earlier one (names only, in plan order, at
+   * most one per planned service). Later rounds of the phase do not probe them again, so a fleet
+   * too slow to confirm in one Lambda call still finishes over several; their ECS deployment is
+   * still checked every round. A phase starts with none (`round: null`); absent from Check
+   * Drain's rounds and from state written before it existed (read as none).
+   */
+  confirmed?: string[];
 }
 
 /** Probe New Version's and Check Drain's input. */

@@ -128,6 +128,16 @@ describe('checkDrain', () => {
     expect(ecs).toHaveReceivedCommandTimes(ListTasksCommand, 0);
   });
 
+  it("ignores a probe round's `confirmed` names: drained is decided by ECS every round", async () => {
+    serve(api, [deployment(NEW), deployment(OLD, { status: 'ACTIVE', runningCount: 1 })]);
+    const round = { ...ROUND_ONE, confirmed: ['api'] };
+
+    const state = await checkDrain(roundInput(makePlan([api]), { round }), deps());
+
+    expect(state).toMatchObject({ status: 'waiting', round: 2, waiting: ['api'] });
+    expect(state).not.toHaveProperty('confirmed');
+  });
+
   it('fails the round when a task of the new revision is UNHEALTHY', async () => {
     serve(api, [
       deployment(NEW, { rolloutState: 'IN_PROGRESS', runningCount: 1, failedTasks: 2 }),

@@ -62,6 +62,7 @@ describe('probe', () => {
       total: 1,
       waiting: [],
       failures: [],
+      confirmed: ['api'],
     });
     expect(server.requests).toBe(3);
   });
@@ -243,6 +244,184 @@ describe('probe', () => {
       const state = await probe(roundInput(makePlan([api])), { ...deps(), roundEndsAt: NOW });
 
       expect(state).toMatchObject({ status: 'failed', failures: [{ service: 'api' }] });
+    });
+  });
+
+  describe('services confirmed in an earlier round of the phase', () => {
+    it('are not probed again and still count live; the others are', async () => {
+      let webSha = OLD_SHA;
+      const apiServer = await serverAnswering('api', () => GITSHA);
+      const webServer = await serverAnswering('web', () => webSha);
+      const api = plannedService('api', { url: apiServer.url });
+      const web = plannedService('web', { url: webServer.url });
+      runs(api, 2);
+      runs(web, 2, { rolloutState: 'IN_PROGRESS' });
+      const plan = makePlan([api, web], { requiredMatches: 3 });
+
+      const first = await probe(roundInput(plan), deps());
+      expect(first).toMatchObject({ status: 'waiting', done: 1, waiting: ['web'], confirmed: ['api'] });
+      expect(apiServer.requests).toBe(3);
+      expect(webServer.requests).toBe(1);
+
+      const second = await probe(roundInput(plan, { round: first }), deps());
+      expect(second).toMatchObject({ status: 'waiting', round: 2, done: 1, waiting: ['web'], confirmed: ['api'] });
+      expect(apiServer.requests).toBe(3);
+      expect(webServer.requests).toBe(2);
+
+      webSha = GITSHA;
+      const third = await probe(roundInput(plan, { round: second }), deps());
+      expect(third).toMatchObject({ status: 'done', round: 3, done: 2, total: 2, confirmed: ['api', 'web'] });
+      expect(apiServer.requests).toBe(3);
+      expect(webServer.requests).toBe(5);
+      // ECS is read every round, confirmed services included.
+      expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 3);
+      for (const call of ecs.commandCalls(DescribeServicesCommand)) {
+        expect(call.args[0].input.services).toEqual([api.serviceArn, web.serviceArn]);
+      }
+    });
+
+    it("still fail the round when ECS's circuit breaker fails their deployment later", async () => {
+      const server = await serverAnswering('api', () => GITSHA);
+      const api = plannedService('api', { url: server.url });
+      const worker = plannedService('worker');
+      runs(api, 2, { rolloutState: 'IN_PROGRESS' });
+      runs(worker, 2, { rolloutState: 'IN_PROGRESS' });
+      const plan = makePlan([api, worker]);
+
+      const first = await probe(roundInput(plan), deps());
+      expect(first).toMatchObject({ status: 'waiting', done: 1, waiting: ['worker'], confirmed: ['api'] });
+
+      fleet.set(
+        api.serviceArn,
+        ecsService(api, [
+          deployment(taskDefinitionArn('api', 1), { rolloutState: 'IN_PROGRESS' }),
+          deployment(taskDefinitionArn('api', 2), {
+            status: 'ACTIVE',
+            rolloutState: 'FAILED',
+            rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.',
+          }),
+        ]),
+      );
+      const second = await probe(roundInput(plan, { round: first }), deps());
+
+      expect(second.status).toBe('failed');
+      expect(second.failures).toEqual([
+        { service: 'api', reason: expect.stringMatching(/^ECS failed the deployment of api:2 .*circuit breaker/) },
+      ]);
+      expect(server.requests).toBe(3);
+    });
+
+    it('still fail the round when the service is gone', async () => {
+      const server = await serverAnswering('api', () => GITSHA);
+      const api = plannedService('api', { url: server.url });
+      const worker = plannedService('worker');
+      runs(api, 2);
+      runs(worker, 2, { rolloutState: 'IN_PROGRESS' });
+      const plan = makePlan([api, worker]);
+      const first = await probe(roundInput(plan), deps());
+
+      fleet.delete(api.serviceArn);
+      const second = await probe(roundInput(plan, { round: first }), deps());
+
+      expect(second).toMatchObject({
+        status: 'failed',
+        failures: [{ service: 'api', reason: `service api not found in ${clusterArn()}: MISSING` }],
+      });
+    });
+
+    it("start empty on a phase's first round, and state written before `confirmed` existed reads as empty", async () => {
+      const server = await serverAnswering('api', () => GITSHA);
+      const api = plannedService('api', { url: server.url });
+      runs(api, 2);
+      const plan = makePlan([api], { requiredMatches: 2 });
+
+      await expect(probe(roundInput(plan), deps())).resolves.toMatchObject({ confirmed: ['api'] });
+      expect(server.requests).toBe(2);
+      // ROUND_ONE has no `confirmed`: the older state shape.
+      await expect(probe(roundInput(plan, { round: ROUND_ONE }), deps())).resolves.toMatchObject({
+        status: 'done',
+        round: 2,
+        confirmed: ['api'],
+      });
+      expect(server.requests).toBe(4);
+    });
+
+    it('ignore names that are not probed services of this plan, and never report them', async () => {
+      const worker = plannedService('worker');
+      runs(worker, 2, { rolloutState: 'IN_PROGRESS' });
+      const round = { ...ROUND_ONE, confirmed: ['worker', 'stranger'] };
+
+      const state = await probe(roundInput(makePlan([worker]), { round }), deps());
+
+      // A service without a url is ECS's to judge every round: its rollout is still IN_PROGRESS.
+      expect(state).toMatchObject({ status: 'waiting', waiting: ['worker'], confirmed: [] });
+    });
+
+    it('let a fleet too slow to confirm in one round finish over several', async () => {
+      // Every request moves the clock on by a second; each round may start probes for 3 s.
+      let clock = NOW.getTime();
+      const requests: string[] = [];
+      const fetchSlowly = async (url: string) => {
+        requests.push(url);
+        clock += 1000;
+        return new Response('', { headers: { server: `svc-${GITSHA}` } });
+      };
+      const names = ['a', 'b', 'c', 'd', 'e'];
+      const services = names.map((name) => plannedService(name, { url: `http://${name}.test/` }));
+      for (const service of services) runs(service, 2);
+      const plan = makePlan(services, { requiredMatches: 3 });
+
+      const rounds = [];
+      let round: RoundInput['round'] = null;
+      while (round?.status !== 'done' && rounds.length < 10) {
+        round = await probe(roundInput(plan, { round }), {
+          ...deps(),
+          now: () => new Date(clock),
+          fetch: fetchSlowly,
+          probeTimeoutMs: 5000,
+          concurrency: 1,
+          roundEndsAt: new Date(clock + 10_000),
+        });
+        rounds.push(round);
+        clock += 15_000; // the Wait state between rounds
+      }
+
+      expect(rounds.map((r) => [r.status, r.done, r.confirmed])).toEqual([
+        ['waiting', 1, ['a']],
+        ['waiting', 2, ['a', 'b']],
+        ['waiting', 3, ['a', 'b', 'c']],
+        ['waiting', 4, ['a', 'b', 'c', 'd']],
+        ['done', 5, ['a', 'b', 'c', 'd', 'e']],
+      ]);
+      // Each service is confirmed by exactly requiredMatches answers, plus at most one probe of
+      // the next service that the round's end cut short; none is probed once confirmed.
+      const count = (name: string) => requests.filter((url) => url === `http://${name}.test/`).length;
+      expect(names.map(count)).toEqual([3, 4, 4, 4, 4]);
+    });
+
+    it('without them (state written before they existed), a round re-probes from the first service and gains nothing', async () => {
+      let clock = NOW.getTime();
+      const fetchSlowly = async () => {
+        clock += 1000;
+        return new Response('', { headers: { server: `svc-${GITSHA}` } });
+      };
+      const services = ['a', 'b', 'c'].map((name) => plannedService(name, { url: `http://${name}.test/` }));
+      for (const service of services) runs(service, 2);
+      const plan = makePlan(services, { requiredMatches: 3 });
+      const budget = () => ({
+        ...deps(),
+        now: () => new Date(clock),
+        fetch: fetchSlowly,
+        probeTimeoutMs: 5000,
+        concurrency: 1,
+        roundEndsAt: new Date(clock + 10_000),
+      });
+
+      const first = await probe(roundInput(plan), budget());
+      const { confirmed: _, ...older } = first;
+      const second = await probe(roundInput(plan, { round: older }), budget());
+
+      expect(second).toMatchObject({ status: 'waiting', done: 1, confirmed: ['a'] });
     });
   });
 
