@@ -1,4 +1,5 @@
 import type { FleetInput } from '../sandbox';
+import { fleetTaskDefinition } from '../sandbox/fleet';
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 export const BASE_SHA = '1111111';
@@ -92,12 +93,5 @@ function pad(n: number): string {
 }
 
 function taskDefinition(family: string) {
-  return {
-    family,
-    requiresCompatibilities: ['FARGATE' as const],
-    networkMode: 'awsvpc' as const,
-    cpu: '256',
-    memory: '512',
-    containerDefinitions: [{ name: family, image: `${ECR}/${family}:${BASE_SHA}`, essential: true }],
-  };
+  return fleetTaskDefinition(family, [[family, `${ECR}/${family}:${BASE_SHA}`]]);
 }

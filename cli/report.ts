@@ -1,5 +1,6 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { DeploymentReport } from '../lambdas/shared/contracts';
+import { causeMessage } from '../lambdas/shared/lambda-cause';
 import { type ExitCode, outcomeOf, type ReportStatus } from './exit-codes';
 import { applyEvent, type ExecutionProgress, newProgress, type Phase } from './progress';
 import { readHistory } from './watch';
@@ -98,15 +99,4 @@ function finalReport(output: unknown): DeploymentReport | null {
   return report && Array.isArray(report.services) && Array.isArray(report.scheduledTasks)
     ? (report as DeploymentReport)
     : null;
-}
-
-/** A Lambda error's cause is JSON ({ errorType, errorMessage, … }): its message is what people need. */
-function causeMessage(cause: string | null): string | null {
-  if (cause === null) return null;
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
-  } catch {
-    return cause;
-  }
 }

@@ -164,3 +164,18 @@ export async function loadFleet(path: string): Promise<Fleet> {
   }
   return parseFleet(document, path);
 }
+
+/**
+ * A small Fargate task definition for a fleet: one essential container per [name, image].
+ * Tests and benchmarks generate fleets with it.
+ */
+export function fleetTaskDefinition(family: string, containers: Array<[string, string]>) {
+  return {
+    family,
+    requiresCompatibilities: ['FARGATE' as const],
+    networkMode: 'awsvpc' as const,
+    cpu: '256',
+    memory: '512',
+    containerDefinitions: containers.map(([name, image]) => ({ name, image, essential: true })),
+  };
+}

@@ -1,6 +1,7 @@
 import { type EventBridgeClient, PutEventsCommand, type PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
 import type { DeploymentReport, Plan, ScheduledTaskResult, ServiceDeployment } from '../shared/contracts';
 import { wrapAwsError } from '../shared/errors';
+import { causeMessage } from '../shared/lambda-cause';
 import { buildDeploymentReport } from '../shared/report';
 
 /** The notification's EventBridge source and detail-type: what rules and subscribers match on. */
@@ -95,17 +96,6 @@ export function failureReport(failure: FailureOutcome, executionArn: string, sta
     scheduledTasks: [],
     error,
   };
-}
-
-/** A Lambda error's Cause is JSON ({ errorType, errorMessage, … }): its message is what people read. */
-function causeMessage(cause: string | undefined): string | null {
-  if (cause === undefined) return null;
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
-  } catch {
-    return cause;
-  }
 }
 
 function boundedDetail(report: DeploymentReport): string {

@@ -15,6 +15,7 @@ import type { CliIo } from '../../cli/io';
 import { runCli } from '../../cli/program';
 import type { CliReport } from '../../cli/report';
 import type { FleetInput } from '../../sandbox';
+import { fleetTaskDefinition } from '../../sandbox/fleet';
 import { type GehenSandbox, sandboxAssembly, startGehenSandbox } from '../../sandbox/gehen-sandbox';
 
 export interface CliRun {
@@ -171,12 +172,5 @@ export function enteredStates(history: readonly HistoryEvent[]): string[] {
 
 /** A fleet task definition with one container per [name, image]. */
 export function taskDefinition(family: string, ...containers: Array<[string, string]>) {
-  return {
-    family,
-    requiresCompatibilities: ['FARGATE' as const],
-    networkMode: 'awsvpc' as const,
-    cpu: '256',
-    memory: '512',
-    containerDefinitions: containers.map(([name, image]) => ({ name, image, essential: true })),
-  };
+  return fleetTaskDefinition(family, containers);
 }
