@@ -42,6 +42,13 @@ const service = z
       })
       .optional(),
     taskDefinition,
+    /**
+     * Its load balancer is internal: it answers only Lambda functions that run in a VPC (a
+     * VpcConfig in the template), as an internal ALB does. @default false
+     */
+    private: z.boolean().default(false),
+    /** The service has the pre-2021 short ARN `service/<name>` (no cluster segment). @default false */
+    shortArn: z.boolean().default(false),
   })
   .superRefine((value, ctx) => {
     const names = value.taskDefinition.containerDefinitions.map((c) => c.name);
@@ -79,25 +86,78 @@ const fault = z.union([
   z.strictObject({ reports: z.string().min(1) }),
   /** Tasks of this tag drain this long when stopped (instead of timing.drainSeconds): keyed by the OLD tag. */
   z.strictObject({ drainSeconds: z.number().min(0) }),
+  /** This share of the new tasks is UNHEALTHY (replaced, counted as failed); the rest run healthy. */
+  z.strictObject({ unhealthyFraction: z.number().min(0).max(1) }),
 ]);
 
-export const fleetSchema = z
-  .strictObject({
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1')
-      .default('us-east-1'),
-    services: z.array(service).default([]),
-    scheduledTasks: z.array(scheduledTask).default([]),
-    timing: z
-      .strictObject({
-        taskStartSeconds: z.number().min(0).default(1),
-        drainSeconds: z.number().min(0).default(1),
-      })
-      .default({ taskStartSeconds: 1, drainSeconds: 1 }),
-    faults: z.record(z.string().min(1), fault).default({}),
-    throttle: z.number().min(0).lt(1).default(0),
-  })
+/** Request fields of an API call, exact or glob (`*`, `?`), to pick the calls an apiFault fails. */
+const apiFault = z.strictObject({
+  /** The API operation, such as UpdateService or PutTargets (any service the sandbox serves). */
+  operation: z.string().regex(/^[A-Z][A-Za-z0-9]+$/, 'an API operation name such as UpdateService'),
+  /** Request fields that must all match (exact or glob; ARNs also match by their last segment). */
+  match: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  /** The error type answered, e.g. AccessDeniedException, ThrottlingException, ClientException. */
+  error: z.string().regex(/^[A-Za-z.]+$/),
+  message: z.string().optional(),
+  /** How many matching calls fail; 0: every one. @default 0 */
+  count: z.number().int().min(0).default(0),
+});
+
+/** An IAM policy statement, as in a policy document. */
+const policyStatement = z.looseObject({
+  Effect: z.enum(['Allow', 'Deny']),
+  Action: z.union([z.string(), z.array(z.string())]).optional(),
+  NotAction: z.union([z.string(), z.array(z.string())]).optional(),
+  Resource: z.union([z.string(), z.array(z.string())]).optional(),
+  NotResource: z.union([z.string(), z.array(z.string())]).optional(),
+  Condition: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+});
+
+const role = z.strictObject({
+  arn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'an IAM role ARN'),
+  /** Task-definition ARNs (globs allowed) this role may RunTask, for scheduled rules' targets. Undeclared: any. */
+  allowRunTask: z.array(z.string().min(1)).optional(),
+  /** The role's policy statements: calls made under it (gehen's `role.arn`) are evaluated against them. */
+  policy: z.array(policyStatement).optional(),
+});
+
+const seconds = z.number().min(0);
+
+const fleetObject = z.strictObject({
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1')
+    .default('us-east-1'),
+  services: z.array(service).default([]),
+  scheduledTasks: z.array(scheduledTask).default([]),
+  /** `ideal`: today's instant, consistent, kind world. `realistic`: every model below at AWS's defaults. */
+  profile: z.enum(['ideal', 'realistic']).default('ideal'),
+  timing: z
+    .strictObject({
+      /** Multiplies every modelled duration (0.01 runs a 10-minute rollout in 6 s). */
+      scale: z.number().positive().optional(),
+      taskStartSeconds: seconds.optional(),
+      drainSeconds: seconds.optional(),
+      healthCheckGracePeriodSeconds: seconds.optional(),
+      healthyThresholdCount: z.number().int().min(1).max(10).optional(),
+      healthCheckIntervalSeconds: seconds.optional(),
+      deregistrationDelaySeconds: seconds.optional(),
+    })
+    .default({}),
+  /** How long reads may lag writes. */
+  consistency: z.strictObject({ ecsSeconds: seconds.optional(), executionsSeconds: seconds.optional() }).default({}),
+  /** `aws`: token buckets at AWS's published rates; a number: that random fraction of calls throttled. */
+  throttling: z.union([z.literal('aws'), z.number().min(0).lt(1)]).optional(),
+  /** The older spelling of `throttling: <fraction>`. */
+  throttle: z.number().min(0).lt(1).optional(),
+  /** Evaluate every call against the caller's IAM policy (the template's, or `roles[].policy`). */
+  iam: z.enum(['on', 'off']).optional(),
+  roles: z.array(role).default([]),
+  apiFaults: z.array(apiFault).default([]),
+  faults: z.record(z.string().min(1), fault).default({}),
+});
+
+export const fleetSchema = fleetObject
   .superRefine((fleet, ctx) => {
     const seen = new Map<string, number>();
     fleet.services.forEach((s, index) => {
@@ -121,7 +181,80 @@ export const fleetSchema = z
       }
       rules.add(t.rule);
     });
-  });
+    if (fleet.throttle !== undefined && fleet.throttling !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['throttle'], message: 'give throttling or throttle, not both' });
+    }
+  })
+  .transform(resolveProfile);
+
+/**
+ * AWS's defaults for the realistic models, each from the page that states it:
+ * - ALB target group health checks: every 30 s, 5 consecutive successes to turn healthy
+ *   (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html);
+ * - deregistration delay 300 s
+ *   (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_ModifyTargetGroupAttributes.html);
+ * - healthCheckGracePeriodSeconds: ECS uses 0 when unset; services behind a load balancer commonly set
+ *   60 (the issue's figure), which is the value modelled here;
+ * - task start: pulling and starting a Fargate task takes tens of seconds (no AWS figure: an assumption).
+ */
+export const REALISTIC_TIMING: ModelTiming = {
+  taskStartSeconds: 20,
+  drainSeconds: 300,
+  healthCheckGracePeriodSeconds: 60,
+  healthyThresholdCount: 5,
+  healthCheckIntervalSeconds: 30,
+  deregistrationDelaySeconds: 300,
+};
+
+/** The ideal world: tasks start in a second, pass health checks at once, drain in a second. */
+export const IDEAL_TIMING: ModelTiming = {
+  taskStartSeconds: 1,
+  drainSeconds: 1,
+  healthCheckGracePeriodSeconds: 0,
+  healthyThresholdCount: 1,
+  healthCheckIntervalSeconds: 0,
+  deregistrationDelaySeconds: 0,
+};
+
+/** Modelled durations in seconds (before `timing.scale`) and the health-check threshold. */
+export interface ModelTiming {
+  taskStartSeconds: number;
+  drainSeconds: number;
+  healthCheckGracePeriodSeconds: number;
+  healthyThresholdCount: number;
+  healthCheckIntervalSeconds: number;
+  deregistrationDelaySeconds: number;
+}
+
+type ParsedFleet = z.output<typeof fleetObject>;
+
+/** Fills every model's setting from the profile unless the file sets it. */
+function resolveProfile(fleet: ParsedFleet) {
+  const realistic = fleet.profile === 'realistic';
+  const base = realistic ? REALISTIC_TIMING : IDEAL_TIMING;
+  const { scale = 1, ...given } = fleet.timing;
+  const timing: ModelTiming & { scale: number } = { scale, ...base, ...definedOnly(given) };
+  const consistency = {
+    ecsSeconds: fleet.consistency.ecsSeconds ?? (realistic ? 2 : 0),
+    executionsSeconds: fleet.consistency.executionsSeconds ?? (realistic ? 2 : 0),
+  };
+  const fraction = fleet.throttling ?? fleet.throttle;
+  const throttling: Throttling =
+    fraction === 'aws' || (fraction === undefined && realistic)
+      ? { kind: 'aws' }
+      : fraction
+        ? { kind: 'fraction', fraction }
+        : { kind: 'off' };
+  const { throttle: _throttle, ...rest } = fleet;
+  return { ...rest, timing, consistency, throttling, iam: (fleet.iam ?? (realistic ? 'on' : 'off')) === 'on' };
+}
+
+/** How the sandbox throttles ECS and EventBridge calls. */
+export type Throttling = { kind: 'off' } | { kind: 'aws' } | { kind: 'fraction'; fraction: number };
+
+function definedOnly<T extends Record<string, unknown>>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
 
 /** The fleet file as written (defaults optional). */
 export type FleetInput = z.input<typeof fleetSchema>;

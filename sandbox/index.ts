@@ -107,7 +107,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ecs,
       events,
       stepFunctions: delegate,
-      throttle: fleet.throttle > 0 ? { fraction: fleet.throttle, random } : undefined,
+      throttle: fleet.throttling.kind === 'fraction' ? { fraction: fleet.throttling.fraction, random } : undefined,
     }).catch((error: Error) => {
       throw new Error(`the sandbox cannot listen on 127.0.0.1:${port}: ${error.message}`, { cause: error });
     });

@@ -25,7 +25,44 @@ describe('parseFleet', () => {
     const fleet = parseFleet({ services: [service] });
     expect(fleet.region).toBe('us-east-1');
     expect(fleet.services[0]).toMatchObject({ cluster: 'default', desiredCount: 1 });
-    expect(fleet.timing).toEqual({ taskStartSeconds: 1, drainSeconds: 1 });
+    expect(fleet.profile).toBe('ideal');
+    expect(fleet.timing).toMatchObject({
+      scale: 1,
+      taskStartSeconds: 1,
+      drainSeconds: 1,
+      deregistrationDelaySeconds: 0,
+    });
+    expect(fleet.consistency).toEqual({ ecsSeconds: 0, executionsSeconds: 0 });
+    expect(fleet.throttling).toEqual({ kind: 'off' });
+    expect(fleet.iam).toBe(false);
+  });
+
+  it('turns on every realistic model under profile: realistic, each overridable', () => {
+    const fleet = parseFleet({
+      profile: 'realistic',
+      services: [service],
+      timing: { scale: 0.01, deregistrationDelaySeconds: 30 },
+      consistency: { executionsSeconds: 0 },
+    });
+    expect(fleet.timing).toMatchObject({
+      scale: 0.01,
+      healthCheckGracePeriodSeconds: 60,
+      healthyThresholdCount: 5,
+      healthCheckIntervalSeconds: 30,
+      deregistrationDelaySeconds: 30,
+    });
+    expect(fleet.consistency).toEqual({ ecsSeconds: 2, executionsSeconds: 0 });
+    expect(fleet.throttling).toEqual({ kind: 'aws' });
+    expect(fleet.iam).toBe(true);
+    expect(parseFleet({ profile: 'realistic', throttling: 0.1, iam: 'off' })).toMatchObject({
+      throttling: { kind: 'fraction', fraction: 0.1 },
+      iam: false,
+    });
+  });
+
+  it('keeps the older throttle key', () => {
+    expect(parseFleet({ throttle: 0.2 }).throttling).toEqual({ kind: 'fraction', fraction: 0.2 });
+    expect(() => parseFleet({ throttle: 0.2, throttling: 'aws' })).toThrow(/throttle: give throttling or throttle/);
   });
 
   it('reports every problem with its path at once', () => {
