@@ -111,6 +111,29 @@ export class Events {
     return { RuleArn: rule.arn };
   }
 
+  /**
+   * An event that AWS itself puts on the default bus (ECS, Step Functions, ECR): stored and routed
+   * like a PutEvents entry, without the checks that apply to customers' events.
+   */
+  emit(
+    region: string,
+    entry: { source: string; detailType: string; detail: unknown; resources?: string[] },
+  ): StoredEvent {
+    const event: StoredEvent = {
+      Source: entry.source,
+      DetailType: entry.detailType,
+      Detail: JSON.stringify(entry.detail),
+      Resources: entry.resources ?? [],
+      EventBusName: 'default',
+      id: hexId(16),
+      region,
+      time: nowSeconds(),
+    };
+    this.events.push(event);
+    for (const subscriber of this.subscribers) subscriber(event);
+    return event;
+  }
+
   private putEvents(region: string, input: PutEventsCommandInput) {
     const entries = input.Entries ?? [];
     if (entries.length === 0 || entries.length > 10) throw validation('Entries must hold 1 to 10 events.');

@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { packageRoot } from '../lib/package-root';
 import { ContextKeys, STACK_NAME, synthesizeGehen } from '../lib/synth';
 import { type EventRouting, routeEvents } from './event-routing';
-import { type Fleet, type FleetInput, type Sandbox, startSandbox } from './index';
+import { type ApiGuard, type ExtraRoute, type Fleet, type FleetInput, type Sandbox, startSandbox } from './index';
 import { createStepFunctionsService, type StepFunctionsService } from './stepfunctions/service';
 import { workflowFromTemplate } from './stepfunctions/template-workflow';
 
@@ -25,6 +25,10 @@ export interface GehenSandboxOptions {
   assembly?: SandboxAssembly;
   /** Receives the Lambda functions' log lines. @default dropped */
   onLambdaLog?: (functionName: string, line: string) => void;
+  /** Extra checks before every API call (see startSandbox). */
+  guards?: ApiGuard[];
+  /** Extra routes beside the AWS APIs (see startSandbox). */
+  routes?: ExtraRoute[];
 }
 
 export interface GehenSandbox extends Sandbox {
@@ -45,6 +49,8 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
     fleet: options.fleet,
     port: options.port,
     seed: options.seed,
+    guards: options.guards,
+    routes: options.routes,
     stepFunctions: async ({ endpoint, region }) => {
       const workflow = workflowFromTemplate({
         template: assembly.template,

@@ -6,11 +6,19 @@ import { Events, type StoredEvent } from './events';
 import { type Fleet, type FleetInput, loadFleet, parseFleet } from './fleet';
 import { seededRandom } from './random';
 import { seedFleet } from './seed';
-import { type SandboxServer, type SandboxStats, type StepFunctionsHandler, startServer } from './server';
+import {
+  type ApiCall,
+  type ApiGuard,
+  type ExtraRoute,
+  type SandboxServer,
+  type SandboxStats,
+  type StepFunctionsHandler,
+  startServer,
+} from './server';
 import { Timers } from './timers';
 
 export type { Fleet, FleetInput } from './fleet';
-export type { SandboxStats, StepFunctionsHandler } from './server';
+export type { ApiCall, ApiGuard, ExtraRoute, SandboxStats, StepFunctionsHandler } from './server';
 
 /** What a Step Functions implementation is given when the sandbox starts it. */
 export interface StepFunctionsContext {
@@ -34,6 +42,10 @@ export interface SandboxOptions {
   port?: number;
   /** Seed of the throttling RNG, so throttled runs repeat. @default 1 */
   seed?: number;
+  /** Checked before every API call, before the fleet's own (throttling); the first to throw answers. */
+  guards?: ApiGuard[];
+  /** Routes beside the AWS APIs (control endpoints, Lambda Invoke). */
+  routes?: ExtraRoute[];
   /** Starts the Step Functions API once the endpoint is known; without it those calls fail. */
   stepFunctions?: StepFunctionsFactory;
 }
@@ -107,7 +119,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ecs,
       events,
       stepFunctions: delegate,
-      throttle: fleet.throttling.kind === 'fraction' ? { fraction: fleet.throttling.fraction, random } : undefined,
+      guards: [
+        ...(options.guards ?? []),
+        ...(fleet.throttling.kind === 'fraction' ? [fractionThrottle(fleet.throttling.fraction, random)] : []),
+      ],
+      routes: options.routes,
     }).catch((error: Error) => {
       throw new Error(`the sandbox cannot listen on 127.0.0.1:${port}: ${error.message}`, { cause: error });
     });
@@ -138,4 +154,12 @@ function unknownOperation(operation: string): Error {
     'UnknownOperationException',
     `Step Functions is not running in this sandbox: ${operation}.`,
   );
+}
+
+/** Today's `throttling: <fraction>`: that random share of ECS and EventBridge calls is throttled. */
+function fractionThrottle(fraction: number, random: () => number): ApiGuard {
+  return (call: ApiCall) => {
+    if (call.service !== 'ecs' && call.service !== 'events') return;
+    if (random() < fraction) throw new SandboxAwsError('ThrottlingException', 'Rate exceeded');
+  };
 }

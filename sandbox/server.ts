@@ -23,6 +23,35 @@ export interface SandboxStats {
   executions: Record<string, unknown>;
 }
 
+/** One API call as the sandbox received it, before it is answered. */
+export interface ApiCall {
+  /** The IAM prefix: ecs, events, states, sts. */
+  service: 'ecs' | 'events' | 'states' | 'sts';
+  operation: string;
+  /** The parsed request (JSON body, or the query parameters of STS). */
+  input: Record<string, unknown>;
+  region: string;
+  /** The access key id of the SigV4 signature: who is calling. */
+  accessKeyId: string | undefined;
+}
+
+/**
+ * Runs before a call is answered and may refuse it by throwing a SandboxAwsError (throttling,
+ * IAM, injected faults). Guards run in order; the first to throw answers the call.
+ */
+export type ApiGuard = (call: ApiCall) => void;
+
+/**
+ * A route beside the AWS APIs (`/_sandbox/...` control endpoints, Lambda's Invoke API). Returns
+ * undefined when the request is not its own.
+ */
+export type ExtraRoute = (request: {
+  method: string;
+  path: string;
+  body: string;
+  headers: IncomingMessage['headers'];
+}) => Promise<{ status: number; body?: unknown; headers?: Record<string, string> } | undefined>;
+
 export interface ServerOptions {
   /** 0 picks a free port. */
   port: number;
@@ -32,8 +61,10 @@ export interface ServerOptions {
   events: JsonService;
   /** Until one is given, Step Functions calls answer UnknownOperationException. */
   stepFunctions?: StepFunctionsHandler;
-  /** Answers this fraction of ECS and EventBridge calls with ThrottlingException. */
-  throttle?: { fraction: number; random: () => number };
+  /** Checked in order before every call; the first to throw answers it. */
+  guards?: ApiGuard[];
+  /** Tried in order before the AWS APIs. */
+  routes?: ExtraRoute[];
 }
 
 export interface SandboxServer {
@@ -47,17 +78,22 @@ export interface SandboxServer {
 interface JsonRoute {
   service: 'ecs' | 'events' | 'states';
   contentType: string;
-  throttled: boolean;
 }
 
 // x-amz-target prefixes of the JSON protocols, and the IAM prefix each call is counted under.
 const JSON_ROUTES: Record<string, JsonRoute> = {
-  AmazonEC2ContainerServiceV20141113: { service: 'ecs', contentType: 'application/x-amz-json-1.1', throttled: true },
-  AWSEvents: { service: 'events', contentType: 'application/x-amz-json-1.1', throttled: true },
-  AWSStepFunctions: { service: 'states', contentType: 'application/x-amz-json-1.0', throttled: false },
+  AmazonEC2ContainerServiceV20141113: { service: 'ecs', contentType: 'application/x-amz-json-1.1' },
+  AWSEvents: { service: 'events', contentType: 'application/x-amz-json-1.1' },
+  AWSStepFunctions: { service: 'states', contentType: 'application/x-amz-json-1.0' },
 };
 
 const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([^/,\s]+)\/[^/,\s]+\/aws4_request/;
+const CREDENTIAL_KEY = /Credential=([^/,\s]+)\//;
+
+/** The access key id a SigV4-signed request was signed with. */
+export function accessKeyOf(request: IncomingMessage): string | undefined {
+  return CREDENTIAL_KEY.exec(request.headers.authorization ?? '')?.[1];
+}
 
 /** The region of a SigV4-signed request: its credential scope names it. */
 export function regionOf(request: IncomingMessage, fallback: string): string {
@@ -74,6 +110,18 @@ export async function startServer(options: ServerOptions): Promise<SandboxServer
   let throttled: Record<string, number> = {};
   const count = (name: string, into = calls) => {
     into[name] = (into[name] ?? 0) + 1;
+  };
+  const guard = (call: ApiCall) => {
+    for (const check of options.guards ?? []) {
+      try {
+        check(call);
+      } catch (error) {
+        if (error instanceof SandboxAwsError && error.type === 'ThrottlingException') {
+          count(`${call.service}:${call.operation}`, throttled);
+        }
+        throw error;
+      }
+    }
   };
   const stats = (): SandboxStats => ({
     calls: { ...calls },
@@ -96,10 +144,6 @@ export async function startServer(options: ServerOptions): Promise<SandboxServer
     try {
       if (!route) throw new SandboxAwsError('UnknownOperationException', `Unknown target ${target}.`);
       count(`${route.service}:${operation}`);
-      if (route.throttled && options.throttle && options.throttle.random() < options.throttle.fraction) {
-        count(`${route.service}:${operation}`, throttled);
-        throw new SandboxAwsError('ThrottlingException', 'Rate exceeded');
-      }
       let input: unknown;
       try {
         input = body.trim() === '' ? {} : JSON.parse(body);
@@ -107,6 +151,13 @@ export async function startServer(options: ServerOptions): Promise<SandboxServer
         throw new SandboxAwsError('SerializationException', `Request body is not JSON: ${(error as Error).message}`);
       }
       const region = regionOf(request, options.defaultRegion);
+      guard({
+        service: route.service,
+        operation,
+        input: (input ?? {}) as Record<string, unknown>,
+        region,
+        accessKeyId: accessKeyOf(request),
+      });
       const service =
         route.service === 'ecs' ? options.ecs : route.service === 'events' ? options.events : options.stepFunctions;
       if (!service)
@@ -126,13 +177,20 @@ export async function startServer(options: ServerOptions): Promise<SandboxServer
     }
   };
 
-  const handleQuery = (response: ServerResponse, body: string) => {
+  const handleQuery = (request: IncomingMessage, response: ServerResponse, body: string) => {
     const params = new URLSearchParams(body);
     const action = params.get('Action') ?? '';
     count(`sts:${action}`);
     let status = 200;
     let xml: string;
     try {
+      guard({
+        service: 'sts',
+        operation: action,
+        input: Object.fromEntries(params),
+        region: regionOf(request, options.defaultRegion),
+        accessKeyId: accessKeyOf(request),
+      });
       xml = handleSts(action, params);
     } catch (error) {
       if (!(error instanceof SandboxAwsError)) throw error;
@@ -142,13 +200,43 @@ export async function startServer(options: ServerOptions): Promise<SandboxServer
     response.writeHead(status, { 'Content-Type': 'text/xml', 'x-amzn-RequestId': hexId(16) }).end(xml);
   };
 
+  const extraRoute = async (request: IncomingMessage, response: ServerResponse, path: string, body: string) => {
+    for (const route of options.routes ?? []) {
+      const answer = await route({ method: request.method ?? 'GET', path, body, headers: request.headers });
+      if (!answer) continue;
+      const headers = { 'Content-Type': 'application/json', ...answer.headers };
+      response
+        .writeHead(answer.status, headers)
+        .end(
+          answer.body === undefined
+            ? undefined
+            : typeof answer.body === 'string'
+              ? answer.body
+              : JSON.stringify(answer.body),
+        );
+      return true;
+    }
+    return false;
+  };
+
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
+    request.on('end', async () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const path = (request.url ?? '/').split('?')[0];
+      const path = (request.url ?? '/').split('?')[0] ?? '/';
       const target = request.headers['x-amz-target'];
+      try {
+        if (await extraRoute(request, response, path, body)) return;
+      } catch (error) {
+        console.error(`sandbox: ${request.method} ${path} failed`, error);
+        const status = error instanceof SandboxAwsError ? error.status : 500;
+        const type = error instanceof SandboxAwsError ? error.type : 'InternalFailure';
+        response
+          .writeHead(status, { 'Content-Type': 'application/json', 'x-amzn-ErrorType': type })
+          .end(JSON.stringify({ __type: type, message: (error as Error).message }));
+        return;
+      }
       if (request.method === 'GET' && path === '/_sandbox/stats') {
         response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(stats()));
       } else if (request.method === 'POST' && path === '/_sandbox/reset-stats') {
@@ -162,7 +250,7 @@ export async function startServer(options: ServerOptions): Promise<SandboxServer
         (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
       ) {
         try {
-          handleQuery(response, body);
+          handleQuery(request, response, body);
         } catch (error) {
           console.error('sandbox: STS call failed', error);
           response.writeHead(500).end();
