@@ -1,3 +1,4 @@
+import { apiFaultsGuard } from './api-faults';
 import { SandboxAwsError } from './aws-error';
 import { Ecs } from './ecs/ecs';
 import { type LoadBalancer, startLoadBalancer } from './ecs/load-balancer';
@@ -121,6 +122,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       stepFunctions: delegate,
       guards: [
         ...(options.guards ?? []),
+        ...(fleet.apiFaults.length > 0 ? [apiFaultsGuard(fleet.apiFaults)] : []),
         ...(fleet.throttling.kind === 'fraction' ? [fractionThrottle(fleet.throttling.fraction, random)] : []),
       ],
       routes: options.routes,
