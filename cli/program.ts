@@ -105,7 +105,7 @@ function withAwsOptions(command: Command): Command {
 function waitTimeoutOption(): Option {
   return new Option(
     '--wait-timeout <minutes>',
-    "stop watching after this long and exit 2 (default: the workflow's own deadlines, 4 × timeoutMinutes + 5)",
+    'stop watching after this long and exit 2 (default: watch until the execution ends)',
   ).argParser((value) => {
     const minutes = Number(value);
     if (!Number.isFinite(minutes) || minutes <= 0)

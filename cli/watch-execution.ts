@@ -8,7 +8,10 @@ import { followExecution } from './watch';
 
 export interface WatchOptions {
   json: boolean;
-  /** Minutes from now; unset: the execution's own deadlines (4 phases × timeoutMinutes, plus 5). */
+  /**
+   * Minutes from now; unset: until the execution ends. Its own end is the only sound bound: retries
+   * and throttling can stretch a healthy deployment far past its phases' timeouts.
+   */
   waitTimeoutMinutes?: number;
 }
 
@@ -49,7 +52,7 @@ export async function watchExecution(
         now,
         sleep: io.clock.sleep,
         signal: interrupt.signal,
-        deadline: () => explicitDeadline ?? ownDeadline(progress),
+        deadline: () => explicitDeadline,
       },
     );
   } finally {
@@ -102,12 +105,6 @@ export function printSummary(
   if (report.services.length + report.scheduledTasks.length > 0) {
     out.write(`${formatSummary(report, durations, color)}\n`);
   }
-}
-
-/** Bounded even without --wait-timeout: every phase of the workflow has its own deadline. */
-function ownDeadline(progress: ExecutionProgress): number | null {
-  if (!progress.startedAt || progress.timeoutMinutes === null) return null;
-  return progress.startedAt.getTime() + (4 * progress.timeoutMinutes + 5) * 60_000;
 }
 
 function oneLine(text: string): string {

@@ -177,6 +177,23 @@ describe('deploy', () => {
     expect(io.out()).toContain(`Resume with: gehen status ${EXECUTION_ARN} --watch`);
   });
 
+  it('without --wait-timeout watches to the end however long the execution runs', async () => {
+    // Started a day before the watcher's clock: far past any deadline derived from timeoutMinutes.
+    const dayAgo = successHistory().events.map((event) => ({
+      ...event,
+      timestamp: new Date((event.timestamp?.getTime() ?? 0) - 86_400_000),
+    }));
+    const { code, io } = await deployWith(
+      dayAgo,
+      ['deploy', '--gitsha', 'abc1234', '--state-machine', STATE_MACHINE_ARN],
+      {
+        step: 1,
+      },
+    );
+    expect(code).toBe(0);
+    expect(io.out()).not.toContain('Stopped waiting');
+  });
+
   it('Ctrl-C stops watching, not the deployment: exit 130 and how to resume', async () => {
     let sleeps = 0;
     const { code, io } = await deployWith(
