@@ -2,8 +2,10 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { version } from '../package.json';
 import type { DeployOptions } from './deploy';
 import { CliError, ENVIRONMENT_HELP, EXIT_CODES_HELP, ExitCodes } from './exit-codes';
+import type { HistoryOptions } from './history';
 import { type CliIo, processIo } from './io';
 import { rewriteLegacyArgs } from './legacy-args';
+import type { RedriveOptions, RollbackOptions } from './rollback';
 import type { StatusOptions } from './status';
 import type { ValidateOptions } from './validate';
 
@@ -73,6 +75,50 @@ export function makeProgram(io: CliIo = processIo(), registrars: readonly Comman
     run(io, options.json, async () => (await import('./status')).status(executionArn, options, io)),
   );
 
+  withAwsOptions(
+    program
+      .command('history')
+      .description('list past deployments of these services and rules, newest first')
+      .option('-p, --path <file>', 'the gehen config file (its services and rules; without it: --all)', 'gehen.yml')
+      .option('--state-machine <arn>', 'the gehen-deploy state machine (default: as deploy finds it)')
+      .option('--limit <n>', 'at most this many', positiveInteger, 20)
+      .option('--all', 'every deployment of the state machine, whatever it deployed', false)
+      .option('--json', 'print them as JSON', false),
+  ).action(async (options: HistoryOptions) =>
+    run(io, options.json, async () => (await import('./history')).history(options, io)),
+  );
+
+  withAwsOptions(
+    program
+      .command('rollback')
+      .description(
+        'deploy the SHA of the last successful deployment before the current one (or --to SHA), with every check of deploy',
+      )
+      .option('-p, --path <file>', 'the gehen config file', 'gehen.yml')
+      .option('--to <sha>', 'the SHA to go back to (default: read from the history)')
+      .option('--state-machine <arn>', 'the gehen-deploy state machine (default: as deploy finds it)')
+      .option('--json', 'print one JSON report on stdout; progress goes to stderr', false)
+      .option('--no-wait', 'start the deployment, print its ARN, and exit 0 without watching')
+      .addOption(waitTimeoutOption()),
+  ).action(async (options: RollbackOptions) =>
+    run(io, options.json, async () => (await import('./rollback')).rollback(options, io)),
+  );
+
+  withAwsOptions(
+    program
+      .command('redrive')
+      .description('restart a failed, aborted or timed-out execution from the state that failed, where that is safe')
+      .argument('<execution-arn>', 'the execution ARN')
+      .option('--json', 'print the result as JSON', false)
+      .addHelpText(
+        'after',
+        "\nRefused for executions that ended in one of gehen's own terminal states, whose services another\n" +
+          'deployment has touched since, or that ended more than 14 days ago: deploy again instead.\n',
+      ),
+  ).action(async (executionArn: string, options: RedriveOptions) =>
+    run(io, options.json, async () => (await import('./rollback')).redrive(executionArn, options, io)),
+  );
+
   for (const register of registrars) register(program, io);
   return program;
 }
@@ -100,6 +146,12 @@ function withAwsOptions(command: Command): Command {
     .option('--region <region>', "the AWS region (default: the SDK's: $AWS_REGION, the profile)")
     .option('--endpoint <url>', 'send AWS calls there, e.g. the sandbox (default: $AWS_ENDPOINT_URL)')
     .addHelpText('after', HELP_FOOTER);
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number above 0');
+  return n;
 }
 
 function waitTimeoutOption(): Option {

@@ -95,7 +95,7 @@ export async function startE2e(fleet: FleetInput, options: E2eOptions = {}): Pro
         onInterrupt: () => () => {},
         exitCode: 0,
       };
-      const aws = ['deploy', 'status'].includes(args[0] ?? '')
+      const aws = ['deploy', 'status', 'history', 'rollback', 'redrive'].includes(args[0] ?? '')
         ? ['--endpoint', sandbox.endpoint, '--region', sandbox.region]
         : [];
       const code = await runCli([...args, ...aws], io);
