@@ -22,11 +22,14 @@ export interface CliReport {
     sha: string | null;
     outcome: Phase;
     reason: string | null;
+    /** From its first step to its last phase's end (or the execution's end); null if it never started. */
+    seconds: number | null;
   }>;
   scheduledTasks: Array<{
     rule: string;
     targets: Array<{ id: string; previousTaskDefinition: string; taskDefinition: string }>;
     outcome: Phase;
+    seconds: number | null;
   }>;
 }
 
@@ -61,6 +64,7 @@ export function buildReport(
         sha: progress.gitsha,
         outcome: service.phase,
         reason: service.failure,
+        seconds: secondsBetween(service.startedAt, service.finishedAt ?? progress.endedAt),
       };
     }),
     scheduledTasks: [...progress.scheduledTasks.values()].map((task) => ({
@@ -70,6 +74,7 @@ export function buildReport(
           ? task.targets
           : (final?.scheduledTasks.find((t) => t.rule === task.rule)?.targets ?? []),
       outcome: task.phase,
+      seconds: secondsBetween(task.startedAt, task.finishedAt ?? progress.endedAt),
     })),
   };
 }
@@ -92,6 +97,10 @@ export function notStartedReport(code: string, message: string, problems?: reado
     services: [],
     scheduledTasks: [],
   };
+}
+
+function secondsBetween(start: Date | null, end: Date | null): number | null {
+  return start && end ? Math.max(0, Math.round((end.getTime() - start.getTime()) / 1000)) : null;
 }
 
 function finalReport(output: unknown): DeploymentReport | null {

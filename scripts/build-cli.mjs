@@ -43,6 +43,15 @@ await build({
   metafile: false,
 });
 
+// The GitHub Action's entry (action.yml): the same CLI, without the sandbox.
+await build({
+  ...common,
+  entryPoints: ['cli/github-action-main.ts'],
+  outfile: 'dist/action/index.cjs',
+  external: SANDBOX_ONLY,
+  plugins: [sandboxOutside],
+});
+
 // The sandbox, where cli/sandbox.ts looks for it; its heavy dependencies stay in node_modules.
 if (existsSync(join(root, 'sandbox', 'commands.ts'))) {
   await build({

@@ -121,6 +121,7 @@ updateStrategy: sideways
           sha: '2222222',
           outcome: 'deployed',
           reason: null,
+          seconds: expect.any(Number),
         })),
         scheduledTasks: [
           {
@@ -133,6 +134,7 @@ updateStrategy: sideways
               },
             ],
             outcome: 'deployed',
+            seconds: expect.any(Number),
           },
         ],
       });

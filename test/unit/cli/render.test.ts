@@ -90,6 +90,7 @@ describe('formatSummary', () => {
           sha: 'bad0000',
           outcome: 'rolled back',
           reason,
+          seconds: 7,
         },
       ],
       scheduledTasks: [],

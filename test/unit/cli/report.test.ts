@@ -89,6 +89,7 @@ describe('status EXECUTION_ARN (a report from history)', () => {
           sha: SHA,
           outcome: 'deployed',
           reason: null,
+          seconds: expect.any(Number),
         },
         expect.objectContaining({
           name: 'worker',
