@@ -97,7 +97,8 @@ export function arnMatches(pattern: string, arn: string): boolean {
   if (pattern === '*') return true;
   const wanted = arnParts(pattern);
   const actual = arnParts(arn);
-  if (!wanted || !actual) return glob(pattern, arn);
+  // A pattern of fewer than six components is no ARN pattern: it matches no ARN.
+  if (!wanted || !actual) return !pattern.startsWith('arn:') && !arn.startsWith('arn:') && glob(pattern, arn);
   return wanted.every((part, index) => glob(part, actual[index] ?? ''));
 }
 
