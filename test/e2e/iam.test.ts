@@ -1,7 +1,7 @@
 import type { FleetInput } from '../../sandbox';
 import { type SandboxAssembly, sandboxAssembly } from '../../sandbox/gehen-sandbox';
 import type { PolicyStatement } from '../../sandbox/iam/policy';
-import { demoConfig, demoService, ECR, FAST, nightlyReport } from './fleets';
+import { circuitBreaker, demoConfig, demoService, ECR, FAST, nightlyReport } from './fleets';
 import { type E2e, startE2e, taskDefinition } from './harness';
 
 /**
@@ -16,6 +16,7 @@ function realisticFleet(extra: Partial<FleetInput> = {}): FleetInput {
   return {
     profile: 'realistic',
     timing: FAST,
+    faults: { bad0000: 'crash' },
     services: [
       demoService('api', {
         desiredCount: 2,
@@ -26,7 +27,7 @@ function realisticFleet(extra: Partial<FleetInput> = {}): FleetInput {
           executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/ecsTaskExecutionRole`,
         },
       }),
-      demoService('worker'),
+      demoService('worker', { circuitBreaker }),
     ],
     scheduledTasks: [nightlyReport],
     ...extra,
@@ -73,6 +74,14 @@ describe('a realistic deploy with the template’s real IAM policies', () => {
     const calls = await e2e.calls();
     expect(calls['ecs:UpdateService']).toBeGreaterThanOrEqual(2);
     expect(calls['events:PutTargets']).toBeGreaterThanOrEqual(1);
+  });
+
+  it('rolls a crashing image back: the rollback steps are not denied either', async () => {
+    const { code, report } = await e2e.deploy('bad0000', config(e2e));
+    expect(code).toBe(1);
+    expect(report.status).toBe('rolled-back');
+    expect((await lambdaCauses(e2e, report.execution ?? '')).join('\n')).not.toMatch(/AccessDenied/);
+    expect((await e2e.service('api')).taskDefinition).toMatch(/task-definition\/api:2$/);
   });
 });
 
