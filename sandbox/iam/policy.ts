@@ -79,12 +79,21 @@ function list(value: string | string[]): string[] {
 
 /** `*` any run of characters, `?` one character; the rest literal. */
 export function glob(pattern: string, value: string, ignoreCase = false): boolean {
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, ignoreCase ? 'is' : 's').test(value);
+  const key = `${ignoreCase ? 'i' : 's'}${pattern}`;
+  let compiled = compiledGlobs.get(key);
+  if (!compiled) {
+    const source = pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
+    compiled = new RegExp(`^${source}$`, ignoreCase ? 'is' : 's');
+    compiledGlobs.set(key, compiled);
+  }
+  return compiled.test(value);
 }
+
+// Policies are few and fixed while a sandbox runs: each pattern is compiled once.
+const compiledGlobs = new Map<string, RegExp>();
 
 /**
  * ARN matching as ArnLike: "each of the six colon-delimited components of the ARN is checked
