@@ -4,6 +4,7 @@ import { join, relative } from 'node:path';
 import { packageRoot } from '../lib/package-root';
 import { ContextKeys, STACK_NAME, synthesizeGehen } from '../lib/synth';
 import { type EventRouting, routeEvents } from './event-routing';
+import { iamGuard } from './iam/iam-guard';
 import { type ApiGuard, type ExtraRoute, type Fleet, type FleetInput, type Sandbox, startSandbox } from './index';
 import { createStepFunctionsService, type StepFunctionsService } from './stepfunctions/service';
 import { workflowFromTemplate } from './stepfunctions/template-workflow';
@@ -45,11 +46,13 @@ export interface GehenSandbox extends Sandbox {
 export async function startGehenSandbox(options: GehenSandboxOptions): Promise<GehenSandbox> {
   const assembly = options.assembly ?? sandboxAssembly(options.context ?? {});
   let service: StepFunctionsService | undefined;
+  // Set once the fleet and the state machine are known, before any Lambda step can call.
+  let iam: ApiGuard | undefined;
   const sandbox = await startSandbox({
     fleet: options.fleet,
     port: options.port,
     seed: options.seed,
-    guards: options.guards,
+    guards: [...(options.guards ?? []), (call) => iam?.(call)],
     routes: options.routes,
     stepFunctions: async ({ endpoint, region }) => {
       const workflow = workflowFromTemplate({
@@ -69,6 +72,17 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
   const stepFunctions = service;
   let eventRouting: EventRouting;
   try {
+    if (sandbox.fleet.iam) {
+      const { template } = assembly;
+      const { region, fleet } = sandbox;
+      iam = iamGuard({
+        template,
+        stackName: STACK_NAME,
+        region,
+        stateMachineArn: stepFunctions.stateMachineArn,
+        fleet,
+      });
+    }
     eventRouting = await routeEvents({
       events: sandbox.events,
       template: assembly.template,

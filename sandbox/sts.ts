@@ -5,6 +5,21 @@ import { ACCOUNT, hexId } from './ids';
 const NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const ROLE_ARN = /^arn:aws[\w-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
 
+/** Who an AssumeRole key acts as: the role and the session's ARN. */
+export interface AssumedRole {
+  roleArn: string;
+  /** `arn:aws:sts::<account>:assumed-role/<role>/<session>`. */
+  arn: string;
+}
+
+// Keys are random and unique, so one registry serves every sandbox of the process.
+const assumedRoles = new Map<string, AssumedRole>();
+
+/** The role an access key handed out by AssumeRole acts as; undefined for any other key. */
+export function assumedRoleOf(accessKeyId: string): AssumedRole | undefined {
+  return assumedRoles.get(accessKeyId);
+}
+
 function key(prefix: string, length: number): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   const bytes = randomBytes(length);
@@ -58,14 +73,17 @@ function assumeRole(params: URLSearchParams): string {
   const [, account = ACCOUNT, roleName = ''] = match;
   const expiration = new Date(Date.now() + duration * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const roleId = key('AROA', 16);
+  const accessKeyId = key('ASIA', 16);
+  const arn = `arn:aws:sts::${account}:assumed-role/${roleName}/${session}`;
+  assumedRoles.set(accessKeyId, { roleArn, arn });
   return response(
     'AssumeRole',
-    `<Credentials><AccessKeyId>${key('ASIA', 16)}</AccessKeyId>` +
+    `<Credentials><AccessKeyId>${accessKeyId}</AccessKeyId>` +
       `<SecretAccessKey>${randomBytes(30).toString('base64')}</SecretAccessKey>` +
       `<SessionToken>${randomBytes(96).toString('base64')}</SessionToken>` +
       `<Expiration>${expiration}</Expiration></Credentials>` +
       `<AssumedRoleUser><AssumedRoleId>${roleId}:${escapeXml(session)}</AssumedRoleId>` +
-      `<Arn>arn:aws:sts::${account}:assumed-role/${escapeXml(roleName)}/${escapeXml(session)}</Arn></AssumedRoleUser>`,
+      `<Arn>${escapeXml(arn)}</Arn></AssumedRoleUser>`,
   );
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { functionAccessKey } from '../iam/template-roles';
 import { LAMBDA_WORKER_SOURCE } from './lambda-worker-source';
 import type { Json, LambdaFunctionSpec } from './local-workflow';
 
@@ -123,7 +124,8 @@ export class LocalLambdaFunction {
       AWS_ENDPOINT_URL: runtime.endpoint,
       AWS_REGION: runtime.region,
       AWS_DEFAULT_REGION: runtime.region,
-      AWS_ACCESS_KEY_ID: 'sandbox',
+      // Its own key, so the sandbox knows which function (and role) signs each call (sandbox/iam/).
+      AWS_ACCESS_KEY_ID: functionAccessKey(spec.functionName),
       AWS_SECRET_ACCESS_KEY: 'sandbox',
       AWS_SESSION_TOKEN: 'sandbox',
       AWS_LAMBDA_FUNCTION_NAME: spec.functionName,

@@ -16,7 +16,12 @@ import { runCli } from '../../cli/program';
 import type { CliReport } from '../../cli/report';
 import type { FleetInput } from '../../sandbox';
 import { fleetTaskDefinition } from '../../sandbox/fleet';
-import { type GehenSandbox, sandboxAssembly, startGehenSandbox } from '../../sandbox/gehen-sandbox';
+import {
+  type GehenSandbox,
+  type SandboxAssembly,
+  sandboxAssembly,
+  startGehenSandbox,
+} from '../../sandbox/gehen-sandbox';
 
 export interface CliRun {
   code: number;
@@ -60,12 +65,18 @@ const CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
 export interface E2eOptions {
   /** CDK context for the synthesized app (`gehen:configs` for triggers), as `gehen sandbox -c` takes it. */
   context?: Record<string, string>;
+  /** A ready assembly, e.g. a synthesized one with its template altered. @default synthesized from `context` */
+  assembly?: SandboxAssembly;
 }
 
 export async function startE2e(fleet: FleetInput, options: E2eOptions = {}): Promise<E2e> {
   process.env.AWS_ACCESS_KEY_ID ??= CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY ??= CREDENTIALS.secretAccessKey;
-  const sandbox = await startGehenSandbox({ fleet, port: 0, assembly: sandboxAssembly(options.context ?? {}) });
+  const sandbox = await startGehenSandbox({
+    fleet,
+    port: 0,
+    assembly: options.assembly ?? sandboxAssembly(options.context ?? {}),
+  });
   // Retries generously: a fleet with `throttle` throttles the test's own reads too.
   const config = { endpoint: sandbox.endpoint, region: sandbox.region, credentials: CREDENTIALS, maxAttempts: 10 };
   const ecs = new ECSClient(config);
