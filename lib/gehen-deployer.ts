@@ -5,6 +5,8 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { DeploymentDashboard } from './dashboard';
+import { DeploymentNotifications } from './notifications';
 import { STATE_MACHINE_NAME } from './state-names';
 import { StepFunction, type StepName } from './step-function';
 import { type StepPermissionOptions, stepPermissions } from './step-permissions';
@@ -67,6 +69,25 @@ export interface GehenDeployerProps {
    * @default - no triggers
    */
   readonly triggerFiles?: readonly TriggerFile[];
+  /**
+   * An SNS topic ARN told of every deployment's end (Slack or Teams through Amazon Q Developer in
+   * chat applications, email), or `'create'` for a new topic.
+   *
+   * @default - no topic
+   */
+  readonly notifySnsTopicArn?: string;
+  /**
+   * A Secrets Manager secret holding a Datadog API key: deployments are posted to Datadog's events API.
+   *
+   * @default - no Datadog
+   */
+  readonly datadogApiKeySecretArn?: string;
+  /**
+   * The Datadog site for `datadogApiKeySecretArn`.
+   *
+   * @default 'datadoghq.com'
+   */
+  readonly datadogSite?: string;
 }
 
 interface StepSizing {
@@ -108,6 +129,10 @@ export class GehenDeployer extends Construct {
   /** In alarm when an execution failed or timed out in the last minute. Add your actions (SNS, chat). */
   readonly failureAlarm: cloudwatch.Alarm;
   readonly triggers: EcrPushTriggers;
+  /** Deployments started, how they ended and how long they took. */
+  readonly dashboard: DeploymentDashboard;
+  /** The SNS and Datadog notifications, when configured. */
+  readonly notifications?: DeploymentNotifications;
 
   constructor(scope: Construct, id: string, props: GehenDeployerProps = {}) {
     super(scope, id);
@@ -182,6 +207,21 @@ export class GehenDeployer extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+
+    this.dashboard = new DeploymentDashboard(this, 'Dashboard', {
+      stateMachine: this.stateMachine,
+      failureAlarm: this.failureAlarm,
+      logRetention,
+      logRemovalPolicy,
+    });
+    if (props.notifySnsTopicArn || props.datadogApiKeySecretArn) {
+      this.notifications = new DeploymentNotifications(this, 'Notifications', {
+        stateMachine: this.stateMachine,
+        snsTopicArn: props.notifySnsTopicArn,
+        datadogApiKeySecretArn: props.datadogApiKeySecretArn,
+        datadogSite: props.datadogSite,
+      });
+    }
 
     this.triggers = new EcrPushTriggers(this, 'Triggers', {
       stateMachine: this.stateMachine,

@@ -18,6 +18,9 @@ export const ContextKeys = {
   passRoleArns: 'gehen:passRoleArns',
   assumeRoleArns: 'gehen:assumeRoleArns',
   maxConcurrency: 'gehen:maxConcurrency',
+  notifySnsTopicArn: 'gehen:notifySnsTopicArn',
+  datadogApiKeySecretArn: 'gehen:datadogApiKeySecretArn',
+  datadogSite: 'gehen:datadogSite',
 } as const;
 
 /** The deployer's props from the app's context. */
@@ -35,6 +38,9 @@ export function deployerPropsFromContext(app: App): GehenDeployerProps {
     passRoleArns: list(ContextKeys.passRoleArns),
     assumeRoleArns: list(ContextKeys.assumeRoleArns),
     maxConcurrency: concurrency === undefined || concurrency === '' ? undefined : Number(concurrency),
+    notifySnsTopicArn: list(ContextKeys.notifySnsTopicArn)?.[0],
+    datadogApiKeySecretArn: list(ContextKeys.datadogApiKeySecretArn)?.[0],
+    datadogSite: list(ContextKeys.datadogSite)?.[0],
   };
 }
 
