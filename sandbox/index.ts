@@ -26,6 +26,11 @@ export interface StepFunctionsContext {
   endpoint: string;
   /** The fleet's region: where the state machine is created. */
   region: string;
+  /**
+   * `host:port` of the fleet's private load balancers (`services[].private`): only Lambda
+   * functions with a VpcConfig reach them.
+   */
+  privateAddresses: string[];
 }
 
 /** A running Step Functions implementation: answers its API, reports executions, shuts down. */
@@ -90,6 +95,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   try {
     await seedFleet(fleet, ecs, events);
     const urls: Record<string, string> = {};
+    const privateAddresses: string[] = [];
     for (const service of fleet.services) {
       if (service.listen === undefined) continue;
       const { name, cluster, listen } = service;
@@ -102,6 +108,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       );
       loadBalancers.push(lb);
       urls[service.name] = lb.url;
+      if (service.private) privateAddresses.push(new URL(lb.url).host);
     }
     const random = seededRandom(options.seed ?? 1);
     // The Step Functions backend needs the endpoint, which exists only once the server listens.
@@ -128,7 +135,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       throw new Error(`the sandbox cannot listen on 127.0.0.1:${port}: ${error.message}`, { cause: error });
     });
     if (options.stepFunctions) {
-      stepFunctions = await options.stepFunctions({ endpoint: server.endpoint, region: fleet.region });
+      stepFunctions = await options.stepFunctions({
+        endpoint: server.endpoint,
+        region: fleet.region,
+        privateAddresses,
+      });
     }
     const running = server;
     return {
