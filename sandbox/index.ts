@@ -1,4 +1,5 @@
 import { SandboxAwsError } from './aws-error';
+import { controlRoutes } from './control-routes';
 import { Ecs } from './ecs/ecs';
 import { type LoadBalancer, startLoadBalancer } from './ecs/load-balancer';
 import { TaskServers } from './ecs/task-servers';
@@ -130,7 +131,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         ...(options.guards ?? []),
         ...(fleet.throttling.kind === 'fraction' ? [fractionThrottle(fleet.throttling.fraction, random)] : []),
       ],
-      routes: options.routes,
+      routes: [...(options.routes ?? []), controlRoutes({ events, ecs, fleet })],
     }).catch((error: Error) => {
       throw new Error(`the sandbox cannot listen on 127.0.0.1:${port}: ${error.message}`, { cause: error });
     });
