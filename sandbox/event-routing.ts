@@ -112,7 +112,8 @@ function busName(name: string | undefined): string {
   return name.startsWith('arn:') ? name.slice(name.lastIndexOf('/') + 1) : name;
 }
 
-function envelopeOf(stored: StoredEvent): EventEnvelope | null {
+/** The event as EventBridge delivers it to targets; null when its Detail is not JSON. */
+export function envelopeOf(stored: StoredEvent): EventEnvelope | null {
   let detail: unknown;
   try {
     detail = JSON.parse(stored.Detail ?? '{}');

@@ -141,6 +141,12 @@ export class Events {
       if (!entry.Source || !entry.DetailType || !entry.Detail) {
         return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source, DetailType and Detail are required.' };
       }
+      // `aws.*` sources belong to AWS services: a customer's entry fails alone, as EventBridge
+      // answers it (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutEventsResultEntry.html;
+      // the message as seen in aws-samples/serverless-patterns PR #3089). AWS's own events: emit().
+      if (entry.Source.startsWith('aws.')) {
+        return { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' };
+      }
       const event: StoredEvent = { ...entry, id: hexId(16), region, time: nowSeconds() };
       this.events.push(event);
       for (const subscriber of this.subscribers) subscriber(event);

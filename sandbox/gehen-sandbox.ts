@@ -54,12 +54,13 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
     seed: options.seed,
     guards: [...(options.guards ?? []), (call) => iam?.(call)],
     routes: options.routes,
-    stepFunctions: async ({ endpoint, region }) => {
+    stepFunctions: async ({ endpoint, region, privateAddresses }) => {
       const workflow = workflowFromTemplate({
         template: assembly.template,
         assemblyDir: assembly.dir,
         region,
         stackName: STACK_NAME,
+        privateAddresses,
       });
       service = createStepFunctionsService({ endpoint, region, workflow, onLambdaLog: options.onLambdaLog });
       return service;

@@ -1,5 +1,6 @@
 import { apiFaultsGuard } from './api-faults';
 import { SandboxAwsError } from './aws-error';
+import { controlRoutes } from './control-routes';
 import { Ecs } from './ecs/ecs';
 import { type LoadBalancer, startLoadBalancer } from './ecs/load-balancer';
 import { TaskServers } from './ecs/task-servers';
@@ -27,6 +28,11 @@ export interface StepFunctionsContext {
   endpoint: string;
   /** The fleet's region: where the state machine is created. */
   region: string;
+  /**
+   * `host:port` of the fleet's private load balancers (`services[].private`): only Lambda
+   * functions with a VpcConfig reach them.
+   */
+  privateAddresses: string[];
 }
 
 /** A running Step Functions implementation: answers its API, reports executions, shuts down. */
@@ -91,6 +97,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   try {
     await seedFleet(fleet, ecs, events);
     const urls: Record<string, string> = {};
+    const privateAddresses: string[] = [];
     for (const service of fleet.services) {
       if (service.listen === undefined) continue;
       const { name, cluster, listen } = service;
@@ -103,6 +110,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       );
       loadBalancers.push(lb);
       urls[service.name] = lb.url;
+      if (service.private) privateAddresses.push(new URL(lb.url).host);
     }
     const random = seededRandom(options.seed ?? 1);
     // The Step Functions backend needs the endpoint, which exists only once the server listens.
@@ -125,12 +133,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         ...(fleet.apiFaults.length > 0 ? [apiFaultsGuard(fleet.apiFaults)] : []),
         ...(fleet.throttling.kind === 'fraction' ? [fractionThrottle(fleet.throttling.fraction, random)] : []),
       ],
-      routes: options.routes,
+      routes: [...(options.routes ?? []), controlRoutes({ events, ecs, fleet })],
     }).catch((error: Error) => {
       throw new Error(`the sandbox cannot listen on 127.0.0.1:${port}: ${error.message}`, { cause: error });
     });
     if (options.stepFunctions) {
-      stepFunctions = await options.stepFunctions({ endpoint: server.endpoint, region: fleet.region });
+      stepFunctions = await options.stepFunctions({
+        endpoint: server.endpoint,
+        region: fleet.region,
+        privateAddresses,
+      });
     }
     const running = server;
     return {

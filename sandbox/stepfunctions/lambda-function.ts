@@ -39,6 +39,15 @@ interface Pending {
 type WorkerReply = { id: number; ok: true; payload: string } | { id: number; ok: false; error: LambdaErrorPayload };
 
 /**
+ * What the function cannot connect to: outside a VPC, the VPC's private addresses. A function
+ * with VpcConfig subnets runs in the VPC; with none it reaches only public endpoints
+ * (https://docs.aws.amazon.com/lambda/latest/dg/foundation-networking.html).
+ */
+export function unreachableAddresses(spec: LambdaFunctionSpec): string[] {
+  return (spec.vpcConfig?.subnetIds.length ?? 0) > 0 ? [] : (spec.privateAddresses ?? []);
+}
+
+/**
  * One function, run as Lambda runs it: the bundle loaded once in its own worker thread (a
  * container, with the function's environment), `handler(event, context)` per invocation, the
  * function's Timeout enforced. A timed-out or crashed worker is replaced on the next invocation.
@@ -98,6 +107,7 @@ export class LocalLambdaFunction {
         functionName: spec.functionName,
         functionArn: spec.arn,
         memorySize: spec.memorySize ?? 128,
+        unreachable: unreachableAddresses(spec),
       },
     });
     for (const stream of [worker.stdout, worker.stderr]) {

@@ -4,6 +4,13 @@
  * transform it anyway. It loads the bundle once (the cold start), then answers invoke messages
  * with `handler(event, context)`'s JSON result or the error in Lambda's `{errorType, errorMessage,
  * trace}` shape.
+ *
+ * `unreachable` lists the `host:port`s this function's network cannot reach (private load
+ * balancers, for a function outside the VPC): a connection to one is never established, as a SYN
+ * to an unroutable private IP goes unanswered. The socket stays connecting until the caller's own
+ * timeout (or the function's) gives up, else fails ETIMEDOUT after Linux's default SYN retries
+ * (net.ipv4.tcp_syn_retries = 6: about 127 s). Every client (http, https, fetch) connects
+ * through net.Socket.prototype.connect, so that is where the route is missing.
  */
 export const LAMBDA_WORKER_SOURCE = String.raw`
 'use strict';
@@ -11,8 +18,39 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { pathToFileURL } = require('node:url');
 const path = require('node:path');
 
-const { entry, exportName, functionName, functionArn, memorySize } = workerData;
+const { entry, exportName, functionName, functionArn, memorySize, unreachable } = workerData;
 let loaded;
+
+const SYN_TIMEOUT_MS = 127000;
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+function blockUnreachable(addresses) {
+  if (!addresses || addresses.length === 0) return;
+  const blocked = new Set(addresses);
+  const net = require('node:net');
+  const connect = net.Socket.prototype.connect;
+  net.Socket.prototype.connect = function (...args) {
+    // net.connect passes its normalized [options, callback] array; user code passes (options, cb)
+    // or (port, host, cb).
+    const first = Array.isArray(args[0]) ? args[0][0] : args[0];
+    const options = typeof first === 'object' && first !== null ? first : { port: first, host: args[1] };
+    if (options.path !== undefined) return connect.apply(this, args);
+    const host = typeof options.host === 'string' ? options.host : 'localhost';
+    const key = (LOOPBACK.has(host) ? '127.0.0.1' : host) + ':' + Number(options.port);
+    if (!blocked.has(key)) return connect.apply(this, args);
+    this.connecting = true;
+    const socket = this;
+    const timer = setTimeout(() => {
+      const error = new Error('connect ETIMEDOUT ' + key);
+      Object.assign(error, { code: 'ETIMEDOUT', errno: -110, syscall: 'connect', address: host, port: Number(options.port) });
+      socket.destroy(error);
+    }, SYN_TIMEOUT_MS);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    return socket;
+  };
+}
+blockUnreachable(unreachable);
 
 function runtimeError(errorType, errorMessage) {
   const error = new Error(errorMessage);

@@ -23,6 +23,15 @@ export interface LambdaFunctionSpec {
   memorySize?: number;
   /** The function's Environment.Variables. */
   environment?: Record<string, string>;
+  /**
+   * The function's VpcConfig. With subnets it runs in the VPC and reaches its private addresses;
+   * without (or with no subnets: Lambda's way of detaching a function) it reaches public endpoints
+   * only (https://docs.aws.amazon.com/lambda/latest/dg/foundation-networking.html).
+   * @default none
+   */
+  vpcConfig?: { subnetIds: string[]; securityGroupIds: string[] };
+  /** `host:port` of what lives only inside the VPC (the fleet's private load balancers). @default none */
+  privateAddresses?: string[];
 }
 
 export interface LocalWorkflow {

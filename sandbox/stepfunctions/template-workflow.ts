@@ -18,6 +18,8 @@ export interface TemplateWorkflowOptions {
   stackName: string;
   /** Which state machine, when the template has several. @default the only one */
   stateMachineName?: string;
+  /** `host:port` reachable only from inside the VPC: functions without VpcConfig never connect. @default none */
+  privateAddresses?: string[];
 }
 
 /**
@@ -70,6 +72,8 @@ export function workflowFromTemplate(options: TemplateWorkflowOptions): LocalWor
       timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : undefined,
       memorySize: typeof props.MemorySize === 'number' ? props.MemorySize : undefined,
       environment: isAslObject(variables) ? (variables as Record<string, string>) : undefined,
+      vpcConfig: vpcConfigOf(props.VpcConfig),
+      privateAddresses: options.privateAddresses,
     });
   }
   const name = machine.Properties?.StateMachineName;
@@ -87,6 +91,18 @@ function assetDirectory(resource: TemplateLike['Resources'][string]): string | u
   const key = isAslObject(code) ? code.S3Key : undefined;
   const hash = typeof key === 'string' ? /^([0-9a-f]{64})\.zip$/.exec(key)?.[1] : undefined;
   return hash === undefined ? undefined : `asset.${hash}`;
+}
+
+/**
+ * The function's AWS::Lambda::Function VpcConfig, ids kept as written: only whether it names
+ * subnets matters to the sandbox, so a Ref or Fn::GetAtt id is kept as its JSON text.
+ */
+function vpcConfigOf(value: unknown): LambdaFunctionSpec['vpcConfig'] {
+  if (!isAslObject(value)) return undefined;
+  const text = (id: unknown) => (typeof id === 'string' ? id : JSON.stringify(id));
+  // A whole list may be one token too (a Ref to a List<AWS::EC2::Subnet::Id> parameter).
+  const ids = (list: unknown) => (Array.isArray(list) ? list.map(text) : list === undefined ? [] : [text(list)]);
+  return { subnetIds: ids(value.SubnetIds), securityGroupIds: ids(value.SecurityGroupIds) };
 }
 
 interface ResolveContext {

@@ -129,7 +129,7 @@ describe('the Step Functions seam', () => {
       },
     });
     try {
-      expect(context).toEqual({ endpoint: sandbox.endpoint, region: 'us-east-1' });
+      expect(context).toEqual({ endpoint: sandbox.endpoint, region: 'us-east-1', privateAddresses: [] });
       const sfn = new SFNClient({
         endpoint: sandbox.endpoint,
         region: 'eu-west-1',
