@@ -1,11 +1,12 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { NOTIFICATION_DETAIL_TYPE, NOTIFICATION_SOURCE } from '../lambdas/notify/core';
+import { executionArnPrefix } from './notifications';
 
 /** The statuses of gehen's notification events, each counted as a metric. */
 export const OUTCOMES = ['deployed', 'skipped', 'rolled-back', 'failed', 'timed-out'] as const;
@@ -13,6 +14,7 @@ export const METRIC_NAMESPACE = 'gehen';
 
 export interface DeploymentDashboardProps {
   readonly stateMachine: sfn.StateMachine;
+  readonly stateMachineName: string;
   readonly failureAlarm: cloudwatch.IAlarm;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
@@ -38,18 +40,32 @@ export class DeploymentDashboard extends Construct {
       retention: props.logRetention,
       removalPolicy: props.logRemovalPolicy,
     });
-    new events.Rule(this, 'LogDeploymentEvents', {
+    const rule = new events.Rule(this, 'LogDeploymentEvents', {
       description: 'gehen: keep every deployment outcome event, for the dashboard',
       eventPattern: {
         source: [NOTIFICATION_SOURCE],
         detailType: [NOTIFICATION_DETAIL_TYPE],
-        resources: events.Match.prefix(`${stateMachine.stateMachineArn.replace(':stateMachine:', ':execution:')}:`),
+        resources: events.Match.prefix(executionArnPrefix(this, props.stateMachineName)),
       },
-      targets: [new targets.CloudWatchLogGroup(this.eventLog)],
     });
+    // EventBridge writes to a log group under the group's resource policy
+    // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-cloudwatchlogs-permissions).
+    // Declared here rather than through targets.CloudWatchLogGroup, whose custom resource would
+    // add a Lambda function (and an AWS managed policy) to the stack just to write this policy.
+    new logs.ResourcePolicy(this, 'EventsMayWrite', {
+      policyStatements: [
+        new iam.PolicyStatement({
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [this.eventLog.logGroupArn],
+          conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+        }),
+      ],
+    });
+    rule.addTarget({ bind: () => ({ arn: this.eventLog.logGroupArn }) });
     const period = Duration.hours(1);
     const outcomes = OUTCOMES.map((outcome) => {
-      const filter = new logs.MetricFilter(this, `Outcome-${outcome}`, {
+      new logs.MetricFilter(this, `Outcome-${outcome}`, {
         logGroup: this.eventLog,
         filterPattern: logs.FilterPattern.stringValue('$.detail.status', '=', outcome),
         metricNamespace: METRIC_NAMESPACE,
@@ -57,7 +73,14 @@ export class DeploymentDashboard extends Construct {
         dimensions: { Outcome: '$.detail.status' },
         metricValue: '1',
       });
-      return filter.metric({ statistic: cloudwatch.Stats.SUM, period, label: outcome.replace('-', ' ') });
+      return new cloudwatch.Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName: 'Deployments',
+        dimensionsMap: { Outcome: outcome },
+        statistic: cloudwatch.Stats.SUM,
+        period,
+        label: outcome.replace('-', ' '),
+      });
     });
     const sum = { statistic: cloudwatch.Stats.SUM, period };
 
@@ -67,7 +90,7 @@ export class DeploymentDashboard extends Construct {
       widgets: [
         [
           new cloudwatch.TextWidget({
-            markdown: `# gehen deployments\nExecutions of **${stateMachine.stateMachineName}**: open one with \`gehen status ARN\`.`,
+            markdown: `# gehen deployments\nExecutions of **${props.stateMachineName}**: open one with \`gehen status ARN\`.`,
             width: 24,
             height: 2,
           }),

@@ -210,13 +210,14 @@ export class GehenDeployer extends Construct {
 
     this.dashboard = new DeploymentDashboard(this, 'Dashboard', {
       stateMachine: this.stateMachine,
+      stateMachineName,
       failureAlarm: this.failureAlarm,
       logRetention,
       logRemovalPolicy,
     });
     if (props.notifySnsTopicArn || props.datadogApiKeySecretArn) {
       this.notifications = new DeploymentNotifications(this, 'Notifications', {
-        stateMachine: this.stateMachine,
+        stateMachineName,
         snsTopicArn: props.notifySnsTopicArn,
         datadogApiKeySecretArn: props.datadogApiKeySecretArn,
         datadogSite: props.datadogSite,

@@ -1,14 +1,14 @@
-import { SecretValue } from 'aws-cdk-lib';
+import { ArnFormat, SecretValue, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { NOTIFICATION_DETAIL_TYPE, NOTIFICATION_SOURCE } from '../lambdas/notify/core';
 
 export interface DeploymentNotificationsProps {
-  readonly stateMachine: sfn.IStateMachine;
+  /** The state machine's name: only its executions' events are sent. */
+  readonly stateMachineName: string;
   /**
    * An SNS topic to tell of every deployment's end, in the message format Amazon Q Developer in
    * chat applications renders in Slack and Teams; `'create'` makes one.
@@ -45,14 +45,13 @@ export class DeploymentNotifications extends Construct {
 
   constructor(scope: Construct, id: string, props: DeploymentNotificationsProps) {
     super(scope, id);
-    const executionPrefix = props.stateMachine.stateMachineArn.replace(':stateMachine:', ':execution:');
     this.rule = new events.Rule(this, 'DeploymentEnded', {
       description: 'gehen: a deployment ended; tell the people who watch it',
       eventPattern: {
         source: [NOTIFICATION_SOURCE],
         detailType: [NOTIFICATION_DETAIL_TYPE],
         // Notify puts the execution ARN in `resources`: only this state machine's deployments.
-        resources: events.Match.prefix(`${executionPrefix}:`),
+        resources: events.Match.prefix(executionArnPrefix(this, props.stateMachineName)),
       },
     });
 
@@ -118,5 +117,15 @@ function datadogEvent(): events.RuleTargetInput {
     tags: ['source:gehen', `gehen_status:${field('$.detail.status')}`, `git.commit.sha:${field('$.detail.gitsha')}`],
     aggregation_key: field('$.detail.execution'),
     source_type_name: 'amazon step functions',
+  });
+}
+
+/** `arn:PARTITION:states:REGION:ACCOUNT:execution:NAME:`: what every execution ARN of the state machine starts with. */
+export function executionArnPrefix(scope: Construct, stateMachineName: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${stateMachineName}:`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
 }

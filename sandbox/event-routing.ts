@@ -20,6 +20,10 @@ export interface Delivery {
   rule: string;
   targetId: string;
   eventId: string;
+  /** The target's ARN: the state machine's, a role's, or a stand-in for other resources of the template. */
+  targetArn?: string;
+  /** What the target was sent (after Input, InputPath or InputTransformer). */
+  input?: string;
   executionArn?: string;
   error?: string;
 }
@@ -33,25 +37,45 @@ export interface EventRouting {
 
 /**
  * EventBridge rules for the sandbox: creates the template's AWS::Events::Rule resources (with
- * their targets) on the sandbox's EventBridge, then routes every event PutEvents accepts to the
- * enabled rules on its bus whose pattern matches, starting an execution for each target that is
- * the state machine, with the target's Input, InputPath or InputTransformer applied.
+ * their targets) on the sandbox's EventBridge, then routes every event put on a bus to the
+ * enabled rules on it whose pattern matches, with the target's Input, InputPath or
+ * InputTransformer applied: a state machine target starts an execution; every other target
+ * (SNS topics, log groups, API destinations) is recorded with what it was sent.
  */
 export async function routeEvents(options: EventRoutingOptions): Promise<EventRouting> {
   const { events, region } = options;
   const resources = options.template.Resources;
-  const resolve = (value: unknown): unknown => {
-    if (typeof value === 'string' || value === undefined) return value;
-    const ref = (value as { Ref?: unknown }).Ref;
-    if (typeof ref === 'string' && resources[ref]?.Type === 'AWS::StepFunctions::StateMachine') {
-      return options.stateMachineArn;
-    }
-    const getAtt = (value as { 'Fn::GetAtt'?: unknown })['Fn::GetAtt'];
-    if (Array.isArray(getAtt) && resources[getAtt[0]]?.Type === 'AWS::IAM::Role') {
-      return `arn:aws:iam::${ACCOUNT}:role/${getAtt[0]}`;
-    }
-    throw new Error(`the sandbox cannot resolve ${JSON.stringify(value)} in an EventBridge target`);
+  const pseudo: Record<string, string> = {
+    'AWS::Partition': 'aws',
+    'AWS::Region': region,
+    'AWS::AccountId': ACCOUNT,
+    'AWS::URLSuffix': 'amazonaws.com',
   };
+  // Targets and patterns name the template's resources: the state machine and roles as the sandbox
+  // serves them, anything else (topics, log groups, API destinations) by a stand-in ARN.
+  const resolve = (value: unknown): unknown => {
+    if (typeof value === 'string' || value === undefined || typeof value === 'number' || value === null) return value;
+    if (Array.isArray(value)) return value.map(resolve);
+    const record = value as Record<string, unknown>;
+    const ref = record.Ref;
+    if (typeof ref === 'string') {
+      if (pseudo[ref]) return pseudo[ref];
+      if (resources[ref]?.Type === 'AWS::StepFunctions::StateMachine') return options.stateMachineArn;
+      return standIn(ref);
+    }
+    const getAtt = record['Fn::GetAtt'];
+    if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') {
+      if (resources[getAtt[0]]?.Type === 'AWS::IAM::Role') return `arn:aws:iam::${ACCOUNT}:role/${getAtt[0]}`;
+      return standIn(getAtt[0]);
+    }
+    const join = record['Fn::Join'];
+    if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
+      return (join[1] as unknown[]).map((part) => String(resolve(part))).join(join[0]);
+    }
+    return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, resolve(inner)]));
+  };
+  const standIn = (logicalId: string) =>
+    `arn:aws:sandbox:${region}:${ACCOUNT}:${resources[logicalId]?.Type ?? 'resource'}/${logicalId}`;
 
   const names: string[] = [];
   for (const [logicalId, resource] of Object.entries(resources)) {
@@ -63,7 +87,7 @@ export async function routeEvents(options: EventRoutingOptions): Promise<EventRo
       'PutRule',
       {
         Name: name,
-        EventPattern: JSON.stringify(props.EventPattern),
+        EventPattern: JSON.stringify(resolve(props.EventPattern)),
         State: props.State === 'DISABLED' ? 'DISABLED' : 'ENABLED',
         Description: props.Description,
       },
@@ -91,12 +115,12 @@ export async function routeEvents(options: EventRoutingOptions): Promise<EventRo
       for (const target of rule.targets) {
         const delivery: Delivery = { rule: rule.name, targetId: target.Id ?? '', eventId: stored.id };
         deliveries.push(delivery);
-        if (target.Arn !== options.stateMachineArn) {
-          delivery.error = `the sandbox delivers events to the state machine only, not to ${target.Arn}`;
-          continue;
-        }
         try {
           const input = targetInput(target, envelope, { ruleArn: rule.arn, ruleName: rule.name });
+          delivery.targetArn = target.Arn;
+          delivery.input = input;
+          // Only the state machine runs here; other targets (SNS, logs, API destinations) keep what they were sent.
+          if (target.Arn !== options.stateMachineArn) continue;
           delivery.executionArn = options.startExecution({ stateMachineArn: target.Arn, input }).executionArn;
         } catch (error) {
           delivery.error = error instanceof Error ? error.message : String(error);

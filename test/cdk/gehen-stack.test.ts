@@ -47,7 +47,8 @@ describe('the Lambda steps', () => {
     template.allResourcesProperties('AWS::Lambda::Function', {
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('Logs') } },
     });
-    template.resourceCountIs('AWS::Logs::LogGroup', 10);
+    // Nine steps, the state machine, and the dashboard's deployment event log.
+    template.resourceCountIs('AWS::Logs::LogGroup', 11);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 });
