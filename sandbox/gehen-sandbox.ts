@@ -51,14 +51,21 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
     seed: options.seed,
     guards: options.guards,
     routes: options.routes,
-    stepFunctions: async ({ endpoint, region }) => {
+    stepFunctions: async ({ endpoint, region, fleet, events }) => {
       const workflow = workflowFromTemplate({
         template: assembly.template,
         assemblyDir: assembly.dir,
         region,
         stackName: STACK_NAME,
       });
-      service = createStepFunctionsService({ endpoint, region, workflow, onLambdaLog: options.onLambdaLog });
+      service = createStepFunctionsService({
+        endpoint,
+        region,
+        workflow,
+        onLambdaLog: options.onLambdaLog,
+        onExecutionStatusChange: (event) => events.emit(region, event),
+        executionsLagSeconds: fleet.consistency.executionsSeconds * fleet.timing.scale,
+      });
       return service;
     },
   });

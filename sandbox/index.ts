@@ -26,6 +26,10 @@ export interface StepFunctionsContext {
   endpoint: string;
   /** The fleet's region: where the state machine is created. */
   region: string;
+  /** The fleet, with its models' settings (consistency, timing). */
+  fleet: Fleet;
+  /** The buses, for the events Step Functions itself emits (Events.emit). */
+  events: Events;
 }
 
 /** A running Step Functions implementation: answers its API, reports executions, shuts down. */
@@ -128,7 +132,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       throw new Error(`the sandbox cannot listen on 127.0.0.1:${port}: ${error.message}`, { cause: error });
     });
     if (options.stepFunctions) {
-      stepFunctions = await options.stepFunctions({ endpoint: server.endpoint, region: fleet.region });
+      stepFunctions = await options.stepFunctions({ endpoint: server.endpoint, region: fleet.region, fleet, events });
     }
     const running = server;
     return {
