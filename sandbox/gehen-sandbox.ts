@@ -54,7 +54,7 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
     seed: options.seed,
     guards: [...(options.guards ?? []), (call) => iam?.(call)],
     routes: options.routes,
-    stepFunctions: async ({ endpoint, region, privateAddresses }) => {
+    stepFunctions: async ({ endpoint, region, privateAddresses, fleet, events }) => {
       const workflow = workflowFromTemplate({
         template: assembly.template,
         assemblyDir: assembly.dir,
@@ -62,7 +62,15 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
         stackName: STACK_NAME,
         privateAddresses,
       });
-      service = createStepFunctionsService({ endpoint, region, workflow, onLambdaLog: options.onLambdaLog });
+      service = createStepFunctionsService({
+        endpoint,
+        region,
+        workflow,
+        onLambdaLog: options.onLambdaLog,
+        onExecutionStatusChange: (event) => events.emit(region, event),
+        // Replication lag, in real seconds: not a modelled duration, so timing.scale leaves it alone.
+        executionsLagSeconds: fleet.consistency.executionsSeconds,
+      });
       return service;
     },
   });

@@ -33,6 +33,10 @@ export interface StepFunctionsContext {
    * functions with a VpcConfig reach them.
    */
   privateAddresses: string[];
+  /** The fleet, with its models' settings (consistency, timing). */
+  fleet: Fleet;
+  /** The buses, for the events Step Functions itself emits (Events.emit). */
+  events: Events;
 }
 
 /** A running Step Functions implementation: answers its API, reports executions, shuts down. */
@@ -142,6 +146,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         endpoint: server.endpoint,
         region: fleet.region,
         privateAddresses,
+        fleet,
+        events,
       });
     }
     const running = server;

@@ -2,6 +2,7 @@ import type { ExecutionStatus, HistoryEvent } from '@aws-sdk/client-sfn';
 import type { StateMachine } from 'aws-local-stepfunctions';
 import { HistoryRecorder } from './history';
 import type { Json } from './local-workflow';
+import { SANDBOX_RUN } from './runner-patch';
 import { TaskAttempts } from './task-attempts';
 import { type TaskBinding, taskHandlers } from './task-handlers';
 
@@ -13,6 +14,19 @@ export interface ExecutionInit {
   region: string;
   /** The input as given (a JSON text). */
   input: string;
+}
+
+export interface ExecutionHooks {
+  mapLength?: (stateName: string, input: unknown) => number | undefined;
+  /** Called when the execution starts (RUNNING) and when it ends, with its status set. */
+  onStatusChange?: (execution: LocalExecution) => void;
+}
+
+/** When the execution's status became what it is (and what it was before), for lagging reads. */
+export interface StatusChange {
+  status: ExecutionStatus;
+  /** Wall-clock milliseconds. */
+  at: number;
 }
 
 /**
@@ -29,21 +43,28 @@ export class LocalExecution {
   cause: string | undefined;
   /** Settles when the execution has stopped and its history is complete. */
   readonly done: Promise<void>;
+  /** Every status it has had, oldest first. */
+  readonly statusChanges: StatusChange[];
   private readonly history: HistoryRecorder;
   private readonly abortRun: () => void;
+  private readonly onStatusChange: (execution: LocalExecution) => void;
 
   constructor(
     readonly init: ExecutionInit,
     machine: StateMachine,
     tasks: ReadonlyMap<string, TaskBinding>,
-    mapLength?: (stateName: string, input: unknown) => number | undefined,
+    hooks: ExecutionHooks = {},
   ) {
+    this.statusChanges = [{ status: 'RUNNING', at: this.startDate.getTime() }];
+    this.onStatusChange = hooks.onStatusChange ?? (() => {});
     const attempts = new TaskAttempts();
-    const history = new HistoryRecorder(attempts, init.region, mapLength);
+    const history = new HistoryRecorder(attempts, init.region, hooks.mapLength, () => this.historyFull());
     this.history = history;
-    const run = machine.run(JSON.parse(init.input) as Json, {
+    // A variable, not a literal: the runner's RunOptions type does not know the sandbox's flag.
+    const options = {
       overrides: { taskResourceLocalHandlers: taskHandlers(tasks, attempts) },
       noThrowOnAbort: true,
+      [SANDBOX_RUN]: true,
       context: {
         Execution: {
           Id: init.executionArn,
@@ -53,12 +74,17 @@ export class LocalExecution {
         },
         StateMachine: { Id: init.stateMachineArn, Name: init.stateMachineName },
       },
-    });
+    };
+    const run = machine.run(JSON.parse(init.input) as Json, options);
     this.abortRun = run.abort;
     const recorded = (async () => {
       for await (const event of run.eventLogs) history.record(event);
     })();
-    this.done = Promise.allSettled([run.result, recorded]).then(([result, log]) => this.settle(result, log));
+    this.done = Promise.allSettled([run.result, recorded]).then(([result, log]) => {
+      this.settle(result, log);
+      this.changed();
+    });
+    this.onStatusChange(this);
   }
 
   get events(): readonly HistoryEvent[] {
@@ -76,6 +102,16 @@ export class LocalExecution {
     this.abortRun();
     await this.done;
     this.history.abort(at, error, cause);
+  }
+
+  /** The history is full: it ends with ExecutionFailed (States.Runtime), and so does the run. */
+  private historyFull(): void {
+    this.abortRun();
+  }
+
+  private changed(): void {
+    this.statusChanges.push({ status: this.status, at: Date.now() });
+    this.onStatusChange(this);
   }
 
   private settle(result: PromiseSettledResult<unknown>, log: PromiseSettledResult<void>): void {

@@ -1,11 +1,24 @@
 import type { HistoryEvent, HistoryEventType } from '@aws-sdk/client-sfn';
 import type { StateMachine } from 'aws-local-stepfunctions';
+import {
+  DATA_LIMIT_ERROR,
+  HISTORY_LIMIT_CAUSE,
+  HISTORY_LIMIT_ERROR,
+  MAX_HISTORY_EVENTS,
+  truncateCause,
+} from './execution-limits';
 import type { TaskAttempt, TaskAttempts } from './task-attempts';
 
 /** One event of the runner's event log. */
 export type RunnerEvent = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
 const NOT_TRUNCATED = { truncated: false };
+const TERMINAL = new Set<HistoryEventType>([
+  'ExecutionSucceeded',
+  'ExecutionFailed',
+  'ExecutionTimedOut',
+  'ExecutionAborted',
+]);
 
 /**
  * Turns the runner's event log into Step Functions' execution history: AWS's event types
@@ -21,16 +34,28 @@ export class HistoryRecorder {
   private readonly running = new Map<string, TaskAttempt>();
   /** States (per lane) that failed and were caught: they exit without succeeding. */
   private readonly failed = new Set<string>();
+  /** Map iterations started and not ended: lane → the Map state's name. */
+  private readonly openIterations = new Map<string, string>();
+  /** Lanes of aborted iterations: what their runs still log is not history. */
+  private readonly abortedLanes = new Set<string>();
+  /** Set once a terminal event is recorded: nothing follows it. */
+  private closed = false;
 
   constructor(
     private readonly attempts: TaskAttempts,
     private readonly region: string,
     /** How many items a Map state iterates for an input (MapStateStarted's length). */
     private readonly mapLength: (stateName: string, input: unknown) => number | undefined = () => undefined,
+    /** Called when the history reached its 25,000 events and ended with ExecutionFailed. */
+    private readonly onHistoryFull: () => void = () => {},
   ) {}
 
   record(event: RunnerEvent): void {
+    if (this.closed) return;
     const at = new Date(event.timestamp);
+    const lane = 'index' in event ? laneOf(event) : 'root';
+    if (event.type === 'MapIterationStarted') this.abortedLanes.delete(lane);
+    else if (this.abortedLanes.has(lane)) return;
     switch (event.type) {
       case 'ExecutionStarted':
         this.add(at, 'ExecutionStarted', {
@@ -67,9 +92,9 @@ export class HistoryRecorder {
       case 'MapIterationStarted':
       case 'MapIterationSucceeded':
       case 'MapIterationFailed': {
-        const details = { name: event.parentState.name, index: event.index };
-        const key = `m${event.type.slice(1)}EventDetails`;
-        this.add(at, event.type, { [key]: details }, String(event.index));
+        if (event.type === 'MapIterationStarted') this.openIterations.set(lane, event.parentState.name);
+        else this.openIterations.delete(lane);
+        this.mapIterationEvent(at, event.type, event.parentState.name, event.index);
         break;
       }
       default:
@@ -78,7 +103,13 @@ export class HistoryRecorder {
   }
 
   abort(at: Date, error?: string, cause?: string): void {
-    this.add(at, 'ExecutionAborted', { executionAbortedEventDetails: { error, cause } });
+    const details = { error, cause: cause === undefined ? undefined : truncateCause(cause) };
+    this.add(at, 'ExecutionAborted', { executionAbortedEventDetails: details });
+  }
+
+  private mapIterationEvent(at: Date, type: HistoryEventType, name: string, index: number): void {
+    const key = `m${type.slice(1)}EventDetails`;
+    this.add(at, type, { [key]: { name, index } }, String(index));
   }
 
   private stateEntered(at: Date, event: RunnerEvent & { type: 'StateEntered' }): void {
@@ -114,11 +145,22 @@ export class HistoryRecorder {
     const { name, type } = event.state;
     const lane = laneOf(event);
     this.failed.add(`${name}|${lane}`);
-    if (type === 'Map') this.add(at, 'MapStateFailed', {}, lane);
+    if (type === 'Map') {
+      // AWS stops the iterations still running when one fails (the patched runner starts no more).
+      for (const [iterationLane, mapName] of [...this.openIterations]) {
+        if (mapName !== name) continue;
+        this.openIterations.delete(iterationLane);
+        this.abortedLanes.add(iterationLane);
+        this.mapIterationEvent(at, 'MapIterationAborted', name, Number(iterationLane));
+      }
+      this.add(at, 'MapStateFailed', {}, lane);
+    }
     if (type === 'Parallel') this.add(at, 'ParallelStateFailed', {}, lane);
     if (type !== 'Task') return;
     const attempt = this.running.get(`${name}|${lane}`);
     if (!attempt) return; // failed before invoking (input processing)
+    // The function succeeded; its result could not be kept: ExecutionFailed alone says so.
+    if (event.Error === DATA_LIMIT_ERROR) return;
     const failure = { error: event.Error, cause: causeText(event.Cause) };
     this.taskEvent(at, attempt, event.Error === 'States.Timeout' ? 'TimedOut' : 'Failed', lane, failure);
   }
@@ -181,6 +223,19 @@ export class HistoryRecorder {
   }
 
   private add(timestamp: Date, type: HistoryEventType, details: Partial<HistoryEvent>, lane = 'root'): void {
+    if (this.closed) return;
+    if (this.events.length === MAX_HISTORY_EVENTS - 1 && !TERMINAL.has(type)) {
+      const failure = { error: HISTORY_LIMIT_ERROR, cause: HISTORY_LIMIT_CAUSE };
+      this.push(timestamp, 'ExecutionFailed', { executionFailedEventDetails: failure }, lane);
+      this.closed = true;
+      this.onHistoryFull();
+      return;
+    }
+    this.push(timestamp, type, details, lane);
+    if (TERMINAL.has(type)) this.closed = true;
+  }
+
+  private push(timestamp: Date, type: HistoryEventType, details: Partial<HistoryEvent>, lane: string): void {
     const id = this.events.length + 1;
     const previousEventId = this.lastId.get(lane) ?? this.lastId.get('root') ?? 0;
     this.events.push({ timestamp, type, id, previousEventId, ...details });
@@ -196,6 +251,7 @@ function json(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/** The cause as AWS records it: text, at most 32,768 characters. */
 function causeText(cause: unknown): string {
-  return typeof cause === 'string' ? cause : JSON.stringify(cause ?? '');
+  return truncateCause(typeof cause === 'string' ? cause : JSON.stringify(cause ?? ''));
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SandboxAwsError } from '../aws-error';
+import { MAX_PAYLOAD_BYTES } from './execution-limits';
 
 /** The request shapes of the operations served, as the SDK sends them. */
 const arn = z.string().min(1).max(2048);
@@ -11,7 +12,14 @@ export const Requests = {
   StartExecution: z.object({
     stateMachineArn: arn,
     name: z.string().optional(),
-    input: z.string().max(262_144).optional(),
+    // 256 KiB of UTF-8 (https://docs.aws.amazon.com/step-functions/latest/dg/limits.html)
+    input: z
+      .string()
+      .refine(
+        (text) => Buffer.byteLength(text) <= MAX_PAYLOAD_BYTES,
+        'Member must have length less than or equal to 262144',
+      )
+      .optional(),
     traceHeader: z.string().optional(),
   }),
   DescribeExecution: z.object({ executionArn: arn, includedData: z.string().optional() }),
@@ -20,7 +28,12 @@ export const Requests = {
     statusFilter: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED', 'PENDING_REDRIVE']).optional(),
     ...page,
   }),
-  StopExecution: z.object({ executionArn: arn, error: z.string().max(256).optional(), cause: z.string().optional() }),
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html
+  StopExecution: z.object({
+    executionArn: arn,
+    error: z.string().max(256).optional(),
+    cause: z.string().max(32_768).optional(),
+  }),
   GetExecutionHistory: z.object({
     executionArn: arn,
     reverseOrder: z.boolean().optional(),

@@ -19,6 +19,8 @@ import type { LocalWorkflow } from './local-workflow';
 import { mapLengths } from './map-length';
 import { installPromiseWithResolvers } from './promise-with-resolvers';
 import { isOperation, parseRequest } from './requests';
+import { installRunnerPatch } from './runner-patch';
+import { type AwsEventEntry, laggingListItem, statusChangeEvent } from './status-events';
 import type { TaskBinding } from './task-handlers';
 import { withTaskTimeouts } from './task-states';
 import { paginate, toWire } from './wire';
@@ -41,6 +43,17 @@ export interface StepFunctionsServiceOptions {
   taskTimeoutSeconds?: number;
   /** Receives the functions' stdout and stderr lines. @default dropped */
   onLambdaLog?: (functionName: string, line: string) => void;
+  /**
+   * Receives each `Step Functions Execution Status Change` event (RUNNING, then the end), to put
+   * on the default bus (the sandbox's Events.emit). @default dropped
+   */
+  onExecutionStatusChange?: (event: AwsEventEntry) => void;
+  /**
+   * How long ListExecutions lags: an execution is missing from it for this long after it started,
+   * and shows each status this long after it took it (fleet `consistency.executionsSeconds`).
+   * @default 0 (consistent)
+   */
+  executionsLagSeconds?: number;
 }
 
 export interface StartExecutionRequest {
@@ -68,6 +81,7 @@ export interface StepFunctionsService {
  */
 export function createStepFunctionsService(options: StepFunctionsServiceOptions): StepFunctionsService {
   installPromiseWithResolvers();
+  installRunnerPatch();
   const { workflow, region } = options;
   const checked = checkWorkflow(workflow);
   const runtime = { endpoint: options.endpoint, region, onLog: options.onLambdaLog };
@@ -87,6 +101,12 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
   const stateMachineArn = `arn:aws:states:${region}:${SANDBOX_ACCOUNT}:stateMachine:${workflow.name}`;
   const creationDate = new Date();
   const executions = new Map<string, LocalExecution>();
+  const lagMs = (options.executionsLagSeconds ?? 0) * 1000;
+  const onStatusChange = options.onExecutionStatusChange;
+  const hooks = {
+    mapLength,
+    onStatusChange: onStatusChange && ((execution: LocalExecution) => onStatusChange(statusChangeEvent(execution))),
+  };
 
   function stateMachineOr404(arn: string): void {
     if (arn !== stateMachineArn)
@@ -124,7 +144,7 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
       throw new SandboxAwsError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const init = { executionArn, name, stateMachineArn, stateMachineName: workflow.name, region, input };
-    const execution = new LocalExecution(init, machine, tasks, mapLength);
+    const execution = new LocalExecution(init, machine, tasks, hooks);
     executions.set(executionArn, execution);
     return { executionArn, startDate: execution.startDate };
   }
@@ -169,12 +189,15 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     ListExecutions: (input: unknown): ListExecutionsOutput => {
       const request = parseRequest('ListExecutions', input);
       stateMachineOr404(request.stateMachineArn);
+      const now = Date.now();
       const matching = [...executions.values()]
-        .filter((execution) => request.statusFilter === undefined || execution.status === request.statusFilter)
+        .map((execution) => (lagMs > 0 ? laggingListItem(execution, lagMs, now) : listItem(execution)))
+        .filter((item) => item !== undefined)
+        .filter((item) => request.statusFilter === undefined || item.status === request.statusFilter)
         .reverse(); // newest first, as AWS lists them
       const scope = `ListExecutions:${request.stateMachineArn}:${request.statusFilter ?? ''}`;
       const page = paginate(matching, scope, request.maxResults, request.nextToken);
-      return { executions: page.items.map(listItem), nextToken: page.nextToken };
+      return { executions: page.items, nextToken: page.nextToken };
     },
     StopExecution: async (input: unknown): Promise<StopExecutionOutput> => {
       const request = parseRequest('StopExecution', input);

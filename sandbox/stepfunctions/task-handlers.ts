@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { checkPayload } from './execution-limits';
 import type { LocalLambdaFunction } from './lambda-function';
 import { isAslObject, type Json } from './local-workflow';
 import type { TaskAttempts } from './task-attempts';
@@ -35,8 +36,16 @@ export function taskHandlers(
       });
       return fn.invoke(event).then(
         (output) => {
+          const result = target.integration === 'invoke' ? invokeResult(output) : output;
+          try {
+            // The result over 256 KiB fails the execution, uncaught; AWS names the function's ARN.
+            checkPayload(result, target.integration === 'invoke' ? stateName : target.resource, 'returned a result');
+          } catch (error) {
+            attempt.outcome = { ok: false, at: new Date() };
+            throw error;
+          }
           attempt.outcome = { ok: true, output, at: new Date() };
-          return target.integration === 'invoke' ? invokeResult(output) : output;
+          return result;
         },
         (error: unknown) => {
           attempt.outcome = { ok: false, at: new Date() };

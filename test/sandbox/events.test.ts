@@ -129,7 +129,13 @@ describe('the Step Functions seam', () => {
       },
     });
     try {
-      expect(context).toEqual({ endpoint: sandbox.endpoint, region: 'us-east-1', privateAddresses: [] });
+      expect(context).toEqual({
+        endpoint: sandbox.endpoint,
+        region: 'us-east-1',
+        privateAddresses: [],
+        fleet: sandbox.fleet,
+        events: sandbox.events,
+      });
       const sfn = new SFNClient({
         endpoint: sandbox.endpoint,
         region: 'eu-west-1',
