@@ -15,6 +15,7 @@ import {
   type StepFunctionsHandler,
   startServer,
 } from './server';
+import { awsThrottling } from './throttling';
 import { Timers } from './timers';
 
 export type { Fleet, FleetInput } from './fleet';
@@ -73,8 +74,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const fleet = typeof options.fleet === 'string' ? await loadFleet(options.fleet) : parseFleet(options.fleet);
   const timers = new Timers();
   const servers = new TaskServers();
-  const ecs = new Ecs({ timing: fleet.timing, faults: fleet.faults, timers, servers });
   const events = new Events();
+  const ecs = new Ecs({
+    timing: fleet.timing,
+    faults: fleet.faults,
+    timers,
+    servers,
+    consistencySeconds: fleet.consistency.ecsSeconds,
+    events,
+  });
   const loadBalancers: LoadBalancer[] = [];
   let server: SandboxServer | undefined;
   let stepFunctions: StepFunctionsBackend | undefined;
@@ -122,6 +130,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       guards: [
         ...(options.guards ?? []),
         ...(fleet.throttling.kind === 'fraction' ? [fractionThrottle(fleet.throttling.fraction, random)] : []),
+        ...(fleet.throttling.kind === 'aws' ? [awsThrottling()] : []),
       ],
       routes: options.routes,
     }).catch((error: Error) => {
