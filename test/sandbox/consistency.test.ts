@@ -43,7 +43,9 @@ describe('ECS eventual consistency (consistency.ecsSeconds)', () => {
     ).rejects.toMatchObject({ name: 'ClientException', message: 'Invalid revision number. Number: 2' });
 
     await waitFor('the revision to be known', () =>
-      ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn })).then((a) => a.taskDefinition?.revision === 2),
+      ecs
+        .send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }))
+        .then((a) => a.taskDefinition?.revision === 2),
     );
   });
 
