@@ -33,7 +33,7 @@ async function deploysTenTasks(e2e: E2e): Promise<void> {
   expect({ code, status: report.status, services: report.services.map((s) => s.reason) }).toEqual({
     code: 0,
     status: 'deployed',
-    services: [undefined],
+    services: [null],
   });
   const service = await e2e.service('api');
   expect(service.deployments?.map((d) => [d.taskDefinition, d.rolloutState])).toEqual([
