@@ -34,7 +34,22 @@ const service = z
     listen: port.optional(),
     /** Whose image tag the Server header reports; default the first container. */
     serverContainer: z.string().min(1).optional(),
-    circuitBreaker: z.strictObject({ enable: z.boolean(), rollback: z.boolean() }).optional(),
+    /** ECS's DeploymentCircuitBreaker, with the same names. */
+    circuitBreaker: z
+      .strictObject({
+        enable: z.boolean(),
+        rollback: z.boolean(),
+        /** A task turning healthy resets the deployment's failed-task count. @default true */
+        resetOnHealthyTask: z.boolean().optional(),
+        /** Failures that trip it. @default { type: BOUNDED_PERCENT, value: 50 } */
+        thresholdConfiguration: z
+          .strictObject({
+            type: z.enum(['COUNT', 'BOUNDED_PERCENT', 'UNBOUNDED_PERCENT']),
+            value: z.number().int().min(0),
+          })
+          .optional(),
+      })
+      .optional(),
     deploymentConfiguration: z
       .strictObject({
         minimumHealthyPercent: z.number().int().min(0).max(100).default(100),
@@ -137,6 +152,7 @@ const fleetObject = z.strictObject({
       /** Multiplies every modelled duration (0.01 runs a 10-minute rollout in 6 s). */
       scale: z.number().positive().optional(),
       taskStartSeconds: seconds.optional(),
+      /** The older name of deregistrationDelaySeconds. */
       drainSeconds: seconds.optional(),
       healthCheckGracePeriodSeconds: seconds.optional(),
       healthyThresholdCount: z.number().int().min(1).max(10).optional(),
@@ -181,6 +197,13 @@ export const fleetSchema = fleetObject
       }
       rules.add(t.rule);
     });
+    if (fleet.timing.drainSeconds !== undefined && fleet.timing.deregistrationDelaySeconds !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['timing', 'drainSeconds'],
+        message: 'drainSeconds is the older name of deregistrationDelaySeconds: give one, not both',
+      });
+    }
     if (fleet.throttle !== undefined && fleet.throttling !== undefined) {
       ctx.addIssue({ code: 'custom', path: ['throttle'], message: 'give throttling or throttle, not both' });
     }
@@ -213,7 +236,7 @@ export const IDEAL_TIMING: ModelTiming = {
   healthCheckGracePeriodSeconds: 0,
   healthyThresholdCount: 1,
   healthCheckIntervalSeconds: 0,
-  deregistrationDelaySeconds: 0,
+  deregistrationDelaySeconds: 1,
 };
 
 /** Modelled durations in seconds (before `timing.scale`) and the health-check threshold. */
@@ -232,8 +255,12 @@ type ParsedFleet = z.output<typeof fleetObject>;
 function resolveProfile(fleet: ParsedFleet) {
   const realistic = fleet.profile === 'realistic';
   const base = realistic ? REALISTIC_TIMING : IDEAL_TIMING;
-  const { scale = 1, ...given } = fleet.timing;
+  const { scale = 1, drainSeconds, ...given } = fleet.timing;
   const timing: ModelTiming & { scale: number } = { scale, ...base, ...definedOnly(given) };
+  // One concept, two names: a stopped task drains for the target group's deregistration delay.
+  timing.deregistrationDelaySeconds =
+    given.deregistrationDelaySeconds ?? drainSeconds ?? base.deregistrationDelaySeconds;
+  timing.drainSeconds = timing.deregistrationDelaySeconds;
   const consistency = {
     ecsSeconds: fleet.consistency.ecsSeconds ?? (realistic ? 2 : 0),
     executionsSeconds: fleet.consistency.executionsSeconds ?? (realistic ? 2 : 0),

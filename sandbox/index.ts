@@ -17,6 +17,7 @@ import {
   type StepFunctionsHandler,
   startServer,
 } from './server';
+import { awsThrottling } from './throttling';
 import { Timers } from './timers';
 
 export type { Fleet, FleetInput } from './fleet';
@@ -84,8 +85,15 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const fleet = typeof options.fleet === 'string' ? await loadFleet(options.fleet) : parseFleet(options.fleet);
   const timers = new Timers();
   const servers = new TaskServers();
-  const ecs = new Ecs({ timing: fleet.timing, faults: fleet.faults, timers, servers });
   const events = new Events();
+  const ecs = new Ecs({
+    timing: fleet.timing,
+    faults: fleet.faults,
+    timers,
+    servers,
+    consistencySeconds: fleet.consistency.ecsSeconds,
+    events,
+  });
   const loadBalancers: LoadBalancer[] = [];
   let server: SandboxServer | undefined;
   let stepFunctions: StepFunctionsBackend | undefined;
@@ -136,6 +144,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         ...(options.guards ?? []),
         ...(fleet.apiFaults.length > 0 ? [apiFaultsGuard(fleet.apiFaults)] : []),
         ...(fleet.throttling.kind === 'fraction' ? [fractionThrottle(fleet.throttling.fraction, random)] : []),
+        ...(fleet.throttling.kind === 'aws' ? [awsThrottling()] : []),
       ],
       routes: [...(options.routes ?? []), controlRoutes({ events, ecs, fleet })],
     }).catch((error: Error) => {

@@ -32,7 +32,12 @@ export async function seedFleet(fleet: Fleet, ecs: Ecs, events: Events): Promise
         },
         networkConfiguration: { awsvpcConfiguration: { subnets: [SUBNET], assignPublicIp: 'DISABLED' } },
       },
-      { serves: service.listen !== undefined, serverContainer: service.serverContainer, immediate: true },
+      {
+        serves: service.listen !== undefined,
+        serverContainer: service.serverContainer,
+        immediate: true,
+        shortArn: service.shortArn,
+      },
     );
   }
   for (const scheduled of fleet.scheduledTasks) {

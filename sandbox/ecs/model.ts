@@ -1,4 +1,4 @@
-import type { Tag } from '@aws-sdk/client-ecs';
+import type { Service, Tag } from '@aws-sdk/client-ecs';
 import type { Fault } from '../fleet';
 
 /** The sandbox's ECS state. Times are epoch seconds, the way the JSON protocol carries them. */
@@ -13,6 +13,8 @@ export interface TaskDefinitionRecord {
   containers: { name: string; image: string }[];
   tags: Tag[];
   registeredAt: number;
+  /** Until then reads and UpdateService do not know the revision yet (fleet.consistency.ecsSeconds). */
+  visibleAt: number;
   deregisteredAt?: number;
 }
 
@@ -31,6 +33,8 @@ export interface DeploymentRecord {
   /** The PRIMARY's target; an ACTIVE deployment's is its tasks still wanted (shrinking to 0). */
   desiredCount: number;
   failedTasks: number;
+  /** Tasks launched so far: spreads an `unhealthyFraction` fault evenly over them. */
+  launched: number;
   rolloutState: RolloutState;
   rolloutStateReason: string;
   createdAt: number;
@@ -51,6 +55,8 @@ export interface TaskRecord {
   /** The tag the task's server reports (serverContainer's tag, or a `reports` fault's). */
   reportedTag: string;
   fault: Fault | undefined;
+  /** Fails its health checks (an `unhealthy` fault, or its share of an `unhealthyFraction`). */
+  unhealthy: boolean;
   /** Port of the HTTP server answering for this task; only services with a load balancer have one. */
   port?: Promise<number>;
   createdAt: number;
@@ -71,7 +77,15 @@ export interface ServiceEvent {
 export interface DeploymentSettings {
   minimumHealthyPercent: number;
   maximumPercent: number;
-  circuitBreaker: { enable: boolean; rollback: boolean };
+  circuitBreaker: CircuitBreakerSettings;
+}
+
+/** ECS's DeploymentCircuitBreaker, defaults filled in. */
+export interface CircuitBreakerSettings {
+  enable: boolean;
+  rollback: boolean;
+  resetOnHealthyTask: boolean;
+  thresholdConfiguration: { type: 'COUNT' | 'BOUNDED_PERCENT' | 'UNBOUNDED_PERCENT'; value: number };
 }
 
 export interface ServiceRecord {
@@ -90,6 +104,8 @@ export interface ServiceRecord {
   events: ServiceEvent[];
   /** The revision of the last deployment that COMPLETED: what a circuit-breaker rollback restores. */
   lastCompleted?: TaskDefinitionRecord;
+  /** That deployment's id, which a rollback's reason names. */
+  lastCompletedId?: string;
   /** Container whose tag the task server reports; default the first. */
   serverContainer?: string;
   /** Whether tasks serve HTTP (the fleet gave the service a load balancer). */
@@ -98,6 +114,8 @@ export interface ServiceRecord {
   echo: Record<string, unknown>;
   tags: Tag[];
   createdAt: number;
+  /** What DescribeServices answers until `until` (epoch s) after a deployment began: reads lag writes. */
+  stale?: { view: Service; until: number };
 }
 
 export interface EcsRegion {

@@ -1,6 +1,8 @@
+import type { Events } from '../events';
 import type { Fault, FleetTiming } from '../fleet';
 import { hexId, nowSeconds } from '../ids';
 import type { Timers } from '../timers';
+import { emitDeploymentState, emitServiceAction } from './ecs-events';
 import type { DeploymentRecord, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './model';
 import { addEvent, taskList } from './service-events';
 import { launchTask, serving, stopTask } from './task-lifecycle';
@@ -8,10 +10,15 @@ import type { TaskServers } from './task-servers';
 
 /** What the rolling-deployment engine needs from the sandbox around it. */
 export interface RolloutEnv {
+  /** Modelled durations; every one is multiplied by `timing.scale` (see ./timing.ts). */
   timing: FleetTiming;
   faults: Record<string, Fault>;
   timers: Timers;
   servers: TaskServers;
+  /** Real seconds reads lag writes (fleet.consistency.ecsSeconds); not scaled. @default 0 */
+  consistencySeconds?: number;
+  /** The default bus ECS's own events go to. */
+  events?: Events;
 }
 
 /**
@@ -23,7 +30,7 @@ export function startDeployment(
   env: RolloutEnv,
   service: ServiceRecord,
   taskDefinition: TaskDefinitionRecord,
-  options: { immediate?: boolean } = {},
+  options: { immediate?: boolean; reason?: string } = {},
 ): DeploymentRecord {
   const now = nowSeconds();
   for (const deployment of service.deployments) {
@@ -36,13 +43,24 @@ export function startDeployment(
     taskDefinition,
     desiredCount: service.desiredCount,
     failedTasks: 0,
+    launched: 0,
     rolloutState: 'IN_PROGRESS',
     rolloutStateReason: 'ECS deployment ecs-svc in progress.',
     createdAt: now,
     updatedAt: now,
   };
-  deployment.rolloutStateReason = `ECS deployment ${deployment.id} in progress.`;
+  deployment.rolloutStateReason = options.reason ?? `ECS deployment ${deployment.id} in progress.`;
   service.deployments.unshift(deployment);
+  // A seeded fleet starts at a steady state: it has no history to announce.
+  if (!options.immediate) {
+    emitDeploymentState(
+      env.events,
+      service,
+      deployment,
+      'SERVICE_DEPLOYMENT_IN_PROGRESS',
+      deployment.rolloutStateReason,
+    );
+  }
   reconcile(env, service, options.immediate ?? false);
   return deployment;
 }
@@ -113,8 +131,13 @@ export function reconcile(env: RolloutEnv, service: ServiceRecord, immediate = f
     primary.rolloutStateReason = `ECS deployment ${primary.id} completed.`;
     primary.updatedAt = nowSeconds();
     service.lastCompleted = primary.taskDefinition;
+    service.lastCompletedId = primary.id;
     addEvent(service, `(service ${service.name}) (deployment ${primary.id}) deployment completed.`);
     addEvent(service, `(service ${service.name}) has reached a steady state.`);
+    if (!immediate) {
+      emitDeploymentState(env.events, service, primary, 'SERVICE_DEPLOYMENT_COMPLETED', primary.rolloutStateReason);
+      emitServiceAction(env.events, service, 'SERVICE_STEADY_STATE');
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 import type {
   CreateServiceCommandInput,
   DeleteServiceCommandInput,
+  DeploymentCircuitBreaker,
   DescribeServicesCommandInput,
   ListServicesCommandInput,
   UpdateServiceCommandInput,
@@ -15,8 +16,9 @@ import {
   findService,
   findTaskDefinition,
   invalidParameter,
+  serviceArn,
 } from './context';
-import type { DeploymentSettings, ServiceRecord, TaskDefinitionRecord } from './model';
+import type { CircuitBreakerSettings, DeploymentSettings, ServiceRecord, TaskDefinitionRecord } from './model';
 import { reconcile, startDeployment } from './rollout';
 import { serviceView } from './views';
 
@@ -42,6 +44,8 @@ export interface ServiceExtras {
   serverContainer?: string;
   /** Start the first tasks RUNNING at once. */
   immediate?: boolean;
+  /** The pre-2021 ARN `service/<name>`. */
+  shortArn?: boolean;
 }
 
 export function createService(ctx: EcsContext, input: CreateServiceCommandInput, extras: ServiceExtras = {}) {
@@ -56,7 +60,7 @@ export function createService(ctx: EcsContext, input: CreateServiceCommandInput,
   for (const key of ECHOED) if (input[key] !== undefined) echo[key] = input[key];
   if (echo.launchType === undefined && echo.capacityProviderStrategy === undefined) echo.launchType = 'FARGATE';
   const service: ServiceRecord = {
-    arn: `arn:aws:ecs:${ctx.region.name}:${ACCOUNT}:service/${cluster.name}/${input.serviceName}`,
+    arn: serviceArn(ctx.region.name, cluster.name, input.serviceName, extras.shortArn ?? false),
     name: input.serviceName,
     region: ctx.region.name,
     cluster,
@@ -87,7 +91,9 @@ function describeServices(ctx: EcsContext, input: DescribeServicesCommandInput) 
   const failures = [];
   for (const name of names) {
     const service = findService(ctx.region, cluster, name);
-    if (service) services.push(serviceView(service, includeTags));
+    const stale = service?.stale && nowSeconds() < service.stale.until ? service.stale.view : undefined;
+    if (stale) services.push(includeTags ? { ...stale, tags: service?.tags } : stale);
+    else if (service) services.push(serviceView(service, includeTags));
     else
       failures.push({
         arn: `arn:aws:ecs:${ctx.region.name}:${ACCOUNT}:service/${cluster.name}/${nameOf(name)}`,
@@ -117,6 +123,10 @@ function updateService(ctx: EcsContext, input: UpdateServiceCommandInput) {
   const current = service.deployments[0]?.taskDefinition;
   const next = input.taskDefinition ? activeTaskDefinition(ctx, input.taskDefinition) : current;
   if (next && (next !== current || input.forceNewDeployment)) {
+    // Reads lag writes: for consistencySeconds DescribeServices still answers the service as it was
+    // (old task definition, no new deployment), as bugcrowd/ecs-deployment-monitor PR #2 met it.
+    const lag = ctx.env.consistencySeconds ?? 0;
+    if (lag > 0) service.stale = { view: serviceView(service, false), until: nowSeconds() + lag };
     startDeployment(ctx.env, service, next);
   } else {
     reconcile(ctx.env, service);
@@ -157,7 +167,11 @@ function activeService(ctx: EcsContext, cluster: string | undefined, name: strin
 }
 
 function activeTaskDefinition(ctx: EcsContext, reference: string | undefined): TaskDefinitionRecord {
-  const found = reference ? findTaskDefinition(ctx.region, reference) : undefined;
+  const found = reference ? findTaskDefinition(ctx.region, reference, true) : undefined;
+  const registered = reference ? findTaskDefinition(ctx.region, reference) : undefined;
+  // A revision registered moments ago is not known yet (fleet.consistency.ecsSeconds); ECS's words
+  // as aws/amazon-ecs-agent#1354 quotes them.
+  if (!found && registered) throw clientError(`Invalid revision number. Number: ${registered.revision}`);
   if (!found) throw clientError('TaskDefinition not found.');
   if (found.status !== 'ACTIVE') throw clientError(`TaskDefinition is inactive: ${found.arn}`);
   return found;
@@ -167,15 +181,33 @@ function settingsOf(input: CreateServiceCommandInput['deploymentConfiguration'] 
   const settings = {
     minimumHealthyPercent: input?.minimumHealthyPercent ?? 100,
     maximumPercent: input?.maximumPercent ?? 200,
-    circuitBreaker: {
-      enable: input?.deploymentCircuitBreaker?.enable ?? false,
-      rollback: input?.deploymentCircuitBreaker?.rollback ?? false,
-    },
+    circuitBreaker: circuitBreakerOf(input?.deploymentCircuitBreaker),
   };
   if (settings.maximumPercent < 100 || settings.minimumHealthyPercent < 0 || settings.minimumHealthyPercent > 100) {
     throw invalidParameter('maximumPercent must be at least 100 and minimumHealthyPercent between 0 and 100.');
   }
   return settings;
+}
+
+/**
+ * ECS's DeploymentCircuitBreaker with its defaults: resetOnHealthyTask true, threshold
+ * BOUNDED_PERCENT 50 (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentCircuitBreaker.html).
+ */
+function circuitBreakerOf(input: DeploymentCircuitBreaker | undefined): CircuitBreakerSettings {
+  const threshold = input?.thresholdConfiguration;
+  const type = threshold?.type ?? 'BOUNDED_PERCENT';
+  const value = threshold?.value ?? 50;
+  if (!['COUNT', 'BOUNDED_PERCENT', 'UNBOUNDED_PERCENT'].includes(type) || !Number.isInteger(value) || value < 0) {
+    throw invalidParameter(
+      'thresholdConfiguration needs a type of COUNT, BOUNDED_PERCENT or UNBOUNDED_PERCENT and a non-negative integer value.',
+    );
+  }
+  return {
+    enable: input?.enable ?? false,
+    rollback: input?.rollback ?? false,
+    resetOnHealthyTask: input?.resetOnHealthyTask ?? true,
+    thresholdConfiguration: { type, value },
+  };
 }
 
 export const serviceOperations = {

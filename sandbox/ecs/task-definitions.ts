@@ -14,7 +14,11 @@ import { taskDefinitionView } from './views';
 const FAMILY = /^[A-Za-z0-9_-]{1,255}$/;
 
 /** Registers the next revision of a family, keeping every field given (tags apart, as ECS does). */
-export function registerTaskDefinition(region: EcsRegion, input: RegisterTaskDefinitionCommandInput) {
+export function registerTaskDefinition(
+  region: EcsRegion,
+  input: RegisterTaskDefinitionCommandInput,
+  consistencySeconds = 0,
+) {
   if (!input.family || !FAMILY.test(input.family)) {
     throw clientError('Family must be up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores.');
   }
@@ -36,6 +40,7 @@ export function registerTaskDefinition(region: EcsRegion, input: RegisterTaskDef
     containers: containers.map((c) => ({ name: c.name ?? '', image: c.image ?? '' })),
     tags: structuredClone(tags),
     registeredAt: nowSeconds(),
+    visibleAt: nowSeconds() + consistencySeconds,
   };
   revisions.push(record);
   region.taskDefinitions.set(input.family, revisions);
@@ -43,7 +48,9 @@ export function registerTaskDefinition(region: EcsRegion, input: RegisterTaskDef
 }
 
 export function describeTaskDefinition(region: EcsRegion, input: DescribeTaskDefinitionCommandInput) {
-  const record = input.taskDefinition ? findTaskDefinition(region, input.taskDefinition) : undefined;
+  // A revision registered within fleet.consistency.ecsSeconds is not found yet: reads lag writes
+  // (hashicorp/terraform-provider-aws PR #45553 retries exactly this).
+  const record = input.taskDefinition ? findTaskDefinition(region, input.taskDefinition, true) : undefined;
   if (!record) throw clientError('Unable to describe task definition.');
   return {
     taskDefinition: taskDefinitionView(record),
@@ -102,7 +109,7 @@ export function deregisterTaskDefinition(region: EcsRegion, input: DeregisterTas
 
 export const taskDefinitionOperations = {
   RegisterTaskDefinition: (ctx: EcsContext, input: RegisterTaskDefinitionCommandInput) =>
-    registerTaskDefinition(ctx.region, input),
+    registerTaskDefinition(ctx.region, input, ctx.env.consistencySeconds),
   DescribeTaskDefinition: (ctx: EcsContext, input: DescribeTaskDefinitionCommandInput) =>
     describeTaskDefinition(ctx.region, input),
   ListTaskDefinitions: (ctx: EcsContext, input: ListTaskDefinitionsCommandInput) =>

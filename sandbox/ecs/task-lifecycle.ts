@@ -1,6 +1,7 @@
 import type { Fault } from '../fleet';
 import { ACCOUNT, hexId, nowSeconds } from '../ids';
 import { taskFailed } from './circuit-breaker';
+import { drainDelay, healthyDelay, nextTaskUnhealthy, startDelay, unhealthyDelay } from './health-checks';
 import { imageTag } from './image-ref';
 import type { DeploymentRecord, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './model';
 import { type RolloutEnv, reconcile } from './rollout';
@@ -8,12 +9,10 @@ import { addEvent } from './service-events';
 
 // ECS keeps stopped tasks visible for a while; a bounded number is enough to inspect a failure.
 const STOPPED_TASKS_KEPT = 100;
-// An unhealthy task fails this many health checks (one per taskStartSeconds) before ECS replaces it.
-const HEALTH_CHECK_RETRIES = 3;
 
 /**
- * Starts a PENDING task of `deployment`: it turns RUNNING after taskStartSeconds (its tag's
- * `startSeconds` fault, else the fleet's timing), or at once when `immediate`.
+ * Starts a PENDING task of `deployment`: it turns RUNNING after its start delay (or at once when
+ * `immediate`), then passes or fails its health checks (./health-checks.ts).
  */
 export function launchTask(
   env: RolloutEnv,
@@ -35,25 +34,24 @@ export function launchTask(
     healthStatus: 'UNKNOWN',
     reportedTag,
     fault,
+    unhealthy: nextTaskUnhealthy(fault, deployment),
     createdAt: nowSeconds(),
   };
   service.tasks.push(task);
   deployment.updatedAt = task.createdAt;
   if (service.serves && fault !== 'crash') task.port = env.servers.acquire(service.name, reportedTag);
   if (immediate) {
-    taskStarted(env, task);
+    taskStarted(env, task, true);
   } else {
-    const delay =
-      typeof fault === 'object' && 'startSeconds' in fault ? fault.startSeconds : env.timing.taskStartSeconds;
-    env.timers.after(delay, () => {
-      taskStarted(env, task);
+    env.timers.after(startDelay(env, fault), () => {
+      taskStarted(env, task, false);
       reconcile(env, service);
     });
   }
   return task;
 }
 
-function taskStarted(env: RolloutEnv, task: TaskRecord): void {
+function taskStarted(env: RolloutEnv, task: TaskRecord, immediate: boolean): void {
   if (task.lastStatus !== 'PENDING' || task.desiredStatus !== 'RUNNING') return;
   const { service } = task;
   if (task.fault === 'crash') {
@@ -67,12 +65,22 @@ function taskStarted(env: RolloutEnv, task: TaskRecord): void {
   task.lastStatus = 'RUNNING';
   task.startedAt = nowSeconds();
   task.deployment.updatedAt = task.startedAt;
-  if (task.fault !== 'unhealthy') {
-    task.healthStatus = 'HEALTHY';
+  if (!task.unhealthy) {
+    const delay = immediate ? 0 : healthyDelay(env);
+    if (delay === 0) {
+      taskHealthy(task);
+      return;
+    }
+    env.timers.after(delay, () => {
+      if (task.desiredStatus !== 'RUNNING') return;
+      taskHealthy(task);
+      reconcile(env, service);
+    });
     return;
   }
   task.healthStatus = 'UNHEALTHY';
-  env.timers.after(Math.max(0.05, HEALTH_CHECK_RETRIES * env.timing.taskStartSeconds), () => {
+  const grace = service.echo.healthCheckGracePeriodSeconds;
+  env.timers.after(unhealthyDelay(env, typeof grace === 'number' ? grace : undefined), () => {
     if (task.desiredStatus !== 'RUNNING') return;
     stopTask(env, task, 'Task failed container health checks', 'TaskFailedToStart');
     addEvent(service, `(service ${service.name}) (task ${task.id}) failed container health checks.`);
@@ -81,10 +89,15 @@ function taskStarted(env: RolloutEnv, task: TaskRecord): void {
   });
 }
 
+/** The task passed its checks: it joins the load balancer, and the circuit breaker may forget failures. */
+function taskHealthy(task: TaskRecord): void {
+  task.healthStatus = 'HEALTHY';
+  if (task.service.settings.circuitBreaker.resetOnHealthyTask) task.deployment.failedTasks = 0;
+}
+
 /**
- * Stops a task. A RUNNING task is deregistered first and drains for drainSeconds (its tag's
- * `drainSeconds` fault, else the fleet's timing; still RUNNING, no traffic) before it stops;
- * anything else stops at once.
+ * Stops a task. A task in service is deregistered first and drains (still RUNNING, no traffic)
+ * for the deregistration delay, or its tag's `drainSeconds`, before it stops; anything else stops at once.
  */
 export function stopTask(env: RolloutEnv, task: TaskRecord, reason: string, code: TaskRecord['stopCode']): void {
   if (task.desiredStatus === 'STOPPED') return;
@@ -99,8 +112,7 @@ export function stopTask(env: RolloutEnv, task: TaskRecord, reason: string, code
     if (task.port) env.servers.release(task.service.name, task.reportedTag);
     pruneStopped(task.service);
   };
-  const drainSeconds =
-    typeof task.fault === 'object' && 'drainSeconds' in task.fault ? task.fault.drainSeconds : env.timing.drainSeconds;
+  const drainSeconds = drainDelay(env, task.fault);
   if (task.lastStatus === 'RUNNING' && task.healthStatus === 'HEALTHY' && drainSeconds > 0) {
     env.timers.after(drainSeconds, () => {
       finish();

@@ -30,7 +30,7 @@ describe('parseFleet', () => {
       scale: 1,
       taskStartSeconds: 1,
       drainSeconds: 1,
-      deregistrationDelaySeconds: 0,
+      deregistrationDelaySeconds: 1,
     });
     expect(fleet.consistency).toEqual({ ecsSeconds: 0, executionsSeconds: 0 });
     expect(fleet.throttling).toEqual({ kind: 'off' });
@@ -58,6 +58,16 @@ describe('parseFleet', () => {
       throttling: { kind: 'fraction', fraction: 0.1 },
       iam: false,
     });
+  });
+
+  it('takes drainSeconds as the older name of deregistrationDelaySeconds, not both', () => {
+    expect(parseFleet({ timing: { drainSeconds: 7 } }).timing).toMatchObject({
+      drainSeconds: 7,
+      deregistrationDelaySeconds: 7,
+    });
+    expect(() => parseFleet({ timing: { drainSeconds: 7, deregistrationDelaySeconds: 3 } })).toThrow(
+      /timing.drainSeconds: drainSeconds is the older name/,
+    );
   });
 
   it('keeps the older throttle key', () => {
