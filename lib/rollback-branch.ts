@@ -53,7 +53,8 @@ export function rollbackBranch(scope: Construct, props: RollbackBranchProps): sf
       new sfn.Pass(scope, S.recordRollbackUnknown, {
         result: sfn.Result.fromObject({
           outcome: 'failed',
-          message: 'Rolling back failed: see the failed step in the execution history. Services may run either version.',
+          message:
+            'Rolling back failed: see the failed step in the execution history. Services may run either version.',
           notRestored: [],
         }),
         resultPath: ROLLBACK_RESULT,

@@ -1,10 +1,5 @@
 import type { NotRestored, PlannedService, RollbackResult, RoundState, ScheduledTaskResult } from '../shared/contracts';
-import {
-  notRestoredRules,
-  notRestoredServices,
-  rollbackFailedMessage,
-  shortReason,
-} from '../shared/rollback-summary';
+import { notRestoredRules, notRestoredServices, rollbackFailedMessage, shortReason } from '../shared/rollback-summary';
 
 /**
  * The two bookkeeping steps of the rollback, run by the report function (pure, no AWS calls):

@@ -49,7 +49,9 @@ export function rollbackFailedMessage(left: readonly NotRestored[], round: Round
   }
   const failures = round?.status === 'failed' ? round.failures : [];
   if (failures.length > 0) {
-    parts.push(`the restored services did not become live: ${failures.map((f) => `${f.service}: ${f.reason}`).join('; ')}`);
+    parts.push(
+      `the restored services did not become live: ${failures.map((f) => `${f.service}: ${f.reason}`).join('; ')}`,
+    );
   }
   if (parts.length === 0) parts.push('see the failed step in the execution history');
   return `Rolling back failed: ${parts.join('. ')}.`;

@@ -43,7 +43,12 @@ export async function updateScheduledTask(
     if (error instanceof TransientAwsError) throw error;
     const targets = input.rule.targets.map((planned) => {
       const running = seen.find((t) => t.Id === planned.id)?.EcsParameters?.TaskDefinitionArn ?? 'unknown';
-      return { id: planned.id, previousTaskDefinition: planned.previousTaskDefinition, taskDefinition: running, changed: false };
+      return {
+        id: planned.id,
+        previousTaskDefinition: planned.previousTaskDefinition,
+        taskDefinition: running,
+        changed: false,
+      };
     });
     const reason = shortReason(error instanceof Error ? error.message : String(error));
     return { rule: input.rule.rule, targets, restored: false, reason };
@@ -51,7 +56,11 @@ export async function updateScheduledTask(
 }
 
 /** `seen` receives the rule's targets as listed, for the report of a rollback that failed. */
-async function putTargets(input: ScheduledTaskStepInput, clients: AwsClients, seen: Target[]): Promise<ScheduledTaskResult> {
+async function putTargets(
+  input: ScheduledTaskStepInput,
+  clients: AwsClients,
+  seen: Target[],
+): Promise<ScheduledTaskResult> {
   const { rule, deployment, mode } = input;
   const failure = mode === 'deploy' ? DeploymentFailedError : RollbackFailedError;
   const verb = mode === 'deploy' ? 'update' : 'roll back';
