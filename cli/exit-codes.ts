@@ -34,6 +34,8 @@ export function outcomeOf(termination: Termination): { status: ReportStatus; exi
       if (termination.error !== null && UNKNOWN_RESULT.has(termination.error)) {
         return { status: 'timed-out', exitCode: ExitCodes.unknown };
       }
+      // Something is left on the failed version (or nobody knows): not "failed and restored".
+      if (termination.error === FailureCodes.rollbackFailed) return { status: 'failed', exitCode: ExitCodes.unknown };
       return { status: 'failed', exitCode: ExitCodes.failed };
     case 'aborted':
       return { status: 'failed', exitCode: ExitCodes.failed };
@@ -58,9 +60,11 @@ export class CliError extends Error {
 
 export const EXIT_CODES_HELP = `Exit codes:
   0    deployed (the execution succeeded), or nothing to deploy (a duplicate ECR push, a tag that is no SHA)
-  1    failed, rolled back, aborted, or invalid (nothing started)
-  2    timed out: the result is unknown (drain or rollback-drain deadline, execution timeout,
-       --wait-timeout passed, or status of an execution that is still running)
+  1    failed, and everything is back on its previous revision: rolled back, aborted, or invalid
+       (nothing started)
+  2    something may be left on the new version: the rollback failed (the report names what runs
+       what), or timed out (drain or rollback-drain deadline, execution timeout, --wait-timeout
+       passed, or status of an execution that is still running)
   130  Ctrl-C: stopped watching; the deployment goes on (resume with: gehen status ARN --watch)`;
 
 export const ENVIRONMENT_HELP = `Environment:

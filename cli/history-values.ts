@@ -1,4 +1,5 @@
 import type {
+  NotRestored,
   Plan,
   RollbackResult,
   RoundState,
@@ -49,7 +50,17 @@ export function isServiceDeployment(value: unknown): value is ServiceDeployment 
 }
 
 export function isRollbackResult(value: unknown): value is RollbackResult {
-  return isServiceDeployment(value) && typeof field(value, 'rolledBack') === 'boolean';
+  const taskDefinition = field(value, 'taskDefinition');
+  return (
+    typeof field(value, 'name') === 'string' &&
+    (typeof taskDefinition === 'string' || taskDefinition === null) &&
+    typeof field(value, 'rolledBack') === 'boolean'
+  );
+}
+
+export function isNotRestored(value: unknown): value is NotRestored {
+  const kind = field(value, 'kind');
+  return (kind === 'service' || kind === 'scheduled-task') && typeof field(value, 'name') === 'string';
 }
 
 export function isScheduledTaskResult(value: unknown): value is ScheduledTaskResult {

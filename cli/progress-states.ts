@@ -3,6 +3,7 @@ import {
   asArray,
   field,
   findAll,
+  isNotRestored,
   isPlan,
   isRollbackResult,
   isScheduledTaskResult,
@@ -65,11 +66,31 @@ export function onStateEntered(progress: ExecutionProgress, changes: Changes, na
       if (typeof rule === 'string') changes.task(rule, rollback ? 'rolling back' : 'updating');
       return;
     }
+    case StateNames.rollbackFailed:
+      onRollbackFailed(changes, input);
+      return;
     default: {
       const phase = FAIL_STATE_PHASES[name];
       if (phase) finishAll(changes, phase);
     }
   }
+}
+
+/**
+ * Rollback Failed names what was not restored (Summarise Rollback's `notRestored`): those rows
+ * end `rollback failed`; the others end `rolled back` when the restored services were verified
+ * and drained, else `rollback failed` as well (it is not known where they are).
+ */
+function onRollbackFailed(changes: Changes, input: unknown): void {
+  const result = field(input, 'rollbackResult');
+  const left = asArray(field(result, 'notRestored')).filter(isNotRestored);
+  for (const target of left) {
+    const detail = `runs ${revision(target.taskDefinition)}: ${target.reason}`;
+    if (target.kind === 'service') changes.service(target.name, 'rollback failed', detail);
+    else changes.task(target.name, 'rollback failed', detail);
+  }
+  const restored = field(input, 'rollbackOutcome') === 'rolled-back';
+  finishAll(changes, restored ? 'rolled back' : 'rollback failed');
 }
 
 export function onStateExited(progress: ExecutionProgress, changes: Changes, name: string, output: unknown): void {
@@ -90,15 +111,23 @@ export function onStateExited(progress: ExecutionProgress, changes: Changes, nam
       }
       return;
     case StateNames.rollBackService:
+    case StateNames.recordServiceNotRestored:
       for (const result of findAll(output, isRollbackResult)) {
-        changes.service(result.name, 'rolling back', `restored ${revision(result.taskDefinition)}`);
+        if (result.restored === false) {
+          if (result.taskDefinition !== null) changes.setTaskDefinition(result.name, result.taskDefinition);
+          changes.service(result.name, 'rollback failed', `runs ${revision(result.taskDefinition)}: ${result.reason}`);
+        } else {
+          changes.service(result.name, 'rolling back', `restored ${revision(result.taskDefinition)}`);
+        }
       }
       return;
     case StateNames.updateScheduledTask:
     case StateNames.rollBackScheduledTask:
+    case StateNames.recordRuleNotRestored:
       for (const result of findAll(output, isScheduledTaskResult)) {
         if (name === StateNames.updateScheduledTask) changes.setTargets(result);
-        changes.task(result.rule, name === StateNames.updateScheduledTask ? 'updated' : 'rolled back');
+        if (result.restored === false) changes.task(result.rule, 'rollback failed', result.reason ?? null);
+        else changes.task(result.rule, name === StateNames.updateScheduledTask ? 'updated' : 'rolled back');
       }
       return;
     default: {

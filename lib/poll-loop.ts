@@ -21,6 +21,8 @@ export interface PollLoopProps {
   readonly onExpired: sfn.IChainable;
   /** Where an error the Task's retries did not fix goes, with the error at `$.error`. */
   readonly onError: sfn.IChainable;
+  /** State fields the start Pass keeps besides plan, deployed and scheduled (each must be present). */
+  readonly carry?: readonly string[];
 }
 
 /**
@@ -41,6 +43,7 @@ export function pollLoop(scope: Construct, props: PollLoopProps): sfn.CustomStat
         'plan.$': '$.plan',
         'deployed.$': '$.deployed',
         'scheduled.$': '$.scheduled',
+        ...Object.fromEntries((props.carry ?? []).map((key) => [`${key}.$`, `$.${key}`])),
         expect: props.expect,
         round: null,
       },

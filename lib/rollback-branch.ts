@@ -9,8 +9,13 @@ import type { WorkflowTask } from './workflow-task';
 
 const $ = sfn.JsonPath;
 
-/** Where the rollback routes record how the services' rollback ended, for Rollback Outcome?. */
+/** Where the rollback routes record how the services' rollback ended, for Summarise Rollback. */
 const ROLLBACK_OUTCOME = '$.rollbackOutcome';
+/** Summarise Rollback's verdict: outcome, Rollback Failed's message, what was not restored. */
+const ROLLBACK_RESULT = '$.rollbackResult';
+const ROLLBACK_RESULT_OUTCOME = '$.rollbackResult.outcome';
+/** The deploy's error, when a Catch sent it to the rollback. */
+const DEPLOY_ERROR = '$.deployFailure.error';
 type RollbackOutcome = 'rolled-back' | 'failed' | 'timed-out';
 
 export interface RollbackBranchProps {
@@ -33,20 +38,40 @@ export interface RollbackBranchProps {
  */
 export function rollbackBranch(scope: Construct, props: RollbackBranchProps): sfn.Choice {
   const { task, endings } = props;
-  const outcomeIs = (outcome: RollbackOutcome) => sfn.Condition.stringEquals(ROLLBACK_OUTCOME, outcome);
+  const outcomeIs = (outcome: RollbackOutcome) => sfn.Condition.stringEquals(ROLLBACK_RESULT_OUTCOME, outcome);
   const rollbackOutcome = new sfn.Choice(scope, S.rollbackOutcomeChoice)
     .when(outcomeIs('rolled-back'), endings.rolledBack)
     .when(outcomeIs('timed-out'), endings.rollbackTimedOut)
     .otherwise(endings.rollbackFailed);
+  // Every service and rule not restored, and what each runs now: Rollback Failed's Cause.
+  const summarise = task(S.summariseRollback, 'report', {
+    payload: sfn.TaskInput.fromObject({ action: 'summarise-rollback', state: $.entirePayload }),
+    resultPath: ROLLBACK_RESULT,
+  });
+  summarise
+    .addCatch(
+      new sfn.Pass(scope, S.recordRollbackUnknown, {
+        result: sfn.Result.fromObject({
+          outcome: 'failed',
+          message:
+            'Rolling back failed: see the failed step in the execution history. Services may run either version.',
+          notRestored: [],
+        }),
+        resultPath: ROLLBACK_RESULT,
+      }).next(rollbackOutcome),
+      { resultPath: ERROR_PATH },
+    )
+    .next(rollbackOutcome);
   const rollBackScheduledTasks = scheduledTasksMap(scope, {
     name: S.rollBackScheduledTasks,
     iterationName: S.rollBackScheduledTask,
+    notRestoredName: S.recordRuleNotRestored,
     mode: 'rollback',
     resultPath: '$.scheduledRollback',
     concurrency: props.ruleConcurrency,
     task,
   });
-  rollBackScheduledTasks.addCatch(endings.rollbackFailed, { resultPath: ERROR_PATH }).next(rollbackOutcome);
+  rollBackScheduledTasks.addCatch(summarise, { resultPath: ERROR_PATH }).next(summarise);
   const record = (name: string, outcome: RollbackOutcome): sfn.Pass => {
     const pass = new sfn.Pass(scope, name, { result: sfn.Result.fromString(outcome), resultPath: ROLLBACK_OUTCOME });
     pass.next(rollBackScheduledTasks);
@@ -75,23 +100,67 @@ export function rollbackBranch(scope: Construct, props: RollbackBranchProps): sf
     onFailed: servicesRollbackFailed,
     onVerifyExpired: servicesRollbackTimedOut,
     onDrainExpired: servicesRollbackTimedOut,
+    // Check Rolled Back Services wrote them; Notify and Summarise Rollback read them.
+    carry: ['deployFailure', 'notRestored', 'leftServices'],
   });
+  // Each service's rollback ends in a result, restored or not: one that fails never stops the
+  // Map, so every other service is still put back (the step itself returns `restored: false` for
+  // AWS errors; this Catch is for the step failing as a whole).
+  const rollBackService = task(S.rollBackService, 'roll-back');
+  rollBackService.addCatch(
+    new sfn.CustomState(scope, S.recordServiceNotRestored, {
+      stateJson: {
+        Type: 'Pass',
+        Parameters: {
+          'name.$': '$.service.name',
+          taskDefinition: null,
+          rolledBack: false,
+          restored: false,
+          'reason.$': '$.error.Error',
+        },
+      },
+    }),
+    { resultPath: ERROR_PATH },
+  );
+  const checkRolledBack = task(S.checkRolledBackServices, 'report', {
+    payload: sfn.TaskInput.fromObject({ action: 'check-rolled-back-services', state: $.entirePayload }),
+  });
+  checkRolledBack.addCatch(servicesRollbackFailed, { resultPath: ERROR_PATH }).next(verifyRollback);
   const rollBackServices = new sfn.Map(scope, S.rollBackServices, {
     itemsPath: '$.plan.services',
     itemSelector: { service: $.stringAt('$$.Map.Item.Value'), deployment: $.objectAt('$.plan.deployment') },
     maxConcurrency: props.serviceConcurrency,
-    // The results are in the history; the rollback's verify loop reads the plan.
-    resultPath: $.DISCARD,
+    // One small result per service; Check Rolled Back Services folds them into the plan.
+    resultPath: '$.rollback',
   })
-    .itemProcessor(task(S.rollBackService, 'roll-back'))
+    .itemProcessor(rollBackService)
     .addCatch(servicesRollbackFailed, { resultPath: ERROR_PATH });
-  rollBackServices.next(verifyRollback);
+  rollBackServices.next(checkRolledBack);
 
   // updateStrategy none changes no service: a failed verify is reported, not rolled back (as
   // the original), but scheduled tasks it changed before an error are put back.
   const strategyNone = updateStrategyIsNone();
-  return new sfn.Choice(scope, S.rollbackChoice)
-    .when(sfn.Condition.and(strategyNone, sfn.Condition.isPresent(ERROR_PATH)), servicesRolledBack)
+  const rollBack = new sfn.Choice(scope, S.rollbackChoice)
+    .when(sfn.Condition.and(strategyNone, sfn.Condition.isPresent(DEPLOY_ERROR)), servicesRolledBack)
     .when(strategyNone, endings.verifyFailed)
     .otherwise(rollBackServices);
+
+  // Why the deployment failed, kept through the rollback (whose loops reset the state) for Notify:
+  // a Catch's error, or the failed or expired round.
+  const keep = (name: string, failure: Record<string, unknown>) =>
+    new sfn.Pass(scope, name, {
+      parameters: {
+        plan: $.objectAt('$.plan'),
+        deployed: $.listAt('$.deployed'),
+        scheduled: $.listAt('$.scheduled'),
+        deployFailure: failure,
+        notRestored: [],
+        leftServices: [],
+      },
+    }).next(rollBack);
+  return new sfn.Choice(scope, S.failureKindChoice)
+    .when(sfn.Condition.isPresent(ERROR_PATH), keep(S.keepDeployError, { error: $.objectAt(ERROR_PATH) }))
+    .otherwise(
+      keep(S.keepDeployRound, { failures: $.listAt('$.round.failures'), status: $.stringAt('$.round.status') }),
+    );
 }

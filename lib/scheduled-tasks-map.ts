@@ -11,10 +11,27 @@ export interface ScheduledTasksMapProps {
   readonly resultPath: string;
   readonly concurrency: number;
   readonly task: WorkflowTask;
+  /**
+   * Rollback only: the Pass an iteration whose step failed (retries exhausted, a timeout) ends in,
+   * recording the rule as not restored, so the Map goes on with every other rule.
+   */
+  readonly notRestoredName?: string;
 }
 
 /** One Update Scheduled Task per rule of the plan: used to deploy the rules and to roll them back. */
 export function scheduledTasksMap(scope: Construct, props: ScheduledTasksMapProps): sfn.Map {
+  const step = props.task(props.iterationName, 'update-scheduled-task');
+  if (props.notRestoredName !== undefined) {
+    // A CustomState: Pass drops empty and null parameters. The rule's own step returns
+    // `restored: false` for AWS errors; this is for the step failing as a whole.
+    const notRestored = new sfn.CustomState(scope, props.notRestoredName, {
+      stateJson: {
+        Type: 'Pass',
+        Parameters: { 'rule.$': '$.rule.rule', targets: [], restored: false, 'reason.$': '$.error.Error' },
+      },
+    });
+    step.addCatch(notRestored, { resultPath: '$.error' });
+  }
   return new sfn.Map(scope, props.name, {
     itemsPath: '$.plan.scheduledTasks',
     itemSelector: {
@@ -24,5 +41,5 @@ export function scheduledTasksMap(scope: Construct, props: ScheduledTasksMapProp
     },
     maxConcurrency: props.concurrency,
     resultPath: props.resultPath,
-  }).itemProcessor(props.task(props.iterationName, 'update-scheduled-task'));
+  }).itemProcessor(step);
 }

@@ -67,8 +67,9 @@ export function failureEndings(scope: Construct, task: WorkflowTask): FailureEnd
     rolledBack: fail(S.rolledBack, S.notifyRolledBack, FailureCodes.rolledBack, 'rolled-back', {
       cause: 'The deployment failed; services and scheduled tasks are back on their previous task definitions.',
     }),
+    // Summarise Rollback names every service and rule not restored and what each runs now.
     rollbackFailed: fail(S.rollbackFailed, S.notifyRollbackFailed, FailureCodes.rollbackFailed, 'failed', {
-      cause: 'Rolling back failed: see the failed step in the execution history. Services may run either version.',
+      causePath: '$.rollbackResult.message',
     }),
     verifyFailed: fail(S.verifyFailed, S.notifyVerifyFailed, FailureCodes.verifyFailed, 'failed', {
       cause: 'The new version did not become live (updateStrategy none: nothing is rolled back).',

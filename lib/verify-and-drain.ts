@@ -18,6 +18,8 @@ export interface VerifyAndDrainProps {
   readonly onFailed: sfn.IChainable;
   readonly onVerifyExpired: sfn.IChainable;
   readonly onDrainExpired: sfn.IChainable;
+  /** State fields the loops keep besides plan, deployed and scheduled. */
+  readonly carry?: readonly string[];
 }
 
 /**
@@ -34,6 +36,7 @@ export function verifyAndDrain(scope: Construct, props: VerifyAndDrainProps): sf
     onFailed: props.onFailed,
     onExpired: props.onDrainExpired,
     onError: props.onFailed,
+    carry: props.carry,
   });
   return pollLoop(scope, {
     names: { start: verify.start, wait: verify.wait, choice: verify.choice },
@@ -43,5 +46,6 @@ export function verifyAndDrain(scope: Construct, props: VerifyAndDrainProps): sf
     onFailed: props.onFailed,
     onExpired: props.onVerifyExpired,
     onError: props.onFailed,
+    carry: props.carry,
   });
 }

@@ -1,8 +1,15 @@
 import { type EventBridgeClient, PutEventsCommand, type PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
-import type { DeploymentReport, Plan, ScheduledTaskResult, ServiceDeployment } from '../shared/contracts';
+import type {
+  DeploymentReport,
+  Plan,
+  PlannedService,
+  ScheduledTaskResult,
+  ServiceDeployment,
+} from '../shared/contracts';
 import { wrapAwsError } from '../shared/errors';
 import { causeMessage } from '../shared/lambda-cause';
 import { buildDeploymentReport } from '../shared/report';
+import { type DeployFailure, deployFailureMessage } from '../shared/rollback-summary';
 
 /** The notification's EventBridge source and detail-type: what rules and subscribers match on. */
 export const NOTIFICATION_SOURCE = 'gehen';
@@ -75,15 +82,35 @@ interface FailureState {
   scheduled?: ScheduledTaskResult[];
   error?: { Error?: string; Cause?: string };
   gitsha?: unknown;
+  /** Why the deployment failed, kept through the rollback (the rollback's loops reset `error`). */
+  deployFailure?: DeployFailure;
+  /** Services the rollback could not put back: moved out of the plan the rollback verified. */
+  leftServices?: PlannedService[];
+  /** Summarise Rollback: Rollback Failed's message, naming what was not restored. */
+  rollbackResult?: { message?: string };
+}
+
+/**
+ * The message a notification carries: on a rollback, why the deployment failed (and, when the
+ * rollback failed too, what was left behind); otherwise the step's error, or the fixed cause.
+ */
+function failureMessage(failure: FailureOutcome, s: FailureState): string | null {
+  const why = deployFailureMessage(s.deployFailure);
+  const rollback = s.rollbackResult?.message;
+  if (failure.status === 'rolled-back' && why !== null)
+    return `${failure.cause ?? 'Rolled back'} The deployment failed: ${why}`;
+  if (rollback !== undefined) return why === null ? rollback : `${rollback} The deployment failed: ${why}`;
+  return causeMessage(s.error?.Cause) ?? why ?? failure.cause ?? null;
 }
 
 /** The report of a failed execution: per service and rule when Prepare planned, else empty lists. */
 export function failureReport(failure: FailureOutcome, executionArn: string, state: unknown): DeploymentReport {
   const s = (typeof state === 'object' && state !== null ? state : {}) as FailureState;
-  const error = { code: failure.code, message: causeMessage(s.error?.Cause) ?? failure.cause ?? null };
+  const error = { code: failure.code, message: failureMessage(failure, s) };
   if (s.plan) {
+    const plan = { ...s.plan, services: [...s.plan.services, ...(s.leftServices ?? [])] };
     const report = buildDeploymentReport(
-      { plan: s.plan, deployed: s.deployed ?? [], scheduled: s.scheduled ?? [], executionArn },
+      { plan, deployed: s.deployed ?? [], scheduled: s.scheduled ?? [], executionArn },
       failure.status,
     );
     return { ...report, error };

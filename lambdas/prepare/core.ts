@@ -5,6 +5,7 @@ import type { DeploymentContext, Plan, PrepareInput } from '../shared/contracts'
 import type { DeployConfig } from '../shared/deploy-config';
 import { InvalidDeploymentError } from '../shared/errors';
 import { type ExecutionInput, parseExecutionInput } from '../shared/execution-input';
+import { stateSizeProblem } from '../shared/state-size';
 import { inspectContainers } from './containers';
 import type { Problems } from './lookups';
 import { alreadyRuns, decideOverlap, runningDeployments } from './overlaps';
@@ -58,6 +59,11 @@ export async function prepare(
     services: services.map((s) => s.planned),
     scheduledTasks: rules,
   };
+  // Refused before anything changes: past 256 KiB the execution would fail mid-way, uncatchably.
+  const tooBig = stateSizeProblem(plan);
+  if (tooBig !== null) {
+    throw new InvalidDeploymentError(`the deployment cannot start, nothing was changed:\n  - ${tooBig}`, [tooBig]);
+  }
   if (execution.source === 'ecr' && alreadyRuns(plan)) {
     return { ...plan, skipped: `every service and scheduled task already runs ${execution.gitsha}` };
   }

@@ -2,5 +2,19 @@ import middy from '@middy/core';
 import type { DeploymentReport } from '../shared/contracts';
 import type { ReportInput } from '../shared/report';
 import { report } from './core';
+import { checkRolledBackServices, type RollbackState, type RollbackSummary, summariseRollback } from './rollback';
 
-export const handler = middy<ReportInput, DeploymentReport>().handler((input) => report(input));
+/** Report steps send the report's input; the rollback's bookkeeping steps `{ action, state }`. */
+export type ReportFunctionInput =
+  | ReportInput
+  | { action: 'check-rolled-back-services'; state: RollbackState }
+  | { action: 'summarise-rollback'; state: RollbackState };
+
+export const handler = middy<ReportFunctionInput, DeploymentReport | RollbackState | RollbackSummary>().handler(
+  async (input) => {
+    if (!('action' in input)) return report(input);
+    return input.action === 'check-rolled-back-services'
+      ? checkRolledBackServices(input.state)
+      : summariseRollback(input.state);
+  },
+);

@@ -4,45 +4,113 @@ import type { RollbackResult, RollbackStepInput } from '../shared/contracts';
 import { describeServicesBatched, lookupKey } from '../shared/describe-services';
 import { clusterName } from '../shared/ecs-names';
 import { RollbackFailedError, TransientAwsError, wrapAwsError } from '../shared/errors';
+import { shortReason } from '../shared/rollback-summary';
+
+/** What putting one service back takes, from what DescribeServices reports now. */
+export type RollbackAction =
+  /** On the previous revision, one PRIMARY deployment, COMPLETED: nothing to do. */
+  | 'settled'
+  /**
+   * The previous revision is PRIMARY and still rolling out while another deployment drains: ECS's
+   * circuit breaker rolling back by itself. Forcing another deployment would only restart it.
+   */
+  | 'ecs-rolling-back'
+  /** Anything else: UpdateService back to the exact previous revision, forced. */
+  | 'update';
+
+/**
+ * The decision, from the service's deployments. A service whose PRIMARY is another revision (the
+ * deploy's write landed) or whose other deployment is still PRIMARY is updated.
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html
+ */
+export function rollbackAction(current: Service, previous: string): RollbackAction {
+  if (current.taskDefinition !== previous) return 'update';
+  const deployments = current.deployments ?? [];
+  const primary = deployments.find((d) => d.status === 'PRIMARY');
+  if (!primary || primary.taskDefinition !== previous) return 'update';
+  const others = deployments.filter((d) => d !== primary);
+  if (others.length === 0) return primary.rolloutState === 'FAILED' ? 'update' : 'settled';
+  return primary.rolloutState === 'IN_PROGRESS' && others.every((d) => d.status !== 'PRIMARY')
+    ? 'ecs-rolling-back'
+    : 'update';
+}
+
+/** How many times a write that lands after ours (Deploy Services' in-flight UpdateService) is undone. */
+const MAX_WRITES = 3;
 
 /**
  * Roll Back Service: put the service back on the exact revision that ran before the deployment,
  * as Prepare recorded it — not "revision − 1", which is wrong whenever revisions were registered
  * in between or the family's previous revision was never the running one.
+ *
+ * It never fails the Map: a service that cannot be put back is returned `restored: false` with
+ * what it runs now and why, so every other service's rollback still runs (a failed iteration
+ * would stop the Map, and the services not yet started would never be rolled back). Throttling
+ * is still thrown (TransientAwsError) for the Task's retry.
+ *
+ * After its own UpdateService it reads the service again: a deploy write still in flight when
+ * Deploy Services failed (the Lambda runs on after the Map stops) can land after ours. Only a
+ * read that already lists our deployment can tell: DescribeServices is eventually consistent,
+ * and a read that predates our write is no evidence of anything.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeServices.html
  */
 export async function rollBack(input: RollbackStepInput, clients: AwsClients): Promise<RollbackResult> {
   const { service } = input;
   const previous = service.previousTaskDefinition;
   const where = `service ${service.name} in cluster ${clusterName(service.cluster)}`;
-
-  const current = await describe(input, clients, where);
-  if (!needsRollback(current, previous)) {
-    return { name: service.name, taskDefinition: previous, rolledBack: false };
-  }
+  let current: Service | null = null;
+  let ours: string | null = null;
+  let writes = 0;
   try {
-    await clients.ecs(service.region).send(
-      new UpdateServiceCommand({
-        cluster: service.cluster,
-        service: service.name,
-        taskDefinition: previous,
-        forceNewDeployment: true,
-      }),
-    );
+    for (;;) {
+      current = await describe(input, clients, where);
+      if (!mustWrite(current, previous, writes > 0 ? (ours ?? 'unknown') : null)) {
+        return { name: service.name, taskDefinition: previous, rolledBack: writes > 0, restored: true };
+      }
+      if (writes === MAX_WRITES) {
+        throw new RollbackFailedError(
+          `failed to roll back ${where}: another deployment replaced ${previous} after ${MAX_WRITES} rollbacks to it`,
+        );
+      }
+      ours = await update(input, clients, where);
+      writes += 1;
+    }
   } catch (error) {
-    throw wrapAwsError(`roll back ${where} to ${previous}`, error, RollbackFailedError);
+    if (error instanceof TransientAwsError) throw error;
+    const reason = shortReason(error instanceof Error ? error.message : String(error));
+    const runs = current?.taskDefinition ?? null;
+    return { name: service.name, taskDefinition: runs, rolledBack: writes > 0, restored: false, reason };
   }
-  return { name: service.name, taskDefinition: previous, rolledBack: true };
 }
 
 /**
- * Changed, or back on the previous revision while a deployment of another revision is still
- * active (ECS's circuit breaker rolling back by itself): a forced deployment settles it.
+ * Before our write (`ours` null): whatever rollbackAction says. After it (`ours`: the id of the
+ * deployment we started): only when the read lists ours and another one has become PRIMARY since.
  */
-export function needsRollback(current: Service, previous: string): boolean {
-  return (
-    current.taskDefinition !== previous ||
-    (current.deployments ?? []).some((d) => d.status === 'ACTIVE' && d.taskDefinition !== previous)
-  );
+export function mustWrite(current: Service, previous: string, ours: string | null): boolean {
+  if (ours === null) return rollbackAction(current, previous) === 'update';
+  const deployments = current.deployments ?? [];
+  if (!deployments.some((d) => d.id === ours)) return false;
+  const primary = deployments.find((d) => d.status === 'PRIMARY');
+  return primary !== undefined && primary.id !== ours && primary.taskDefinition !== previous;
+}
+
+/** UpdateService back to the previous revision; returns the id of the deployment it started. */
+async function update(input: RollbackStepInput, clients: AwsClients, where: string): Promise<string | null> {
+  const { service } = input;
+  try {
+    const response = await clients.ecs(service.region).send(
+      new UpdateServiceCommand({
+        cluster: service.cluster,
+        service: service.name,
+        taskDefinition: service.previousTaskDefinition,
+        forceNewDeployment: true,
+      }),
+    );
+    return response.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id ?? null;
+  } catch (error) {
+    throw wrapAwsError(`roll back ${where} to ${service.previousTaskDefinition}`, error, RollbackFailedError);
+  }
 }
 
 async function describe(input: RollbackStepInput, clients: AwsClients, where: string): Promise<Service> {

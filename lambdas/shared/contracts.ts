@@ -107,7 +107,11 @@ export interface ScheduledTaskStepInput {
 /** Output per rule; the Map's result array lands at `$.scheduled` (and `$.scheduledRollback`). */
 export interface ScheduledTaskResult {
   rule: string;
+  /** `taskDefinition`: what the target runs now (after a failed rollback: what it was left on). */
   targets: Array<{ id: string; previousTaskDefinition: string; taskDefinition: string; changed: boolean }>;
+  /** Rollback mode only: false when the rule could not be put back; `reason` says why. */
+  restored?: boolean;
+  reason?: string;
 }
 
 /** Which version a verify or drain round looks for. */
@@ -153,8 +157,23 @@ export type RollbackStepInput = ServiceStepInput;
 
 export interface RollbackResult {
   name: string;
-  taskDefinition: string;
+  /** What the service runs now: its previous revision, or (not restored) what it was left on; null: unknown. */
+  taskDefinition: string | null;
+  /** gehen wrote to the service (UpdateService back to the previous revision). */
   rolledBack: boolean;
+  /** The service is on its previous revision, or on its way there; false: it could not be put back. */
+  restored: boolean;
+  /** Why it could not be put back (at most 300 characters). */
+  reason?: string;
+}
+
+/** A service or rule the rollback could not put back, and what it runs now. */
+export interface NotRestored {
+  kind: 'service' | 'scheduled-task';
+  name: string;
+  /** null: unknown (the step itself failed). For a rule, its targets' revisions joined by ", ". */
+  taskDefinition: string | null;
+  reason: string;
 }
 
 /** The Succeed state's output and the CLI's --json report. */

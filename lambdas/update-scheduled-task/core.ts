@@ -2,8 +2,9 @@ import type { Target } from '@aws-sdk/client-eventbridge';
 import type { AwsClients } from '../shared/clients';
 import type { ScheduledTaskResult, ScheduledTaskStepInput } from '../shared/contracts';
 import type { UpdateStrategy } from '../shared/deploy-config';
-import { DeploymentFailedError, RollbackFailedError, wrapAwsError } from '../shared/errors';
+import { DeploymentFailedError, RollbackFailedError, TransientAwsError, wrapAwsError } from '../shared/errors';
 import { registerRevision } from '../shared/register-revision';
+import { shortReason } from '../shared/rollback-summary';
 import {
   describeFailedEntries,
   type EcsTarget,
@@ -32,6 +33,34 @@ export async function updateScheduledTask(
   input: ScheduledTaskStepInput,
   clients: AwsClients,
 ): Promise<ScheduledTaskResult> {
+  if (input.mode === 'deploy') return putTargets(input, clients, []);
+  // A rollback never fails the Map: every other rule must still be put back. A rule that cannot
+  // be is returned `restored: false`, with what its targets run now and why.
+  const seen: Target[] = [];
+  try {
+    return { ...(await putTargets(input, clients, seen)), restored: true };
+  } catch (error) {
+    if (error instanceof TransientAwsError) throw error;
+    const targets = input.rule.targets.map((planned) => {
+      const running = seen.find((t) => t.Id === planned.id)?.EcsParameters?.TaskDefinitionArn ?? 'unknown';
+      return {
+        id: planned.id,
+        previousTaskDefinition: planned.previousTaskDefinition,
+        taskDefinition: running,
+        changed: false,
+      };
+    });
+    const reason = shortReason(error instanceof Error ? error.message : String(error));
+    return { rule: input.rule.rule, targets, restored: false, reason };
+  }
+}
+
+/** `seen` receives the rule's targets as listed, for the report of a rollback that failed. */
+async function putTargets(
+  input: ScheduledTaskStepInput,
+  clients: AwsClients,
+  seen: Target[],
+): Promise<ScheduledTaskResult> {
   const { rule, deployment, mode } = input;
   const failure = mode === 'deploy' ? DeploymentFailedError : RollbackFailedError;
   const verb = mode === 'deploy' ? 'update' : 'roll back';
@@ -43,6 +72,7 @@ export async function updateScheduledTask(
   } catch (error) {
     throw wrapAwsError(`list the targets of scheduled task rule ${rule.rule} (${rule.region})`, error, failure);
   }
+  seen.push(...current);
 
   const results: TargetResult[] = [];
   const changed: EcsTarget[] = [];

@@ -124,11 +124,12 @@ describe('the gehen-deploy definition', () => {
         Next: StateNames.rollBackScheduledTasks,
       });
     }
-    // Then Rollback Outcome? picks the ending; a failure to put the rules back is Rollback Failed.
+    // Then Summarise Rollback and Rollback Outcome? pick the ending; a rule not put back is Rollback Failed.
     expect(asl.States[StateNames.rollBackScheduledTasks]).toMatchObject({
-      Next: StateNames.rollbackOutcomeChoice,
-      Catch: [{ ErrorEquals: ['States.ALL'], Next: StateNames.notifyRollbackFailed }],
+      Next: StateNames.summariseRollback,
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: StateNames.summariseRollback }],
     });
+    expect(asl.States[StateNames.summariseRollback]).toMatchObject({ Next: StateNames.rollbackOutcomeChoice });
     const into = (notify: string) =>
       allStates()
         .filter(([, state]) => targetsOf(state).includes(notify))
@@ -136,9 +137,7 @@ describe('the gehen-deploy definition', () => {
         .sort();
     expect(into(StateNames.notifyRolledBack)).toEqual([StateNames.rollbackOutcomeChoice]);
     expect(into(StateNames.notifyRollbackTimedOut)).toEqual([StateNames.rollbackOutcomeChoice]);
-    expect(into(StateNames.notifyRollbackFailed)).toEqual(
-      [StateNames.rollBackScheduledTasks, StateNames.rollbackOutcomeChoice].sort(),
-    );
+    expect(into(StateNames.notifyRollbackFailed)).toEqual([StateNames.rollbackOutcomeChoice]);
     const outcome = (value: string) =>
       (
         asl.States[StateNames.rollbackOutcomeChoice] as AslState & {
@@ -195,7 +194,7 @@ describe('the gehen-deploy definition', () => {
 
   it('gives every Task a timeout and a jittered retry of transient errors, once', () => {
     const tasks = allStates().filter(([, state]) => state.Type === 'Task');
-    expect(tasks).toHaveLength(21);
+    expect(tasks).toHaveLength(23);
     for (const [name, task] of tasks) {
       expect({ name, timeout: (task.TimeoutSeconds ?? 0) > 0 }).toEqual({ name, timeout: true });
       const transient = (task.Retry ?? []).filter((retry) => retry.ErrorEquals.includes(ErrorNames.transient));
@@ -217,6 +216,8 @@ describe('the gehen-deploy definition', () => {
       [StateNames.checkDrain]: 'check-drain',
       [StateNames.checkDrainRollback]: 'check-drain',
       [StateNames.rollBackService]: 'roll-back',
+      [StateNames.checkRolledBackServices]: 'report',
+      [StateNames.summariseRollback]: 'report',
       [StateNames.report]: 'report',
       [StateNames.reportSkipped]: 'report',
       [StateNames.notifyDeployed]: 'notify',

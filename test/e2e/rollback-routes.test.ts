@@ -55,6 +55,7 @@ describe('gehen deploy when the rollback itself does not finish', () => {
       StateNames.recordRollbackTimedOut,
       StateNames.rollBackScheduledTasks,
       StateNames.rollBackScheduledTask,
+      StateNames.summariseRollback,
       StateNames.rollbackOutcomeChoice,
       StateNames.notifyRollbackTimedOut,
       StateNames.rollbackTimedOut,

@@ -2,7 +2,7 @@ import { type Deployment, DescribeServicesCommand, ECSClient, UpdateServiceComma
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { rollBack } from '../../../lambdas/roll-back/core';
-import { RollbackFailedError, TransientAwsError } from '../../../lambdas/shared/errors';
+import { TransientAwsError } from '../../../lambdas/shared/errors';
 import {
   awsError,
   CLUSTER_ARN,
@@ -36,6 +36,7 @@ describe('rollBack', () => {
       name: 'api',
       taskDefinition: PREVIOUS,
       rolledBack: true,
+      restored: true,
     });
     expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, {
       cluster: CLUSTER_ARN,
@@ -47,60 +48,126 @@ describe('rollBack', () => {
   });
 
   test.each<[string, Deployment[], boolean]>([
-    ['on the previous revision alone', [{ status: 'PRIMARY', taskDefinition: PREVIOUS }], false],
     [
-      'on the previous revision while the failed one is still active',
+      'on the previous revision alone, COMPLETED',
+      [{ status: 'PRIMARY', taskDefinition: PREVIOUS, rolloutState: 'COMPLETED' }],
+      false,
+    ],
+    [
+      // ECS's circuit breaker rolling back by itself: a forced deployment would only restart it.
+      'on the previous revision, IN_PROGRESS, while the failed one drains',
       [
-        { status: 'PRIMARY', taskDefinition: PREVIOUS },
-        { status: 'ACTIVE', taskDefinition: FAILED },
+        { status: 'PRIMARY', taskDefinition: PREVIOUS, rolloutState: 'IN_PROGRESS' },
+        { status: 'ACTIVE', taskDefinition: FAILED, rolloutState: 'FAILED' },
       ],
+      false,
+    ],
+    [
+      'on the previous revision with a FAILED rollout of it',
+      [{ status: 'PRIMARY', taskDefinition: PREVIOUS, rolloutState: 'FAILED' }],
       true,
     ],
     [
-      'on the previous revision with an inactive old deployment',
+      'on the previous revision while another revision is PRIMARY',
       [
-        { status: 'PRIMARY', taskDefinition: PREVIOUS },
-        { status: 'INACTIVE', taskDefinition: FAILED },
+        { status: 'PRIMARY', taskDefinition: FAILED },
+        { status: 'ACTIVE', taskDefinition: PREVIOUS },
       ],
-      false,
+      true,
     ],
   ])('%s: rolls back %s', async (_, deployments, expected) => {
     describes(PREVIOUS, deployments);
     ecs.on(UpdateServiceCommand).resolves({});
 
-    await expect(rollBack(input, testClients())).resolves.toMatchObject({ rolledBack: expected });
+    await expect(rollBack(input, testClients())).resolves.toMatchObject({ rolledBack: expected, restored: true });
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(expected ? 1 : 0);
   });
 
-  it('fails with RollbackFailedError when the service is gone', async () => {
+  it('undoes a deploy write that lands after its own rollback', async () => {
+    const ours: Deployment = {
+      id: 'ecs-svc/ours',
+      status: 'PRIMARY',
+      taskDefinition: PREVIOUS,
+      rolloutState: 'IN_PROGRESS',
+    };
+    const late: Deployment = {
+      id: 'ecs-svc/late',
+      status: 'PRIMARY',
+      taskDefinition: FAILED,
+      rolloutState: 'IN_PROGRESS',
+    };
+    const service = (taskDefinition: string, deployments: Deployment[]) => ({
+      services: [{ serviceName: 'api', clusterArn: CLUSTER_ARN, status: 'ACTIVE', taskDefinition, deployments }],
+    });
+    ecs
+      .on(DescribeServicesCommand)
+      .resolvesOnce(service(FAILED, [{ id: 'ecs-svc/deploy', status: 'PRIMARY', taskDefinition: FAILED }]))
+      // The deploy's in-flight UpdateService landed after ours: ours is ACTIVE, the failed one PRIMARY.
+      .resolvesOnce(service(FAILED, [late, { ...ours, status: 'ACTIVE' }]))
+      .resolves(
+        service(PREVIOUS, [
+          { ...ours, id: 'ecs-svc/again' },
+          { ...late, status: 'ACTIVE' },
+        ]),
+      );
+    ecs
+      .on(UpdateServiceCommand)
+      .resolvesOnce({ service: { deployments: [ours] } })
+      .resolves({ service: { deployments: [{ ...ours, id: 'ecs-svc/again' }] } });
+
+    await expect(rollBack(input, testClients())).resolves.toMatchObject({ restored: true, taskDefinition: PREVIOUS });
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(2);
+  });
+
+  it('does not write again on a read that predates its own write', async () => {
+    describes(FAILED);
+    ecs.on(UpdateServiceCommand).resolves({ service: { deployments: [{ id: 'ecs-svc/ours', status: 'PRIMARY' }] } });
+
+    await expect(rollBack(input, testClients())).resolves.toMatchObject({ restored: true });
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+  });
+
+  it('reports a service that is gone as not restored, without failing the Map', async () => {
     ecs.on(DescribeServicesCommand).resolves({ services: [], failures: [{ arn: 'api', reason: 'MISSING' }] });
 
-    await expect(rollBack(input, testClients())).rejects.toThrow(
-      new RollbackFailedError('failed to roll back service api in cluster prod: the service is MISSING'),
-    );
+    await expect(rollBack(input, testClients())).resolves.toEqual({
+      name: 'api',
+      taskDefinition: null,
+      rolledBack: false,
+      restored: false,
+      reason: 'failed to roll back service api in cluster prod: the service is MISSING',
+    });
   });
 
-  test.each([
-    ['ThrottlingException', TransientAwsError],
-    ['AccessDeniedException', RollbackFailedError],
-  ])('turns a %s from UpdateService into the matching error', async (name, type) => {
+  it('throws throttling from UpdateService for the Task to retry', async () => {
     describes(FAILED);
-    ecs.on(UpdateServiceCommand).rejects(awsError(name, 'denied'));
+    ecs.on(UpdateServiceCommand).rejects(awsError('ThrottlingException', 'slow down'));
 
-    const error = await rollBack(input, testClients()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(type);
-    expect((error as Error).message).toBe(
-      `failed to roll back service api in cluster prod to ${PREVIOUS}: ${name}: denied`,
-    );
+    await expect(rollBack(input, testClients())).rejects.toBeInstanceOf(TransientAwsError);
+  });
+
+  it('reports an UpdateService it is refused as not restored, naming what the service runs now', async () => {
+    describes(FAILED);
+    ecs.on(UpdateServiceCommand).rejects(awsError('AccessDeniedException', 'denied'));
+
+    await expect(rollBack(input, testClients())).resolves.toEqual({
+      name: 'api',
+      taskDefinition: FAILED,
+      rolledBack: false,
+      restored: false,
+      reason: `failed to roll back service api in cluster prod to ${PREVIOUS}: AccessDeniedException: denied`,
+    });
   });
 
   test.each([
-    ['ThrottlingException', TransientAwsError],
-    ['AccessDeniedException', RollbackFailedError],
-  ])('turns a %s from DescribeServices into the matching error', async (name, type) => {
+    ['ThrottlingException', 'throws', TransientAwsError],
+    ['AccessDeniedException', 'returns', null],
+  ])('on a %s from DescribeServices %s', async (name, _, type) => {
     ecs.on(DescribeServicesCommand).rejects(awsError(name));
 
-    await expect(rollBack(input, testClients())).rejects.toBeInstanceOf(type);
+    const outcome = await rollBack(input, testClients()).catch((e: unknown) => e);
+    if (type) expect(outcome).toBeInstanceOf(type);
+    else expect(outcome).toMatchObject({ restored: false, taskDefinition: null });
     expect(ecs).not.toHaveReceivedCommand(UpdateServiceCommand);
   });
 });
