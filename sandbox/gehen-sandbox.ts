@@ -3,9 +3,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { join, relative } from 'node:path';
 import { packageRoot } from '../lib/package-root';
 import { ContextKeys, STACK_NAME, synthesizeGehen } from '../lib/synth';
+import { type GehenStepFunctions, type SandboxEngine, startEngine } from './engine';
 import { type EventRouting, routeEvents } from './event-routing';
 import { type ApiGuard, type ExtraRoute, type Fleet, type FleetInput, type Sandbox, startSandbox } from './index';
-import { createStepFunctionsService, type StepFunctionsService } from './stepfunctions/service';
+import { LambdaInvokeApi } from './lambda/invoke-api';
 import { workflowFromTemplate } from './stepfunctions/template-workflow';
 
 /** A synthesized Gehen app with bundled Lambdas: what the sandbox runs. */
@@ -29,11 +30,13 @@ export interface GehenSandboxOptions {
   guards?: ApiGuard[];
   /** Extra routes beside the AWS APIs (see startSandbox). */
   routes?: ExtraRoute[];
+  /** Which Step Functions interpreter runs the workflow (see sandbox/engine.ts). @default local */
+  engine?: SandboxEngine;
 }
 
 export interface GehenSandbox extends Sandbox {
   stateMachineArn: string;
-  stepFunctions: StepFunctionsService;
+  stepFunctions: GehenStepFunctions;
   /** The template's EventBridge rules (the ECR push triggers) and what they delivered. */
   eventRouting: EventRouting;
 }
@@ -44,13 +47,15 @@ export interface GehenSandbox extends Sandbox {
  */
 export async function startGehenSandbox(options: GehenSandboxOptions): Promise<GehenSandbox> {
   const assembly = options.assembly ?? sandboxAssembly(options.context ?? {});
-  let service: StepFunctionsService | undefined;
-  const sandbox = await startSandbox({
+  let service: GehenStepFunctions | undefined;
+  // Lambda's Invoke API for the workflow's functions, on both engines (moto's Tasks go through it).
+  const invokeApi = new LambdaInvokeApi();
+  const started = await startSandbox({
     fleet: options.fleet,
     port: options.port,
     seed: options.seed,
     guards: options.guards,
-    routes: options.routes,
+    routes: [...(options.routes ?? []), invokeApi.route],
     stepFunctions: async ({ endpoint, region }) => {
       const workflow = workflowFromTemplate({
         template: assembly.template,
@@ -58,10 +63,21 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
         region,
         stackName: STACK_NAME,
       });
-      service = createStepFunctionsService({ endpoint, region, workflow, onLambdaLog: options.onLambdaLog });
+      const engine = options.engine ?? 'local';
+      service = await startEngine({ engine, endpoint, region, workflow, invokeApi, onLambdaLog: options.onLambdaLog });
       return service;
     },
+  }).catch(async (error: unknown) => {
+    await invokeApi.close();
+    throw error;
   });
+  const sandbox: Sandbox = {
+    ...started,
+    close: async () => {
+      await started.close();
+      await invokeApi.close();
+    },
+  };
   if (!service) {
     await sandbox.close();
     throw new Error('the sandbox started without its Step Functions service');

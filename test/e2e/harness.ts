@@ -15,6 +15,7 @@ import type { CliIo } from '../../cli/io';
 import { runCli } from '../../cli/program';
 import type { CliReport } from '../../cli/report';
 import type { FleetInput } from '../../sandbox';
+import { SANDBOX_ENGINES, type SandboxEngine } from '../../sandbox/engine';
 import { fleetTaskDefinition } from '../../sandbox/fleet';
 import { type GehenSandbox, sandboxAssembly, startGehenSandbox } from '../../sandbox/gehen-sandbox';
 
@@ -60,12 +61,28 @@ const CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
 export interface E2eOptions {
   /** CDK context for the synthesized app (`gehen:configs` for triggers), as `gehen sandbox -c` takes it. */
   context?: Record<string, string>;
+  /** The Step Functions engine. @default GEHEN_SANDBOX_ENGINE, else local */
+  engine?: SandboxEngine;
+}
+
+/** GEHEN_SANDBOX_ENGINE=moto runs every e2e suite on moto's interpreter instead of the local one. */
+export function engineFromEnv(): SandboxEngine {
+  const value = process.env.GEHEN_SANDBOX_ENGINE ?? 'local';
+  if (!(SANDBOX_ENGINES as readonly string[]).includes(value)) {
+    throw new Error(`GEHEN_SANDBOX_ENGINE=${value}: expected one of ${SANDBOX_ENGINES.join(', ')}`);
+  }
+  return value as SandboxEngine;
 }
 
 export async function startE2e(fleet: FleetInput, options: E2eOptions = {}): Promise<E2e> {
   process.env.AWS_ACCESS_KEY_ID ??= CREDENTIALS.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY ??= CREDENTIALS.secretAccessKey;
-  const sandbox = await startGehenSandbox({ fleet, port: 0, assembly: sandboxAssembly(options.context ?? {}) });
+  const sandbox = await startGehenSandbox({
+    fleet,
+    port: 0,
+    assembly: sandboxAssembly(options.context ?? {}),
+    engine: options.engine ?? engineFromEnv(),
+  });
   // Retries generously: a fleet with `throttle` throttles the test's own reads too.
   const config = { endpoint: sandbox.endpoint, region: sandbox.region, credentials: CREDENTIALS, maxAttempts: 10 };
   const ecs = new ECSClient(config);
