@@ -1,14 +1,15 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { ACCOUNT } from '../ids';
+import { MOTO_LAUNCHER, MOTO_PROBE } from './launcher';
 
 /** How to get moto_server, said wherever it is missing. */
 export const MOTO_INSTALL_HINT = "pip install 'moto[server,stepfunctions]'";
 
-/** moto_server is not on PATH (or not the command given). */
+/** moto (with its server and Step Functions extras) cannot be imported by the Python given. */
 export class MotoMissingError extends Error {
   override readonly name = 'MotoMissingError';
-  constructor(command: string, options?: ErrorOptions) {
-    super(`the moto engine needs moto_server (${command} was not found): ${MOTO_INSTALL_HINT}`, options);
+  constructor(python: string, options?: ErrorOptions) {
+    super(`the moto engine needs moto_server, which ${python} cannot run: ${MOTO_INSTALL_HINT}`, options);
   }
 }
 
@@ -20,8 +21,8 @@ export interface MotoServerOptions {
    * Invoke to the sandbox's Invoke API instead. moto_server's own port is `-p`, unaffected.
    */
   lambdaPort: number;
-  /** @default moto_server */
-  command?: string;
+  /** The Python that has moto installed. @default python3 */
+  python?: string;
   /** Receives moto_server's output lines (its request log). @default dropped */
   onLog?: (line: string) => void;
 }
@@ -37,8 +38,8 @@ export interface MotoServer {
  * its account the sandbox's (MOTO_ACCOUNT_ID), with Step Functions executing state machines.
  */
 export async function startMotoServer(options: MotoServerOptions): Promise<MotoServer> {
-  const command = options.command ?? 'moto_server';
-  const child = spawn(command, ['-H', '127.0.0.1', '-p', '0'], {
+  const python = options.python ?? 'python3';
+  const child = spawn(python, ['-c', MOTO_LAUNCHER, '-H', '127.0.0.1', '-p', '0'], {
     env: { ...process.env, MOTO_PORT: String(options.lambdaPort), MOTO_ACCOUNT_ID: ACCOUNT },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -54,11 +55,10 @@ export async function startMotoServer(options: MotoServerOptions): Promise<MotoS
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
     child.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'ENOENT' ? new MotoMissingError(command, { cause: error }) : error),
+      reject(error.code === 'ENOENT' ? new MotoMissingError(python, { cause: error }) : error),
     );
     child.once('exit', (code) => {
-      // pyenv's shim exits 127 when no installed Python version has the command.
-      if (code === 127) reject(new MotoMissingError(command));
+      if (/ModuleNotFoundError|No module named/.test(output)) reject(new MotoMissingError(python));
       else reject(new Error(`moto_server exited (code ${code}) before listening:\n${output}`));
     });
   }).catch(async (error: unknown) => {
@@ -90,8 +90,8 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 /** Whether moto_server can run here; if not, why and how to install it. */
-export function motoAvailable(command = 'moto_server'): { ok: true } | { ok: false; reason: string } {
-  const probe = spawnSync(command, ['--help'], { encoding: 'utf8' });
+export function motoAvailable(python = 'python3'): { ok: true } | { ok: false; reason: string } {
+  const probe = spawnSync(python, ['-c', MOTO_PROBE], { encoding: 'utf8' });
   if (probe.status === 0) return { ok: true };
-  return { ok: false, reason: `${command} is not installed: ${MOTO_INSTALL_HINT}` };
+  return { ok: false, reason: `moto_server is not installed for ${python}: ${MOTO_INSTALL_HINT}` };
 }

@@ -4,6 +4,7 @@ import type { GehenStepFunctions } from '../engine';
 import { ACCOUNT } from '../ids';
 import type { LocalWorkflow } from '../stepfunctions/local-workflow';
 import type { StartExecutionRequest } from '../stepfunctions/service';
+import { executionHistory } from './execution-history';
 import { type MotoServer, startMotoServer } from './moto-server';
 
 /** The workflow moto refused: its CreateStateMachine error, named. */
@@ -16,8 +17,8 @@ export interface MotoStepFunctionsOptions {
   sandboxPort: number;
   region: string;
   workflow: LocalWorkflow;
-  /** @default moto_server */
-  command?: string;
+  /** The Python that has moto installed. @default python3 */
+  python?: string;
   onLog?: (line: string) => void;
 }
 
@@ -33,7 +34,7 @@ export async function startMotoStepFunctions(options: MotoStepFunctionsOptions):
   const { region, workflow } = options;
   const server = await startMotoServer({
     lambdaPort: options.sandboxPort,
-    command: options.command,
+    python: options.python,
     onLog: options.onLog,
   });
   const call = (operation: string, input: unknown, inRegion = region) => forward(server, operation, input, inRegion);
@@ -64,13 +65,18 @@ export async function startMotoStepFunctions(options: MotoStepFunctionsOptions):
 
   return {
     stateMachineArn,
-    handle: (operation, input, inRegion) =>
-      call(operation, operation === 'StartExecution' ? withName(input) : input, inRegion),
+    handle(operation, input, inRegion) {
+      if (operation === 'StartExecution') return call(operation, withName(input), inRegion);
+      if (operation === 'GetExecutionHistory') {
+        return executionHistory(input, (executionArn) => call(operation, { executionArn }, inRegion) as never);
+      }
+      return call(operation, input, inRegion);
+    },
     startExecution(request: StartExecutionRequest) {
       // EventBridge targets start executions in-process and need the ARN at once: it is known
       // from the name, and moto's answer (or refusal) is only logged.
       const name = request.name ?? randomUUID();
-      const executionArn = stateMachineArn.replace(':stateMachine:', ':execution:') + `:${name}`;
+      const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
       call('StartExecution', { ...request, name }).catch((error: Error) =>
         options.onLog?.(`StartExecution ${executionArn} failed: ${error.message}`),
       );
@@ -101,7 +107,13 @@ async function forward(server: MotoServer, operation: string, input: unknown, re
     body: JSON.stringify(input ?? {}),
   });
   const text = await response.text();
-  const body: unknown = text === '' ? {} : JSON.parse(text);
+  let body: unknown;
+  try {
+    body = text === '' ? {} : JSON.parse(text);
+  } catch {
+    // An unhandled exception in moto: Werkzeug's HTML error page.
+    throw new SandboxAwsError('InternalFailure', `moto_server failed ${operation} (HTTP ${response.status})`, 500);
+  }
   if (response.ok) return body;
   const { __type: type, message } = body as { __type?: string | null; message?: string };
   // moto answers a definition its parser rejects with `__type: null`; AWS names it InvalidDefinition.

@@ -33,15 +33,6 @@ if (!moto.ok) console.warn(`moto engine tests skipped: ${moto.reason}`);
       `${services.join('-')}-${timeoutMinutes}.yml`,
     );
 
-  it('runs the workflow on moto: the state machine is moto’s', async () => {
-    const described = (await e2e.sandbox.stepFunctions.handle(
-      'DescribeStateMachine',
-      { stateMachineArn: e2e.sandbox.stateMachineArn },
-      e2e.sandbox.region,
-    )) as { name: string; definition: string };
-    expect(described.name).toBe('gehen-deploy');
-  });
-
   it('deploys two services and serves the new version', async () => {
     const { code, report } = await e2e.deploy('2222222', config(['api', 'web']));
     expect(code).toBe(0);
