@@ -46,7 +46,8 @@ export async function startMotoStepFunctions(options: MotoStepFunctionsOptions):
       roleArn: `arn:aws:iam::${ACCOUNT}:role/${workflow.name}-role`,
       type: 'STANDARD',
     }).catch((error: Error) => {
-      throw new MotoDefinitionError(`moto refused the ${workflow.name} definition: ${error.message}`, {
+      const type = error instanceof SandboxAwsError ? `${error.type}: ` : '';
+      throw new MotoDefinitionError(`moto refused the ${workflow.name} definition: ${type}${error.message}`, {
         cause: error,
       });
     })) as { stateMachineArn: string };
