@@ -36,6 +36,8 @@ export interface GehenSandboxOptions {
 
 export interface GehenSandbox extends Sandbox {
   stateMachineArn: string;
+  /** Which interpreter runs the workflow. */
+  engine: SandboxEngine;
   stepFunctions: GehenStepFunctions;
   /** The template's EventBridge rules (the ECR push triggers) and what they delivered. */
   eventRouting: EventRouting;
@@ -97,7 +99,13 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
     await sandbox.close();
     throw error;
   }
-  return { ...sandbox, stateMachineArn: stepFunctions.stateMachineArn, stepFunctions, eventRouting };
+  return {
+    ...sandbox,
+    stateMachineArn: stepFunctions.stateMachineArn,
+    engine: options.engine ?? 'local',
+    stepFunctions,
+    eventRouting,
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { type SandboxAssembly, sandboxAssembly, startGehenSandbox } from '../../sandbox/gehen-sandbox';
-import { motoAvailable } from '../../sandbox/moto/moto-server';
+import { MotoMissingError, motoAvailable, startMotoServer } from '../../sandbox/moto/moto-server';
 
 /**
  * moto's CreateStateMachine parses the definition with its own ASL grammar: a definition it refuses
@@ -25,5 +25,13 @@ function withInvalidState(assembly: SandboxAssembly): SandboxAssembly {
       engine: 'moto',
     });
     await expect(start).rejects.toThrow(/moto refused the gehen-deploy definition: InvalidDefinition: .*"Sleep"/);
+  });
+});
+
+describe('the moto engine without moto', () => {
+  it('fails at start saying how to install moto_server', async () => {
+    const start = startMotoServer({ lambdaPort: 9, python: 'python-without-moto-gehen-test' });
+    await expect(start).rejects.toThrow(MotoMissingError);
+    await expect(start).rejects.toThrow("pip install 'moto[server,stepfunctions]'");
   });
 });
