@@ -43,8 +43,10 @@ export class LambdaInvokeApi {
     const invocationType = String(headers['x-amz-invocation-type'] ?? 'RequestResponse');
     if (invocationType === 'DryRun') return { status: 204 };
     if (invocationType === 'Event') {
-      // Asynchronous invocation: Lambda queues the event and answers 202 at once.
-      fn.invoke(event).catch(() => {});
+      // Asynchronous invocation: Lambda queues the event and answers 202 at once; without a
+      // destination or DLQ configured (the stack configures none) a failure goes to the function's
+      // logs only (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html).
+      fn.invoke(event).catch(() => undefined);
       return { status: 202 };
     }
     if (invocationType !== 'RequestResponse') {
