@@ -64,9 +64,14 @@ export async function startMotoStepFunctions(options: MotoStepFunctionsOptions):
     return request.name === undefined ? { ...request, name: randomUUID() } : request;
   };
 
+  // Starts made in process (EventBridge targets) that moto has not answered yet: every API call
+  // waits for them, so the sandbox's delivery is as synchronous on moto as on the local engine.
+  const starting = new Set<Promise<unknown>>();
+
   return {
     stateMachineArn,
-    handle(operation, input, inRegion) {
+    async handle(operation, input, inRegion) {
+      await Promise.all(starting);
       if (operation === 'StartExecution') return call(operation, withName(input), inRegion);
       if (operation === 'GetExecutionHistory') {
         return executionHistory(input, (executionArn) => call(operation, { executionArn }, inRegion) as never);
@@ -78,9 +83,10 @@ export async function startMotoStepFunctions(options: MotoStepFunctionsOptions):
       // from the name, and moto's answer (or refusal) is only logged.
       const name = request.name ?? randomUUID();
       const executionArn = `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-      call('StartExecution', { ...request, name }).catch((error: Error) =>
-        options.onLog?.(`StartExecution ${executionArn} failed: ${error.message}`),
-      );
+      const start = call('StartExecution', { ...request, name })
+        .catch((error: Error) => options.onLog?.(`StartExecution ${executionArn} failed: ${error.message}`))
+        .finally(() => starting.delete(start));
+      starting.add(start);
       return { executionArn, startDate: new Date() };
     },
     async executionDone(executionArn) {

@@ -68,4 +68,23 @@ if (!moto.ok) console.warn(`moto engine tests skipped: ${moto.reason}`);
     expect(states).toContain(StateNames.drainTimedOut);
     expect(states).not.toContain(StateNames.rollBackServices);
   });
+
+  // moto writes ExecutionStarted from the execution's own thread, a moment after StartExecution
+  // answers; AWS's reads are eventually consistent too (ListExecutions/DescribeExecution are "best
+  // effort", /work/shared/AWS-FACTS.md). `gehen status` takes the SHA only from ExecutionStarted.
+  it.skip('gehen status right after a --no-wait deploy names its SHA (product: gehen status must not need ExecutionStarted for the SHA: fall back to the execution name or DescribeExecution input)', async () => {
+    const started = await e2e.gehen([
+      'deploy',
+      '--gitsha',
+      '4444444',
+      '--path',
+      config(['api']),
+      '--no-wait',
+      '--json',
+    ]);
+    const { execution } = JSON.parse(started.stdout);
+    const early = await e2e.gehen(['status', execution, '--json']);
+    expect(JSON.parse(early.stdout)).toMatchObject({ execution, gitsha: '4444444' });
+    await e2e.sandbox.stepFunctions.executionDone(execution);
+  });
 });
