@@ -1,10 +1,11 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import type { CliIo } from '../cli/io';
+import { SANDBOX_ENGINES, type SandboxEngine } from './engine';
 import { ensureSandboxCredentials, exampleFleetPath, type GehenSandbox, startGehenSandbox } from './gehen-sandbox';
 
 export { demo } from './demo';
 
-/** `gehen sandbox [--fleet FILE] [--port N] [-c KEY=VALUE]`: runs until Ctrl-C. */
+/** `gehen sandbox [--fleet FILE] [--port N] [--engine local|moto] [-c KEY=VALUE]`: runs until Ctrl-C. */
 export async function sandbox(args: string[], io: CliIo): Promise<number> {
   const program = new Command('gehen sandbox')
     .description(
@@ -13,6 +14,14 @@ export async function sandbox(args: string[], io: CliIo): Promise<number> {
     )
     .option('--fleet <file>', 'the fleet: services, scheduled tasks, faults (default: examples/sandbox/fleet.yml)')
     .option('--port <port>', 'the API port; 0 picks a free one', '4566')
+    .addOption(
+      new Option(
+        '--engine <engine>',
+        "the Step Functions interpreter: local (aws-local-stepfunctions, in process) or moto (moto_server's; pip install 'moto[server,stepfunctions]')",
+      )
+        .choices(SANDBOX_ENGINES)
+        .default('local'),
+    )
     .option('-c, --context <key=value...>', 'CDK context for the synthesized app, as cdk synth -c takes it', [])
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
@@ -28,7 +37,7 @@ export async function sandbox(args: string[], io: CliIo): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode;
     throw error;
   }
-  const options = program.opts<{ fleet?: string; port: string; context: string[] }>();
+  const options = program.opts<{ fleet?: string; port: string; engine: SandboxEngine; context: string[] }>();
   const context = parseContext(options.context);
   if (typeof context === 'string') {
     io.stderr.write(`gehen sandbox: ${context}\n`);
@@ -42,6 +51,7 @@ export async function sandbox(args: string[], io: CliIo): Promise<number> {
       fleet: options.fleet ?? exampleFleetPath(),
       port: Number(options.port),
       context,
+      engine: options.engine,
     });
   } catch (error) {
     io.stderr.write(`gehen sandbox: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -62,7 +72,7 @@ export async function sandbox(args: string[], io: CliIo): Promise<number> {
 export function describeSandbox(running: GehenSandbox): string {
   const lines = [
     `gehen sandbox listening on ${running.endpoint} (region ${running.region}, account 000000000000)`,
-    `  state machine  ${running.stateMachineArn}`,
+    `  state machine  ${running.stateMachineArn} (${running.engine} engine)`,
     ...Object.entries(running.loadBalancers).map(([name, url]) => `  ${name.padEnd(13)}  ${url}`),
     '',
     'Use it from another shell:',

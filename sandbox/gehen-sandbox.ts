@@ -3,10 +3,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { join, relative } from 'node:path';
 import { packageRoot } from '../lib/package-root';
 import { ContextKeys, STACK_NAME, synthesizeGehen } from '../lib/synth';
+import { type GehenStepFunctions, type SandboxEngine, startEngine } from './engine';
 import { type EventRouting, routeEvents } from './event-routing';
 import { iamGuard } from './iam/iam-guard';
 import { type ApiGuard, type ExtraRoute, type Fleet, type FleetInput, type Sandbox, startSandbox } from './index';
-import { createStepFunctionsService, type StepFunctionsService } from './stepfunctions/service';
+import { LambdaInvokeApi } from './lambda/invoke-api';
 import { workflowFromTemplate } from './stepfunctions/template-workflow';
 
 /** A synthesized Gehen app with bundled Lambdas: what the sandbox runs. */
@@ -30,11 +31,15 @@ export interface GehenSandboxOptions {
   guards?: ApiGuard[];
   /** Extra routes beside the AWS APIs (see startSandbox). */
   routes?: ExtraRoute[];
+  /** Which Step Functions interpreter runs the workflow (see sandbox/engine.ts). @default local */
+  engine?: SandboxEngine;
 }
 
 export interface GehenSandbox extends Sandbox {
   stateMachineArn: string;
-  stepFunctions: StepFunctionsService;
+  /** Which interpreter runs the workflow. */
+  engine: SandboxEngine;
+  stepFunctions: GehenStepFunctions;
   /** The template's EventBridge rules (the ECR push triggers) and what they delivered. */
   eventRouting: EventRouting;
 }
@@ -45,15 +50,17 @@ export interface GehenSandbox extends Sandbox {
  */
 export async function startGehenSandbox(options: GehenSandboxOptions): Promise<GehenSandbox> {
   const assembly = options.assembly ?? sandboxAssembly(options.context ?? {});
-  let service: StepFunctionsService | undefined;
+  let service: GehenStepFunctions | undefined;
   // Set once the fleet and the state machine are known, before any Lambda step can call.
   let iam: ApiGuard | undefined;
-  const sandbox = await startSandbox({
+  // Lambda's Invoke API for the workflow's functions, on both engines (moto's Tasks go through it).
+  const invokeApi = new LambdaInvokeApi();
+  const started = await startSandbox({
     fleet: options.fleet,
     port: options.port,
     seed: options.seed,
     guards: [...(options.guards ?? []), (call) => iam?.(call)],
-    routes: options.routes,
+    routes: [...(options.routes ?? []), invokeApi.route],
     stepFunctions: async ({ endpoint, region, privateAddresses, fleet, events }) => {
       const workflow = workflowFromTemplate({
         template: assembly.template,
@@ -62,18 +69,33 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
         stackName: STACK_NAME,
         privateAddresses,
       });
-      service = createStepFunctionsService({
+      const engine = options.engine ?? 'local';
+      service = await startEngine({
+        engine,
         endpoint,
         region,
         workflow,
+        invokeApi,
         onLambdaLog: options.onLambdaLog,
-        onExecutionStatusChange: (event) => events.emit(region, event),
-        // Replication lag, in real seconds: not a modelled duration, so timing.scale leaves it alone.
-        executionsLagSeconds: fleet.consistency.executionsSeconds,
+        local: {
+          onExecutionStatusChange: (event) => events.emit(region, event),
+          // Replication lag, in real seconds: not a modelled duration, so timing.scale leaves it alone.
+          executionsLagSeconds: fleet.consistency.executionsSeconds,
+        },
       });
       return service;
     },
+  }).catch(async (error: unknown) => {
+    await invokeApi.close();
+    throw error;
   });
+  const sandbox: Sandbox = {
+    ...started,
+    close: async () => {
+      await started.close();
+      await invokeApi.close();
+    },
+  };
   if (!service) {
     await sandbox.close();
     throw new Error('the sandbox started without its Step Functions service');
@@ -104,7 +126,13 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
     await sandbox.close();
     throw error;
   }
-  return { ...sandbox, stateMachineArn: stepFunctions.stateMachineArn, stepFunctions, eventRouting };
+  return {
+    ...sandbox,
+    stateMachineArn: stepFunctions.stateMachineArn,
+    engine: options.engine ?? 'local',
+    stepFunctions,
+    eventRouting,
+  };
 }
 
 /**

@@ -15,6 +15,7 @@ import type { CliIo } from '../../cli/io';
 import { runCli } from '../../cli/program';
 import type { CliReport } from '../../cli/report';
 import type { FleetInput } from '../../sandbox';
+import { SANDBOX_ENGINES, type SandboxEngine } from '../../sandbox/engine';
 import { fleetTaskDefinition } from '../../sandbox/fleet';
 import {
   type GehenSandbox,
@@ -67,6 +68,17 @@ export interface E2eOptions {
   context?: Record<string, string>;
   /** A ready assembly, e.g. a synthesized one with its template altered. @default synthesized from `context` */
   assembly?: SandboxAssembly;
+  /** The Step Functions engine. @default GEHEN_SANDBOX_ENGINE, else local */
+  engine?: SandboxEngine;
+}
+
+/** GEHEN_SANDBOX_ENGINE=moto runs every e2e suite on moto's interpreter instead of the local one. */
+export function engineFromEnv(): SandboxEngine {
+  const value = process.env.GEHEN_SANDBOX_ENGINE ?? 'local';
+  if (!(SANDBOX_ENGINES as readonly string[]).includes(value)) {
+    throw new Error(`GEHEN_SANDBOX_ENGINE=${value}: expected one of ${SANDBOX_ENGINES.join(', ')}`);
+  }
+  return value as SandboxEngine;
 }
 
 export async function startE2e(fleet: FleetInput, options: E2eOptions = {}): Promise<E2e> {
@@ -76,6 +88,7 @@ export async function startE2e(fleet: FleetInput, options: E2eOptions = {}): Pro
     fleet,
     port: 0,
     assembly: options.assembly ?? sandboxAssembly(options.context ?? {}),
+    engine: options.engine ?? engineFromEnv(),
   });
   // Retries generously: a fleet with `throttle` throttles the test's own reads too.
   const config = { endpoint: sandbox.endpoint, region: sandbox.region, credentials: CREDENTIALS, maxAttempts: 10 };
