@@ -25,8 +25,9 @@ export type ProbeVpc =
 /**
  * What a function needs to attach to a VPC: the permissions of the AWSLambdaVPCAccessExecutionRole
  * managed policy, inline (https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions).
- * Lambda makes these calls while it creates and deletes the function's network interfaces; the
- * probe's own code calls no AWS API through the VPC, so it needs no NAT gateway or VPC endpoint.
+ * Lambda makes these calls while it creates and deletes the function's network interfaces. The
+ * probe still reads ECS (DescribeServices) every round: its subnets need a NAT gateway or an ECS
+ * VPC endpoint (docs/deploy-to-aws.md).
  */
 const ENI_ACTIONS = [
   'ec2:CreateNetworkInterface',
