@@ -7,6 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DeploymentDashboard } from './dashboard';
 import { DeploymentNotifications } from './notifications';
+import { type ProbeVpc, placeProbeInVpc } from './probe-vpc';
 import { STATE_MACHINE_NAME } from './state-names';
 import { StepFunction, type StepName } from './step-function';
 import { type StepPermissionOptions, stepPermissions } from './step-permissions';
@@ -88,6 +89,13 @@ export interface GehenDeployerProps {
    * @default 'datadoghq.com'
    */
   readonly datadogSite?: string;
+  /**
+   * Runs the Probe step in this VPC, so it can reach urls on internal load balancers and private
+   * DNS names. Only the probe: the other steps call AWS APIs and stay outside any VPC.
+   *
+   * @default - the probe runs outside any VPC and reaches public urls only
+   */
+  readonly probeVpc?: ProbeVpc;
 }
 
 interface StepSizing {
@@ -163,6 +171,7 @@ export class GehenDeployer extends Construct {
       });
       steps[step] = fn;
     }
+    if (props.probeVpc) placeProbeInVpc(steps.probe, steps.probe.function, steps.probe.role, props.probeVpc);
     this.functions = mapValues(steps, (fn) => fn.function);
 
     const definition = new WorkflowDefinition(this, 'Definition', {

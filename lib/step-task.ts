@@ -15,7 +15,24 @@ export interface StepTaskProps {
   readonly payload?: sfn.TaskInput;
   readonly resultPath?: string;
   readonly resultSelector?: Record<string, unknown>;
+  /**
+   * Also retry the function timing out or crashing (out of memory): only for read-only steps,
+   * whose second attempt cannot repeat a change. @default false
+   */
+  readonly retryCrashes?: boolean;
 }
+
+/**
+ * What Step Functions reports when the function itself times out or crashes. A Task whose Resource
+ * is the function's ARN records a function timeout as LambdaFunctionTimedOut with States.Timeout,
+ * as it does its own TimeoutSeconds; unhandled errors (function timeouts and out-of-memory crashes
+ * included) reach the optimized integration as Lambda.Unknown
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html,
+ * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html#states-timeout);
+ * the Invoke API's own error type for a timeout is Sandbox.Timedout
+ * (https://docs.aws.amazon.com/lambda/latest/dg/troubleshooting-invocation.html).
+ */
+export const LAMBDA_CRASH_ERRORS = ['States.Timeout', 'Lambda.Unknown', 'Sandbox.Timedout'];
 
 /**
  * A Lambda step as a Task: the function ARN as Resource (payloadResponseOnly), so the state data is
@@ -40,5 +57,15 @@ export function stepTask(scope: Construct, name: string, props: StepTaskProps): 
     maxDelay: Duration.seconds(30),
     jitterStrategy: sfn.JitterType.FULL,
   });
+  if (props.retryCrashes) {
+    // One more attempt: a hung socket or a slow cold start is rare, twice in a row is not transient.
+    task.addRetry({
+      errors: LAMBDA_CRASH_ERRORS,
+      interval: Duration.seconds(1),
+      backoffRate: 2,
+      maxAttempts: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+  }
   return task;
 }

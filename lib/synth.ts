@@ -11,7 +11,8 @@ export const STACK_NAME = 'Gehen';
 /**
  * cdk.json / `-c` context the app reads. Lists are comma-separated, as `-c key=a,b` passes them.
  * `gehen:configs` names gehen.yml files (relative to the app's working directory) whose `trigger`
- * deploys ECR pushes.
+ * deploys ECR pushes; `gehen:probeSubnetIds` and `gehen:probeSecurityGroupIds` put the Probe step
+ * in those (existing) subnets and security groups.
  */
 export const ContextKeys = {
   configs: 'gehen:configs',
@@ -21,6 +22,8 @@ export const ContextKeys = {
   notifySnsTopicArn: 'gehen:notifySnsTopicArn',
   datadogApiKeySecretArn: 'gehen:datadogApiKeySecretArn',
   datadogSite: 'gehen:datadogSite',
+  probeSubnetIds: 'gehen:probeSubnetIds',
+  probeSecurityGroupIds: 'gehen:probeSecurityGroupIds',
 } as const;
 
 /** The deployer's props from the app's context. */
@@ -33,7 +36,13 @@ export function deployerPropsFromContext(app: App): GehenDeployerProps {
   };
   const concurrency: unknown = app.node.tryGetContext(ContextKeys.maxConcurrency);
   const configs = list(ContextKeys.configs);
+  const probeSubnetIds = list(ContextKeys.probeSubnetIds);
+  const probeSecurityGroupIds = list(ContextKeys.probeSecurityGroupIds);
   return {
+    probeVpc:
+      probeSubnetIds || probeSecurityGroupIds
+        ? { subnetIds: probeSubnetIds ?? [], securityGroupIds: probeSecurityGroupIds ?? [] }
+        : undefined,
     triggerFiles: configs ? readTriggerFiles(configs) : undefined,
     passRoleArns: list(ContextKeys.passRoleArns),
     assumeRoleArns: list(ContextKeys.assumeRoleArns),

@@ -55,7 +55,8 @@ export interface EcrPushTriggersProps {
  * One EventBridge rule per gehen.yml with a `trigger`: a successful push to its ECR repository
  * starts gehen-deploy with the pushed tag as the SHA and the file's normalized config. The tag is
  * checked against `tagPattern` by Prepare (EventBridge patterns have no regular expressions): a tag
- * that does not match ends the execution at once as Nothing To Deploy.
+ * that does not match ends the execution at once as Nothing To Deploy. A push without a tag (by
+ * digest) or from another account matches no rule.
  */
 export class EcrPushTriggers extends Construct {
   readonly rules: events.Rule[] = [];
@@ -71,13 +72,20 @@ export class EcrPushTriggers extends Construct {
       target.set(base, seen + 1);
       const rule = new events.Rule(this, seen === 0 ? base : `${base} ${seen + 1}`, {
         description: `gehen: deploy pushes to ECR repository ${trigger.ecrRepository} with ${source}`.slice(0, 512),
+        // https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-eventbridge.html: a push of
+        // a manifest by digest (multi-architecture builds push each platform's image that way)
+        // has no image-tag, and must start nothing rather than an Invalid Deployment that alarms.
+        // Only this account's own repositories: a bus that accepts other accounts' events must
+        // not let their pushes deploy here.
         eventPattern: {
           source: ['aws.ecr'],
           detailType: ['ECR Image Action'],
+          account: [Stack.of(this).account],
           detail: {
             'action-type': ['PUSH'],
             result: ['SUCCESS'],
             'repository-name': [trigger.ecrRepository],
+            'image-tag': events.Match.exists(),
           },
         },
       });

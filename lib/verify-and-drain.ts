@@ -24,14 +24,15 @@ export interface VerifyAndDrainProps {
 
 /**
  * Verify (probe until the expected version is live) → drain (check until the other one has
- * drained): the two poll loops, as the deploy and the rollback both run them.
+ * drained): the two poll loops, as the deploy and the rollback both run them. Both rounds only
+ * read, so a round whose function timed out or crashed is simply run again.
  */
 export function verifyAndDrain(scope: Construct, props: VerifyAndDrainProps): sfn.CustomState {
   const { task, verify, drain } = props;
   const drainLoop = pollLoop(scope, {
     names: { start: drain.start, wait: drain.wait, choice: drain.choice },
     expect: props.expect,
-    task: (payload) => task(drain.check, 'check-drain', { payload, resultPath: '$.round' }),
+    task: (payload) => task(drain.check, 'check-drain', { payload, resultPath: '$.round', retryCrashes: true }),
     onDone: props.onDrained,
     onFailed: props.onFailed,
     onExpired: props.onDrainExpired,
@@ -41,7 +42,7 @@ export function verifyAndDrain(scope: Construct, props: VerifyAndDrainProps): sf
   return pollLoop(scope, {
     names: { start: verify.start, wait: verify.wait, choice: verify.choice },
     expect: props.expect,
-    task: (payload) => task(verify.probe, 'probe', { payload, resultPath: '$.round' }),
+    task: (payload) => task(verify.probe, 'probe', { payload, resultPath: '$.round', retryCrashes: true }),
     onDone: drainLoop,
     onFailed: props.onFailed,
     onExpired: props.onVerifyExpired,

@@ -1,10 +1,11 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
+import { CLIENT_DEFAULTS } from '../shared/client-defaults';
 import * as z from '../shared/zod'; // zod/mini: tree-shakes
 import { type NotifyInput, type NotifyResult, notify } from './core';
 
 const env = z.object({ AWS_REGION: z.string().check(z.minLength(1)) }).parse(process.env);
 // The default bus of gehen's own account and region: the function's own credentials.
-const events = new EventBridgeClient({ region: env.AWS_REGION, maxAttempts: 3 });
+const events = new EventBridgeClient({ ...CLIENT_DEFAULTS, region: env.AWS_REGION });
 
 export const handler = middy<NotifyInput, NotifyResult>().handler((input) => notify(input, events));

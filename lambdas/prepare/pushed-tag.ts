@@ -1,3 +1,4 @@
+import { MAX_IMAGE_TAG_LENGTH } from '../shared/config-patterns';
 import { GITSHA } from '../shared/gitsha';
 
 /**
@@ -8,6 +9,10 @@ import { GITSHA } from '../shared/gitsha';
 export function unmatchedTag(execution: unknown): string | null {
   const { source, gitsha, tagPattern } = (execution ?? {}) as Record<string, unknown>;
   if (source !== 'ecr' || typeof gitsha !== 'string') return null;
+  // The pattern's match time is bounded by the tag's length: ECR's tags are at most 128 characters.
+  if (gitsha.length > MAX_IMAGE_TAG_LENGTH) {
+    return `image tag ${gitsha.slice(0, 40)}… is longer than ${MAX_IMAGE_TAG_LENGTH} characters`;
+  }
   const pattern = typeof tagPattern === 'string' ? tagPattern : GITSHA.source;
   let matches: boolean;
   try {

@@ -91,7 +91,9 @@ function verdictFor(expected: ExpectedService, service: Service, confirmation: C
   const name = expected.name;
   const failure = deploymentFailure(expected, service);
   if (failure) return { service: name, state: 'failed', reason: failure };
-  if (confirmation) return { service: name, state: confirmation.live ? 'done' : 'waiting' };
+  if (confirmation?.live) return { service: name, state: 'done' };
+  if (confirmation?.unreachable) return { service: name, state: 'waiting', reason: confirmation.reason };
+  if (confirmation) return { service: name, state: 'waiting' };
   // No url: a strategy-none service has nothing to wait for; otherwise ECS must have finished.
   if (expected.url === null && expected.taskDefinition === null) return { service: name, state: 'done' };
   return { service: name, state: rolloutCompleted(expected, service) ? 'done' : 'waiting' };

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
 import type { RoundInput, RoundState } from '../shared/contracts';
+import { nodeFetch } from '../shared/probe-transport';
 import { probe } from './core';
 
 // One client factory per role for the life of the container: assumed credentials are reused.
@@ -13,7 +14,7 @@ export const handler = middy<RoundInput, RoundState>().handler((input, context) 
       input.plan.deployment.roleArn,
       sessionName('probe', input.plan.deployment.executionArn),
     ),
-    fetch,
+    fetch: nodeFetch,
     now: () => new Date(),
     roundEndsAt: new Date(Date.now() + context.getRemainingTimeInMillis()),
   }),

@@ -2,6 +2,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { CLIENT_DEFAULTS } from './client-defaults';
 import { wrapAwsError } from './errors';
 
 /** The AWS clients a step may use, made per region and (with `role.arn`) per assumed role. */
@@ -37,7 +38,7 @@ export function createClientFactory(options: ClientFactoryOptions): AwsClients {
     ecs(region) {
       let client = ecs.get(region);
       if (!client) {
-        client = new ECSClient({ region, credentials, maxAttempts: 3 });
+        client = new ECSClient({ ...CLIENT_DEFAULTS, region, credentials });
         ecs.set(region, client);
       }
       return client;
@@ -45,7 +46,7 @@ export function createClientFactory(options: ClientFactoryOptions): AwsClients {
     events(region) {
       let client = events.get(region);
       if (!client) {
-        client = new EventBridgeClient({ region, credentials, maxAttempts: 3 });
+        client = new EventBridgeClient({ ...CLIENT_DEFAULTS, region, credentials });
         events.set(region, client);
       }
       return client;
@@ -56,7 +57,7 @@ export function createClientFactory(options: ClientFactoryOptions): AwsClients {
 function assumedRoleCredentials(
   roleArn: string,
   sessionName: string,
-  sts: STSClient = new STSClient({}),
+  sts: STSClient = new STSClient(CLIENT_DEFAULTS),
 ): AwsCredentialIdentityProvider {
   let cached: AwsCredentialIdentity | undefined;
   return async () => {

@@ -33,8 +33,18 @@ export function defaultPollIntervalSeconds(timeoutMinutes: number): number {
   return Math.min(MAX_POLL_INTERVAL_SECONDS, Math.max(DEFAULT_POLL_INTERVAL_SECONDS, fitting));
 }
 
+/**
+ * The fewest poll rounds a phase may have. A phase shorter than this expires about when its first
+ * round runs: ECS has barely started a task by then (image pull, container start, load balancer
+ * health checks), so every deployment would roll back, and every rollback end unknown (exit 2).
+ */
+export const MIN_ROUNDS_PER_PHASE = 3;
+
 export function roundsProblem(timeoutMinutes: number, pollIntervalSeconds: number): string | null {
   const rounds = Math.ceil((timeoutMinutes * 60) / pollIntervalSeconds);
+  if (rounds < MIN_ROUNDS_PER_PHASE) {
+    return `timeoutMinutes ${timeoutMinutes} polled every ${pollIntervalSeconds} s is ${rounds} round${rounds === 1 ? '' : 's'} a phase; at least ${MIN_ROUNDS_PER_PHASE} are needed (a phase that ends at its first poll rolls back every deployment): raise timeoutMinutes or lower pollIntervalSeconds`;
+  }
   if (rounds <= MAX_ROUNDS_PER_PHASE) return null;
   return `timeoutMinutes ${timeoutMinutes} polled every ${pollIntervalSeconds} s is ${rounds} rounds a phase; at most ${MAX_ROUNDS_PER_PHASE} fit Step Functions' history limit: raise pollIntervalSeconds or lower timeoutMinutes`;
 }

@@ -1,14 +1,20 @@
 import { ConfigError, formatPath } from './config-error';
 import { defaultPollIntervalSeconds, MAX_POLL_INTERVAL_SECONDS, roundsProblem, sizeProblem } from './config-limits';
 import {
+  CLUSTER_ACCOUNT_MESSAGE,
   CONTAINER_NAME,
+  hasBadClusterAccount,
+  hasNoCredentials,
+  hasNoNestedQuantifier,
   isClusterNameOrArn,
   isRegExp,
+  MAX_TAG_PATTERN_LENGTH,
   REGION,
   ROLE_ARN,
   RULE_NAME,
   regionOfClusterArn,
   SERVICE_NAME,
+  URL_CREDENTIALS_MESSAGE,
 } from './config-patterns';
 import { type DeployConfig, UPDATE_STRATEGIES } from './deploy-config';
 import * as z from './zod'; // zod/mini, with classic zod's English messages
@@ -39,11 +45,17 @@ function buildGehenFileSchema() {
 
   const serviceSchema = z.strictObject({
     cluster: z.string({ error: 'is required: a cluster name or ARN' }).check(
+      z.refine((value: string) => !hasBadClusterAccount(value), { message: CLUSTER_ACCOUNT_MESSAGE, abort: true }),
       z.refine(isClusterNameOrArn, {
         message: 'must be a cluster name or an ECS cluster ARN (arn:aws:ecs:REGION:ACCOUNT:cluster/NAME)',
       }),
     ),
-    url: nullishOr(z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }), null),
+    url: nullishOr(
+      z
+        .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+        .check(z.refine(hasNoCredentials, URL_CREDENTIALS_MESSAGE)),
+      null,
+    ),
     containers: nullishOr(containers, null),
   });
 
@@ -111,10 +123,7 @@ function buildGehenFileSchema() {
       trigger: z.nullish(
         z.strictObject({
           ecrRepository: z.string().check(z.regex(/^[a-z0-9][a-z0-9._\-/]{1,255}$/, 'must be an ECR repository name')),
-          tagPattern: nullishOr(
-            z.string().check(z.refine(isRegExp, 'must be a valid regular expression')),
-            '^[0-9a-f]{7,40}$',
-          ),
+          tagPattern: nullishOr(tagPatternSchema(), '^[0-9a-f]{7,40}$'),
         }),
       ),
       services: z.nullish(
@@ -147,6 +156,23 @@ function buildGehenFileSchema() {
     );
 }
 
+/**
+ * The trigger's regular expression, run on every push's tag: bounded in length, and without the
+ * nested quantifiers that backtrack exponentially (the tag it runs on is bounded too, in Prepare).
+ */
+export function tagPatternSchema() {
+  return z
+    .string()
+    .check(
+      z.maxLength(MAX_TAG_PATTERN_LENGTH, `must be at most ${MAX_TAG_PATTERN_LENGTH} characters`),
+      z.refine(isRegExp, 'must be a valid regular expression'),
+      z.refine(
+        hasNoNestedQuantifier,
+        'must not repeat a group that itself repeats, such as (a+)+: it can take exponential time on a tag',
+      ),
+    );
+}
+
 export const gehenFileSchema = /* @__PURE__ */ buildGehenFileSchema();
 
 export type GehenFile = z.output<typeof gehenFileSchema>;
@@ -162,6 +188,18 @@ export interface LoadedConfig {
 export function parseGehenConfig(document: unknown, source: string): LoadedConfig {
   if (document === null || document === undefined) {
     throw new ConfigError(source, ['the file is empty: name at least one service or scheduled task']);
+  }
+  const lists = (['services', 'scheduledTasks'] as const).filter((key) =>
+    Array.isArray((document as Record<string, unknown>)[key]),
+  );
+  if (lists.length > 0) {
+    // The original's README once showed services as a list; gehen.yml never took one.
+    throw new ConfigError(
+      source,
+      lists.map(
+        (key) => `${key}: is a map of name to settings (\n  ${key}:\n    api:\n      cluster: prod), not a list`,
+      ),
+    );
   }
   const result = gehenFileSchema.safeParse(document);
   if (!result.success) {

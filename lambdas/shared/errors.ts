@@ -76,6 +76,9 @@ const TRANSIENT_NAMES = new Set([
   'RequestTimeout',
   'RequestTimeoutException',
   'TimeoutError',
+  // EventBridge: another PutTargets/PutRule on the same rule at the same moment; trying again
+  // succeeds (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutTargets.html#API_PutTargets_Errors).
+  'ConcurrentModificationException',
   'ECONNRESET',
   'ECONNREFUSED',
   'EPIPE',
@@ -88,12 +91,26 @@ const TRANSIENT_NAMES = new Set([
  */
 const TRANSIENT_CLIENT_EXCEPTIONS = [/too many concurrent attempts to create a new revision/i];
 
+// A wrapped error's causes are followed this deep, no further (a cycle must not hang a step).
+const MAX_CAUSES = 5;
+
 /**
  * Throttling and transient faults, matched by name: the ECS SDK has no class for throttling.
  * LimitExceededException is not one of them: EventBridge's targets-per-rule limit is permanent.
+ *
+ * An error gehen already wrapped counts by its cause: a throttled AssumeRole under `role.arn` is
+ * wrapped once by the credential provider and again by the step whose call needed the credentials,
+ * and must still be retried like any other throttle.
  */
 export function isTransientAwsError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  for (let current = error, depth = 0; current instanceof Error && depth <= MAX_CAUSES; depth++) {
+    if (current instanceof TransientAwsError || isTransientItself(current)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+function isTransientItself(error: Error): boolean {
   const meta = (error as { $metadata?: { httpStatusCode?: number } }).$metadata;
   const code = (error as { code?: string }).code;
   return (

@@ -1,13 +1,17 @@
+import { tagPatternSchema } from './config';
 import { ConfigError, formatPath } from './config-error';
 import { MAX_POLL_INTERVAL_SECONDS, roundsProblem, sizeProblem } from './config-limits';
 import {
+  CLUSTER_ACCOUNT_MESSAGE,
   CONTAINER_NAME,
+  hasBadClusterAccount,
+  hasNoCredentials,
   isClusterNameOrArn,
-  isRegExp,
   REGION,
   ROLE_ARN,
   RULE_NAME,
   SERVICE_NAME,
+  URL_CREDENTIALS_MESSAGE,
 } from './config-patterns';
 import { UPDATE_STRATEGIES } from './deploy-config';
 import { GITSHA } from './gitsha';
@@ -31,9 +35,12 @@ const deployConfigSchema = z.strictObject({
   services: z.array(
     z.strictObject({
       name: z.string().check(z.regex(SERVICE_NAME)),
-      cluster: z.string().check(z.refine(isClusterNameOrArn, 'must be a cluster name or ARN')),
+      cluster: z.string().check(
+        z.refine((value: string) => !hasBadClusterAccount(value), { message: CLUSTER_ACCOUNT_MESSAGE, abort: true }),
+        z.refine(isClusterNameOrArn, 'must be a cluster name or ARN'),
+      ),
       region: regionSchema,
-      url: z.nullable(z.url({ protocol: /^https?$/ })),
+      url: z.nullable(z.url({ protocol: /^https?$/ }).check(z.refine(hasNoCredentials, URL_CREDENTIALS_MESSAGE))),
       containers: containerListSchema,
     }),
   ),
@@ -51,7 +58,7 @@ export const executionInputSchema = z.strictObject({
   config: deployConfigSchema,
   source: z.optional(z.enum(['cli', 'ecr', 'console'])),
   /** Push-started executions: the trigger's tagPattern, which the image tag (the gitsha) must match. */
-  tagPattern: z.optional(z.string().check(z.refine(isRegExp, 'must be a valid regular expression'))),
+  tagPattern: z.optional(tagPatternSchema()),
 });
 
 export type ExecutionInput = z.output<typeof executionInputSchema>;
@@ -69,11 +76,28 @@ export function parseExecutionInput(input: unknown): ExecutionInput {
   if (parsed.config.services.length + parsed.config.scheduledTasks.length === 0) {
     throw new ConfigError('execution input', ['config.services: name at least one service or scheduled task']);
   }
+  const duplicates = [
+    ...duplicated(parsed.config.services.map((s) => s.name)).map(
+      (name) => `config.services: names service ${name} more than once`,
+    ),
+    ...duplicated(parsed.config.scheduledTasks.map((t) => t.rule)).map(
+      (rule) => `config.scheduledTasks: names rule ${rule} more than once`,
+    ),
+  ];
+  // gehen.yml's maps cannot repeat a name; an input written by hand can, and would deploy it twice.
+  if (duplicates.length > 0) throw new ConfigError('execution input', duplicates);
   const rounds = roundsProblem(parsed.config.timeoutMinutes, parsed.config.pollIntervalSeconds);
   if (rounds) throw new ConfigError('execution input', [`config.timeoutMinutes: ${rounds}`]);
   const size = sizeProblem(parsed.config.services.length + parsed.config.scheduledTasks.length);
   if (size) throw new ConfigError('execution input', [`config.services: ${size}`]);
   return parsed;
+}
+
+function duplicated(names: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const twice = new Set<string>();
+  for (const name of names) (seen.has(name) ? twice : seen).add(name);
+  return [...twice];
 }
 
 /**

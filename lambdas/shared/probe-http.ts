@@ -1,8 +1,10 @@
+import { ConnectError, connectFailureReason } from './probe-transport';
 import { shaMatches } from './round';
 
 /**
- * The HTTP side of Probe New Version: one GET per probe, bounded in time, never following a
- * redirect to another host, reading the SHA the way the original gehen did.
+ * The HTTP side of Probe New Version: one GET per probe, bounded in time and in the bytes read,
+ * never following a redirect to another host or from https to http, reading the SHA the way the
+ * original gehen did.
  */
 
 /** What the prober needs of `fetch`; the global one fits. */
@@ -16,10 +18,21 @@ export interface ProbeOptions {
   maxRedirects?: number;
 }
 
-export type ProbeResult = { sha: string } | { error: string };
+/** `unreachable`: no connection was ever made (private address, DNS, refused). */
+export type ProbeResult = { sha: string } | { error: string; unreachable?: true };
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 5000;
 const DEFAULT_MAX_REDIRECTS = 3;
+/**
+ * The most of a body read for the SHA: a SHA is 40 characters, and a page of hundreds of MB read
+ * whole would crash the function (and roll back a healthy deployment).
+ */
+export const MAX_BODY_BYTES = 4096;
+
+/** What a round reports for a url the probe never connected to. */
+export function cannotReach(url: string, reason: string): string {
+  return `cannot reach ${url} from the probe (${reason}): if it is private, give the probe a VPC`;
+}
 
 /** The part of a `Server` header after its last '-': `api-1a2b3c4` → `1a2b3c4`. */
 export function shaFromServerHeader(server: string): string {
@@ -44,6 +57,10 @@ export async function probeSha(url: string, options: ProbeOptions): Promise<Prob
         await response.body?.cancel();
         const target = new URL(location, current);
         if (target.hostname !== origin.hostname) return { error: `redirects to another host (${target.host})` };
+        // Never downgrade: the answer would come over plain http, readable and forgeable on the way.
+        if (current.protocol === 'https:' && target.protocol !== 'https:') {
+          return { error: `redirects from https to ${target.protocol.slice(0, -1)} (${target.href})` };
+        }
         if (hop >= maxRedirects) return { error: `more than ${maxRedirects} redirects` };
         current = target;
         continue;
@@ -57,15 +74,41 @@ export async function probeSha(url: string, options: ProbeOptions): Promise<Prob
         await response.body?.cancel();
         return { sha: shaFromServerHeader(server) };
       }
-      return { sha: (await response.text()).trim() };
+      return { sha: (await readPrefix(response, MAX_BODY_BYTES)).trim() };
     }
   } catch (error) {
+    const unreachable = error instanceof ConnectError ? error.reason : connectFailureReason(causeOf(error));
+    if (unreachable !== null) return { error: cannotReach(url, unreachable), unreachable: true };
     if (signal.aborted) return { error: `no answer within ${options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS} ms` };
     return { error: describeFetchError(error) };
   }
 }
 
-export type Confirmation = { live: true } | { live: false; reason: string };
+/** The first `limit` bytes of the body as text; the rest is never read. */
+async function readPrefix(response: Response, limit: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  try {
+    while (length < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      length += value.byteLength;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
+
+/** undici hides the socket error (ECONNREFUSED, ENOTFOUND…) in `cause`. */
+function causeOf(error: unknown): unknown {
+  return error instanceof Error ? error.cause : undefined;
+}
+
+export type Confirmation = { live: true } | { live: false; reason: string; unreachable?: true };
 
 export interface ConfirmOptions extends ProbeOptions {
   /**
@@ -91,7 +134,8 @@ export async function confirmSha(
       return { live: false, reason: `round out of time after ${attempt - 1} matching answer(s)` };
     }
     const result = await probeSha(url, options);
-    if ('error' in result) return { live: false, reason: result.error };
+    if ('error' in result)
+      return { live: false, reason: result.error, ...(result.unreachable && { unreachable: true }) };
     if (!shaMatches(expectedSha, result.sha)) {
       return { live: false, reason: `reports ${result.sha.slice(0, 40) || 'nothing'}, expected ${expectedSha}` };
     }

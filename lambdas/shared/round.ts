@@ -26,7 +26,8 @@ export interface ExpectedService {
 
 export type Verdict =
   | { service: string; state: 'done' }
-  | { service: string; state: 'waiting' }
+  /** `reason`: why it cannot get anywhere (a url the probe never reached), told if the phase expires. */
+  | { service: string; state: 'waiting'; reason?: string }
   | { service: string; state: 'failed'; reason: string };
 
 /** The names the console shows; more would only grow the execution history. */
@@ -74,17 +75,24 @@ export function summarizeRound(
   now: Date,
 ): RoundState {
   const failures: RoundState['failures'] = [];
+  const stuck: RoundState['failures'] = [];
   const waiting: string[] = [];
   let done = 0;
   for (const verdict of verdicts) {
     if (verdict.state === 'done') done += 1;
-    else if (verdict.state === 'waiting') waiting.push(verdict.service);
-    else failures.push({ service: verdict.service, reason: truncate(verdict.reason, MAX_REASON_CHARS) });
+    else if (verdict.state === 'waiting') {
+      waiting.push(verdict.service);
+      if (verdict.reason) stuck.push({ service: verdict.service, reason: truncate(verdict.reason, MAX_REASON_CHARS) });
+    } else failures.push({ service: verdict.service, reason: truncate(verdict.reason, MAX_REASON_CHARS) });
   }
   let status: RoundState['status'] = 'waiting';
   if (failures.length > 0) status = 'failed';
   else if (done === verdicts.length) status = 'done';
-  else if (now.getTime() >= Date.parse(deadline)) status = 'expired';
+  else if (now.getTime() >= Date.parse(deadline)) {
+    status = 'expired';
+    // The phase ends: say why the services that never got anywhere did not.
+    failures.push(...stuck);
+  }
   return {
     status,
     round: (previous?.round ?? 0) + 1,

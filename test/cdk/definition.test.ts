@@ -2,6 +2,7 @@ import validateAsl from 'asl-validator';
 import { ErrorNames, FailureCodes } from '../../lambdas/shared/errors';
 import { resolveDefinition, type TemplateFunction, templateFunctions } from '../../lib/resolve-definition';
 import { StateNames } from '../../lib/state-names';
+import { LAMBDA_CRASH_ERRORS } from '../../lib/step-task';
 import { synthForTest } from './synth-once';
 
 interface AslState {
@@ -201,6 +202,25 @@ describe('the gehen-deploy definition', () => {
       expect(transient).toEqual([expect.objectContaining({ JitterStrategy: 'FULL' })]);
       const lambdaRetries = (task.Retry ?? []).filter((retry) => retry.ErrorEquals.includes('Lambda.ServiceException'));
       expect(lambdaRetries).toHaveLength(1);
+    }
+  });
+
+  it('runs a read-only round again when its function timed out or crashed, and only a read-only one', () => {
+    const crashRetried = allStates()
+      .filter(([, state]) => (state.Retry ?? []).some((retry) => retry.ErrorEquals.includes('States.Timeout')))
+      .map(([name, state]) => [name, stepOfResource(state.Resource)]);
+    expect(crashRetried.sort()).toEqual(
+      [
+        [StateNames.checkDrain, 'check-drain'],
+        [StateNames.checkDrainRollback, 'check-drain'],
+        [StateNames.probe, 'probe'],
+        [StateNames.probeRollback, 'probe'],
+      ].sort(),
+    );
+    for (const [, state] of allStates().filter(([name]) => name === StateNames.probe)) {
+      expect(state.Retry?.find((retry) => retry.ErrorEquals.includes('States.Timeout'))?.ErrorEquals).toEqual(
+        LAMBDA_CRASH_ERRORS,
+      );
     }
   });
 

@@ -59,12 +59,18 @@ function targetOf(rule: Resource): Target {
 }
 
 describe('ECR push triggers', () => {
-  it('has one rule per gehen.yml with a trigger, on successful pushes to its repository', () => {
+  it('has one rule per gehen.yml with a trigger, on successful tagged pushes to its repository in this account', () => {
     expect(rules()).toHaveLength(2);
     expect(ruleFor('team/api').Properties.EventPattern).toEqual({
       source: ['aws.ecr'],
       'detail-type': ['ECR Image Action'],
-      detail: { 'action-type': ['PUSH'], result: ['SUCCESS'], 'repository-name': ['team/api'] },
+      account: [{ Ref: 'AWS::AccountId' }],
+      detail: {
+        'action-type': ['PUSH'],
+        result: ['SUCCESS'],
+        'repository-name': ['team/api'],
+        'image-tag': [{ exists: true }],
+      },
     });
   });
 

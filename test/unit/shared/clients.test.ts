@@ -1,7 +1,7 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { type AwsClients, clientsForRole, sessionName } from '../../../lambdas/shared/clients';
+import { type AwsClients, clientsForRole, createClientFactory, sessionName } from '../../../lambdas/shared/clients';
 
 const sts = mockClient(STSClient);
 const ROLE = 'arn:aws:iam::123456789012:role/GehenDeploy';
@@ -61,5 +61,20 @@ describe('clientsForRole', () => {
     expect(cache.size).toBeLessThanOrEqual(16);
     const own = clientsForRole(cache, null, sessionName('probe', execution('a')));
     expect(clientsForRole(cache, null, sessionName('probe', execution('b')))).toBe(own);
+  });
+});
+
+describe('the clients of a step', () => {
+  it('give up on a connection or an answer well before the shortest step timeout (30 s)', async () => {
+    const clients = createClientFactory({ roleArn: null });
+    for (const client of [clients.ecs('eu-west-1'), clients.events('eu-west-1')]) {
+      // NodeHttpHandler resolves its options once, before the first request.
+      const handler = client.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
+      expect(await handler.configProvider).toMatchObject({
+        connectionTimeout: 3000,
+        requestTimeout: 6000,
+        throwOnRequestTimeout: true,
+      });
+    }
   });
 });

@@ -55,6 +55,21 @@ describe('summarizeRound', () => {
     expect(summarizeRound(verdicts, null, deadline, NOW).status).toBe(status);
   });
 
+  it('tells why a service never got anywhere when its phase expires, and not before', () => {
+    const unreachable: Verdict = {
+      service: 'api',
+      state: 'waiting',
+      reason:
+        'cannot reach https://api.internal/ping from the probe (connect timeout): if it is private, give the probe a VPC',
+    };
+    const verdicts = [unreachable, waiting('web')];
+    expect(summarizeRound(verdicts, null, before, NOW)).toMatchObject({ status: 'waiting', failures: [] });
+    expect(summarizeRound(verdicts, null, passed, NOW)).toMatchObject({
+      status: 'expired',
+      failures: [{ service: 'api', reason: unreachable.reason }],
+    });
+  });
+
   it('counts rounds and keeps the console summary small', () => {
     const verdicts = [
       done('a'),
