@@ -108,6 +108,7 @@ describe('status EXECUTION_ARN (a report from history)', () => {
             },
           ],
           outcome: 'deployed',
+          seconds: expect.any(Number),
         },
       ],
     });
