@@ -1,3 +1,4 @@
+import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { type AwsOptions, consoleLink, sfnClient } from './aws';
 import { CliError } from './exit-codes';
 import type { CliIo } from './io';
@@ -35,6 +36,9 @@ export async function status(executionArn: string, options: StatusOptions, io: C
   }
   const progress = newProgress(executionArn);
   for (const event of await readHistory(sfn, executionArn)) applyEvent(progress, event);
+  // The history of an execution started a moment ago may not hold its ExecutionStarted event yet
+  // (Step Functions' reads are eventually consistent): its input says which SHA it deploys.
+  progress.gitsha ??= await gitshaFromInput(sfn, executionArn);
   const report = buildReport(progress);
   const out = progressOutput(io, options.json);
   out.write(`${executionArn}\n`);
@@ -43,4 +47,14 @@ export async function status(executionArn: string, options: StatusOptions, io: C
   if (report.status === 'running') out.write(`\nStill running. Follow it with: gehen status ${executionArn} --watch\n`);
   if (options.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return report.exitCode;
+}
+
+async function gitshaFromInput(sfn: SFNClient, executionArn: string): Promise<string | null> {
+  try {
+    const { input } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const gitsha = (JSON.parse(input ?? '{}') as { gitsha?: unknown }).gitsha;
+    return typeof gitsha === 'string' ? gitsha.toLowerCase() : null;
+  } catch {
+    return null; // the report says what the history says; the SHA is a nicety here
+  }
 }
