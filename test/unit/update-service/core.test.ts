@@ -68,7 +68,7 @@ describe('updateService', () => {
   });
 
   // ECS reads lag writes: a revision registered a moment ago can be unknown to UpdateService.
-  test.each<[string, string, boolean, typeof Error]>([
+  test.each<[string, string, boolean, typeof TransientAwsError | typeof DeploymentFailedError]>([
     ['ClientException', 'Invalid revision number. Number: 13', true, TransientAwsError],
     ['ClientException', 'TaskDefinition not found.', true, TransientAwsError],
     ['ClientException', 'Unable to describe task definition.', true, TransientAwsError],
