@@ -49,7 +49,7 @@ type Decision = Verdict | TaskInspection;
  */
 export async function checkDrain(input: RoundInput, deps: CheckDrainDeps): Promise<RoundState> {
   const deadline = phaseDeadline(input.round, deps.now(), input.plan.deployment.timeoutSeconds);
-  const expected = expectedServices(input);
+  const expected = expectedServices(input, deps.now());
   const ecs = (region: string) => deps.clients.ecs(region);
   const described = await describeServicesBatched(
     ecs,
