@@ -128,6 +128,19 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
           ),
         ],
       );
+      // Whether a scheduled task's role may run the new revisions, asked before anything changes:
+      // only of the roles gehen may hand to EventBridge targets.
+      allow(
+        ['iam:SimulatePrincipalPolicy'],
+        options.passRoleArns.length > 0
+          ? [...options.passRoleArns]
+          : [
+              wildcard(
+                'arn:{p}:iam::{a}:role/*',
+                "Prepare only simulates whether scheduled tasks' roles may run their new revisions; the passRoleArns prop narrows it.",
+              ),
+            ],
+      );
       assumeRole();
       break;
     case 'register-task-definition':

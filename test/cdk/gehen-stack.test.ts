@@ -66,6 +66,7 @@ describe('least privilege', () => {
         'events:ListTargetsByRule',
         'states:ListExecutions',
         'states:DescribeExecution',
+        'iam:SimulatePrincipalPolicy',
       ],
     ],
     [
@@ -98,6 +99,13 @@ describe('least privilege', () => {
 
   it.each(['probe', 'check-drain'])('%s writes nothing', (step) => {
     expect(actionsOf(step).filter((action) => writes.test(action))).toEqual([]);
+  });
+
+  it('prepare simulates only the roles gehen may pass to EventBridge targets', () => {
+    const simulate = statementsOf('prepare').find((statement) =>
+      [statement.Action].flat().includes('iam:SimulatePrincipalPolicy'),
+    );
+    expect(JSON.stringify(simulate?.Resource)).toMatch(/:role\/\*"/);
   });
 
   it('report calls no AWS API', () => {
