@@ -5,6 +5,7 @@ import { type LoadBalancer, startLoadBalancer } from './ecs/load-balancer';
 import { TaskServers } from './ecs/task-servers';
 import { Events, type StoredEvent } from './events';
 import { type Fleet, type FleetInput, loadFleet, parseFleet } from './fleet';
+import { iamApiRoute } from './iam-api';
 import { seededRandom } from './random';
 import { seedFleet } from './seed';
 import {
@@ -125,7 +126,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         ...(fleet.apiFaults.length > 0 ? [apiFaultsGuard(fleet.apiFaults)] : []),
         ...(fleet.throttling.kind === 'fraction' ? [fractionThrottle(fleet.throttling.fraction, random)] : []),
       ],
-      routes: options.routes,
+      routes: [...(options.routes ?? []), iamApiRoute(fleet.roles)],
     }).catch((error: Error) => {
       throw new Error(`the sandbox cannot listen on 127.0.0.1:${port}: ${error.message}`, { cause: error });
     });
