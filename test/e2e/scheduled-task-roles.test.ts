@@ -1,4 +1,4 @@
-import { DescribeTasksCommand, DescribeTasksCommand, ListTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { DescribeRuleCommand } from '@aws-sdk/client-eventbridge';
 import { demoConfig, ECR, FAST } from './fleets';
 import { type E2e, startE2e, taskDefinition } from './harness';
