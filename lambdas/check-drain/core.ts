@@ -98,7 +98,7 @@ function judgeTasks(inspection: TaskInspection, tasks: readonly Task[]): Verdict
   return {
     service,
     state: 'failed',
-    reason: `${stops.length} tasks of ${revision} failed health checks (threshold ${inspection.threshold}; ECS resets its circuit breaker's count whenever a task runs healthy), last: ${
+    reason: `${stops.length} tasks of ${revision} failed health checks (threshold ${inspection.threshold}; ECS resets its circuit breaker's count whenever a task runs healthy), such as: ${
       stops[0]?.stoppedReason ?? 'no reason given'
     }`,
   };
@@ -153,9 +153,9 @@ export function decide(expected: ExpectedService, service: Service): Decision {
 }
 
 /**
- * Stopped tasks read per struggling service and round, newest first as ListTasks returns them:
- * enough for the largest threshold (200) with room, and a bounded cost however long ECS has
- * been replacing tasks (ECS keeps stopped tasks listed for at least an hour).
+ * Stopped tasks read per struggling service and round (three ListTasks pages): enough for the
+ * largest threshold (200) with room, and a bounded cost however long ECS has been replacing
+ * tasks (ECS keeps stopped tasks listed for at least an hour).
  */
 const MAX_STOPPED_TASKS = 300;
 
