@@ -56,7 +56,10 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
 
   const services = () =>
     wildcard(
-      'arn:{p}:ecs:*:{a}:service/*/*',
+      // `service/*`, not `service/*/*`: services created before 2021 and never migrated keep the
+      // short ARN `service/NAME`, which `service/*/*` misses (`*` also matches `/`).
+      // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-arn-migration.html
+      'arn:{p}:ecs:*:{a}:service/*',
       'Services are named in gehen.yml files, unknown when the stack deploys: ECS services of this account.',
     );
   const rules = () =>
@@ -96,7 +99,10 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
     allow(['ecs:ListTasks'], ['*']);
     allow(
       ['ecs:DescribeTasks'],
-      [wildcard('arn:{p}:ecs:*:{a}:task/*/*', 'DescribeTasks reads the tasks ECS starts at run time, read only.')],
+      [
+        // `task/*` also matches the short task ARNs (`task/ID`) of accounts never migrated to the long format.
+        wildcard('arn:{p}:ecs:*:{a}:task/*', 'DescribeTasks reads the tasks ECS starts at run time, read only.'),
+      ],
     );
   };
   const assumeRole = () => {
@@ -121,6 +127,19 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
             'Prepare reads the running executions of this state machine only, to refuse overlapping deployments.',
           ),
         ],
+      );
+      // Whether a scheduled task's role may run the new revisions, asked before anything changes:
+      // only of the roles gehen may hand to EventBridge targets.
+      allow(
+        ['iam:SimulatePrincipalPolicy'],
+        options.passRoleArns.length > 0
+          ? [...options.passRoleArns]
+          : [
+              wildcard(
+                'arn:{p}:iam::{a}:role/*',
+                "Prepare only simulates whether scheduled tasks' roles may run their new revisions; the passRoleArns prop narrows it.",
+              ),
+            ],
       );
       assumeRole();
       break;

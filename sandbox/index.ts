@@ -6,6 +6,7 @@ import { type LoadBalancer, startLoadBalancer } from './ecs/load-balancer';
 import { TaskServers } from './ecs/task-servers';
 import { Events, type StoredEvent } from './events';
 import { type Fleet, type FleetInput, loadFleet, parseFleet } from './fleet';
+import { iamApiRoute } from './iam-api';
 import { seededRandom } from './random';
 import { seedFleet } from './seed';
 import {
@@ -146,7 +147,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         ...(fleet.throttling.kind === 'fraction' ? [fractionThrottle(fleet.throttling.fraction, random)] : []),
         ...(fleet.throttling.kind === 'aws' ? [awsThrottling()] : []),
       ],
-      routes: [...(options.routes ?? []), controlRoutes({ events, ecs, fleet })],
+      routes: [...(options.routes ?? []), controlRoutes({ events, ecs, fleet }), iamApiRoute(fleet.roles)],
     }).catch((error: Error) => {
       throw new Error(`the sandbox cannot listen on 127.0.0.1:${port}: ${error.message}`, { cause: error });
     });

@@ -9,6 +9,7 @@ import {
 import type { AwsClients } from '../shared/clients';
 import type { RoundInput, RoundState } from '../shared/contracts';
 import { describeServicesBatched, lookupKey } from '../shared/describe-services';
+import { shortTaskDefinition } from '../shared/ecs-names';
 import { wrapAwsError } from '../shared/errors';
 import {
   deploymentFailure,
@@ -21,6 +22,7 @@ import {
   summarizeRound,
   type Verdict,
 } from '../shared/round';
+import { failureThreshold, healthCheckStops, reportsHealthFailures } from './health-failures';
 
 export interface CheckDrainDeps {
   clients: Pick<AwsClients, 'ecs'>;
@@ -38,6 +40,13 @@ interface TaskInspection {
   region: string;
   cluster: string;
   taskDefinition: string;
+  /** The PRIMARY deployment: its tasks' startedBy, and when it began. */
+  deploymentId: string | undefined;
+  createdAt: Date | undefined;
+  /** Health-check failures of the deployment that fail the rollout (failureThreshold). */
+  threshold: number;
+  /** The service's events report failed health checks: read the stopped tasks too, to count them. */
+  readStopped: boolean;
 }
 
 type Decision = Verdict | TaskInspection;
@@ -49,7 +58,7 @@ type Decision = Verdict | TaskInspection;
  */
 export async function checkDrain(input: RoundInput, deps: CheckDrainDeps): Promise<RoundState> {
   const deadline = phaseDeadline(input.round, deps.now(), input.plan.deployment.timeoutSeconds);
-  const expected = expectedServices(input);
+  const expected = expectedServices(input, deps.now());
   const ecs = (region: string) => deps.clients.ecs(region);
   const described = await describeServicesBatched(
     ecs,
@@ -62,20 +71,37 @@ export async function checkDrain(input: RoundInput, deps: CheckDrainDeps): Promi
   });
 
   const inspections = decisions.filter((d): d is TaskInspection => d.state === 'inspect-tasks');
-  const tasks = inspections.length > 0 ? await runningTasks(ecs, inspections) : new Map<string, Task[]>();
-  const verdicts = decisions.map((decision): Verdict => {
-    if (decision.state !== 'inspect-tasks') return decision;
-    const unhealthy = (tasks.get(decision.service) ?? []).find(
-      (t) => t.taskDefinitionArn === decision.taskDefinition && t.healthStatus === 'UNHEALTHY',
-    );
-    if (!unhealthy) return { service: decision.service, state: 'waiting' };
-    return {
-      service: decision.service,
-      state: 'failed',
-      reason: `task ${unhealthy.taskArn ?? ''} of ${decision.taskDefinition} is UNHEALTHY`,
-    };
-  });
+  const tasks = inspections.length > 0 ? await inspectTasks(ecs, inspections) : new Map<string, Task[]>();
+  const verdicts = decisions.map(
+    (decision): Verdict =>
+      decision.state === 'inspect-tasks' ? judgeTasks(decision, tasks.get(decision.service) ?? []) : decision,
+  );
   return summarizeRound(verdicts, input.round, deadline, deps.now());
+}
+
+/** A struggling rollout fails on an UNHEALTHY task, or on `threshold` tasks stopped by failed health checks. */
+function judgeTasks(inspection: TaskInspection, tasks: readonly Task[]): Verdict {
+  const { service, taskDefinition } = inspection;
+  const revision = shortTaskDefinition(taskDefinition);
+  const unhealthy = tasks.find(
+    (t) => t.taskDefinitionArn === taskDefinition && t.desiredStatus !== 'STOPPED' && t.healthStatus === 'UNHEALTHY',
+  );
+  if (unhealthy) {
+    return { service, state: 'failed', reason: `task ${unhealthy.taskArn ?? ''} of ${taskDefinition} is UNHEALTHY` };
+  }
+  const stops = healthCheckStops(tasks, {
+    id: inspection.deploymentId,
+    taskDefinition,
+    createdAt: inspection.createdAt,
+  });
+  if (stops.length < inspection.threshold) return { service, state: 'waiting' };
+  return {
+    service,
+    state: 'failed',
+    reason: `${stops.length} tasks of ${revision} failed health checks (threshold ${inspection.threshold}; ECS resets its circuit breaker's count whenever a task runs healthy), such as: ${
+      stops[0]?.stoppedReason ?? 'no reason given'
+    }`,
+  };
 }
 
 /**
@@ -102,8 +128,12 @@ export function decide(expected: ExpectedService, service: Service): Decision {
   // failedTasks — so an unhealthy new task shows up here first. What this misses: a task that is
   // UNHEALTHY while ECS has not yet replaced it (failedTasks still 0) keeps the service waiting a
   // round or more; the circuit breaker (FAILED) or the phase deadline still ends it.
+  // failedTasks alone misses a rollout whose tasks keep failing: ECS resets it to 0 whenever one
+  // task runs healthy. The service's events (free with DescribeServices) still say so, and only
+  // then are the stopped tasks read, to count the failures.
+  const healthFailures = primary.rolloutState === 'IN_PROGRESS' && reportsHealthFailures(service, primary.createdAt);
   const struggling =
-    (primary.rolloutState === 'IN_PROGRESS' && (primary.failedTasks ?? 0) > 0) ||
+    (primary.rolloutState === 'IN_PROGRESS' && ((primary.failedTasks ?? 0) > 0 || healthFailures)) ||
     (primary.rolloutState === undefined && running < desired);
   if (struggling && primary.taskDefinition) {
     return {
@@ -113,21 +143,36 @@ export function decide(expected: ExpectedService, service: Service): Decision {
       region: expected.lookup.region,
       cluster: expected.lookup.cluster,
       taskDefinition: primary.taskDefinition,
+      deploymentId: primary.id,
+      createdAt: primary.createdAt,
+      threshold: failureThreshold(desired, service.deploymentConfiguration?.deploymentCircuitBreaker),
+      readStopped: healthFailures,
     };
   }
   return { service: name, state: 'waiting' };
 }
 
-/** The RUNNING tasks of each service, keyed by service name. */
-async function runningTasks(
+/**
+ * Stopped tasks read per struggling service and round (three ListTasks pages): enough for the
+ * largest threshold (200) with room, and a bounded cost however long ECS has been replacing
+ * tasks (ECS keeps stopped tasks listed for at least an hour).
+ */
+const MAX_STOPPED_TASKS = 300;
+
+/** The RUNNING and the recently STOPPED tasks of each service, keyed by service name. */
+async function inspectTasks(
   ecs: (region: string) => ECSClient,
   inspections: readonly TaskInspection[],
 ): Promise<Map<string, Task[]>> {
   const owner = new Map<string, string>();
   const byCluster = new Map<string, { region: string; cluster: string; arns: string[] }>();
   await Promise.all(
-    inspections.map(async ({ service, serviceName, region, cluster }) => {
-      const arns = await listTaskArns(ecs(region), cluster, serviceName);
+    inspections.map(async ({ service, serviceName, region, cluster, readStopped }) => {
+      const [running, stopped] = await Promise.all([
+        listTaskArns(ecs(region), cluster, serviceName, 'RUNNING'),
+        readStopped ? listTaskArns(ecs(region), cluster, serviceName, 'STOPPED', MAX_STOPPED_TASKS) : [],
+      ]);
+      const arns = [...running, ...stopped];
       const key = `${region}|${cluster}`;
       const group = byCluster.get(key) ?? { region, cluster, arns: [] };
       for (const arn of arns) owner.set(arn, service);
@@ -162,20 +207,26 @@ async function runningTasks(
   return tasks;
 }
 
-async function listTaskArns(client: ECSClient, cluster: string, serviceName: string): Promise<string[]> {
+async function listTaskArns(
+  client: ECSClient,
+  cluster: string,
+  serviceName: string,
+  desiredStatus: 'RUNNING' | 'STOPPED',
+  limit = Number.POSITIVE_INFINITY,
+): Promise<string[]> {
   const arns: string[] = [];
   let nextToken: string | undefined;
   do {
     let page: ListTasksCommandOutput;
     try {
       page = await client.send(
-        new ListTasksCommand({ cluster, serviceName, desiredStatus: 'RUNNING', maxResults: 100, nextToken }),
+        new ListTasksCommand({ cluster, serviceName, desiredStatus, maxResults: 100, nextToken }),
       );
     } catch (error) {
-      throw wrapAwsError(`list tasks of service ${serviceName} in cluster ${cluster}`, error);
+      throw wrapAwsError(`list ${desiredStatus} tasks of service ${serviceName} in cluster ${cluster}`, error);
     }
     arns.push(...(page.taskArns ?? []));
     nextToken = page.nextToken;
-  } while (nextToken);
-  return arns;
+  } while (nextToken && arns.length < limit);
+  return arns.slice(0, limit);
 }

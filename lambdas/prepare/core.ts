@@ -1,3 +1,4 @@
+import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { AwsClients } from '../shared/clients';
 import { ConfigError } from '../shared/config-error';
@@ -12,6 +13,7 @@ import { alreadyRuns, decideOverlap, runningDeployments } from './overlaps';
 import { unmatchedTag } from './pushed-tag';
 import { resolveRules } from './resolve-rules';
 import { resolveServices } from './resolve-services';
+import { checkTargetRoles, type TargetRoles } from './target-roles';
 
 export interface PrepareOptions {
   /** The region for services and rules whose cluster is a bare name and whose file has no `region`. */
@@ -22,6 +24,11 @@ export interface PrepareOptions {
    * gehen's account. The handler always passes it; without it no overlap is looked for.
    */
   stepFunctions?: SFNClient;
+  /**
+   * IAM, with `role.arn`'s credentials (the rules' roles are in that account): checks that every
+   * scheduled task's role may run the revisions gehen will register. Without it nothing is checked.
+   */
+  iam?: (clients: AwsClients) => IAMClient;
 }
 
 /**
@@ -40,12 +47,16 @@ export async function prepare(
   const { config } = execution;
   const clients = clientsFor(config.roleArn);
   const problems: Problems = [];
+  const roles: TargetRoles = new Map();
 
   const [services, rules] = await Promise.all([
     resolveServices(execution, clients, options.defaultRegion, problems),
-    resolveRules(execution, clients, options.defaultRegion, problems),
+    resolveRules(execution, clients, options.defaultRegion, problems, roles),
   ]);
   await inspectContainers(clients, services, rules, problems);
+  if (options.iam && rules.length > 0) {
+    await checkTargetRoles(options.iam(clients), rules, roles, execution.gitsha, problems);
+  }
 
   if (problems.length > 0) {
     throw new InvalidDeploymentError(

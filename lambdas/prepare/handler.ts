@@ -1,3 +1,4 @@
+import { IAMClient } from '@aws-sdk/client-iam';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import { CLIENT_DEFAULTS } from '../shared/client-defaults';
@@ -15,5 +16,8 @@ export const handler = middy<PrepareInput, Plan>().handler((event) =>
   prepare(event, (roleArn) => clientsForRole(clients, roleArn, sessionName('prepare', event.executionArn)), {
     defaultRegion: env.AWS_REGION,
     stepFunctions,
+    // IAM is global: one client per Prepare call, with the role's credentials (cached by the factory).
+    iam: (roleClients) =>
+      new IAMClient({ region: env.AWS_REGION, credentials: roleClients.credentials, maxAttempts: 3 }),
   }),
 );

@@ -3,6 +3,7 @@ import type { PlannedRule } from '../shared/contracts';
 import type { ExecutionInput } from '../shared/execution-input';
 import { DEFAULT_EVENT_BUS, isEcsTarget, listRuleTargets } from '../shared/rule-targets';
 import { awsProblem, type Problems } from './lookups';
+import { type TargetRoles, targetKey } from './target-roles';
 
 /**
  * Lists the targets of every scheduled-task rule of the config: each must exist on the default
@@ -13,6 +14,8 @@ export async function resolveRules(
   clients: AwsClients,
   defaultRegion: string,
   problems: Problems,
+  /** Filled with each ECS target's role and cluster, for checkTargetRoles. */
+  roles: TargetRoles = new Map(),
 ): Promise<PlannedRule[]> {
   const { config } = execution;
   const rules = await Promise.all(
@@ -34,6 +37,9 @@ export async function resolveRules(
       if (ecsTargets.length === 0) {
         problems.push(`${path}: the rule has no ECS task targets in ${region}`);
         return null;
+      }
+      for (const t of ecsTargets) {
+        if (t.RoleArn) roles.set(targetKey(task.rule, t.Id), { roleArn: t.RoleArn, cluster: t.Arn ?? '' });
       }
       return {
         rule: task.rule,

@@ -8,10 +8,9 @@ import {
   type ExpectedService,
   expectedServices,
   mapWithConcurrency,
+  newRevisionLive,
   notFound,
   phaseDeadline,
-  primaryDeployment,
-  primaryRunsExpected,
   summarizeRound,
   type Verdict,
 } from '../shared/round';
@@ -52,7 +51,7 @@ export const ROUND_RESERVE_MS = 2000;
 export async function probe(input: RoundInput, deps: ProbeDeps): Promise<RoundState> {
   const { deployment } = input.plan;
   const deadline = phaseDeadline(input.round, deps.now(), deployment.timeoutSeconds);
-  const expected = expectedServices(input);
+  const expected = expectedServices(input, deps.now());
   const probed = expected.filter((s) => s.url !== null && s.sha !== null);
   const earlier = new Set(input.round?.confirmed ?? []);
   const unconfirmed = probed.filter((s) => !earlier.has(s.name));
@@ -96,13 +95,5 @@ function verdictFor(expected: ExpectedService, service: Service, confirmation: C
   if (confirmation) return { service: name, state: 'waiting' };
   // No url: a strategy-none service has nothing to wait for; otherwise ECS must have finished.
   if (expected.url === null && expected.taskDefinition === null) return { service: name, state: 'done' };
-  return { service: name, state: rolloutCompleted(expected, service) ? 'done' : 'waiting' };
-}
-
-function rolloutCompleted(expected: ExpectedService, service: Service): boolean {
-  const primary = primaryDeployment(service);
-  if (!primaryRunsExpected(expected, primary)) return false;
-  // Deployment controllers other than ECS report no rolloutState: count the tasks instead.
-  if (primary.rolloutState === undefined) return (primary.runningCount ?? 0) >= (primary.desiredCount ?? 0);
-  return primary.rolloutState === 'COMPLETED';
+  return { service: name, state: newRevisionLive(expected, service) ? 'done' : 'waiting' };
 }

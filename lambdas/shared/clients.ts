@@ -9,6 +9,8 @@ import { wrapAwsError } from './errors';
 export interface AwsClients {
   ecs(region: string): ECSClient;
   events(region: string): EventBridgeClient;
+  /** The role's credentials (undefined: the function's own), for a client a single step makes itself. */
+  readonly credentials?: AwsCredentialIdentityProvider;
 }
 
 export interface ClientFactoryOptions {
@@ -35,6 +37,7 @@ export function createClientFactory(options: ClientFactoryOptions): AwsClients {
   const ecs = new Map<string, ECSClient>();
   const events = new Map<string, EventBridgeClient>();
   return {
+    credentials,
     ecs(region) {
       let client = ecs.get(region);
       if (!client) {

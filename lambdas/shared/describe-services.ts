@@ -5,6 +5,7 @@ import {
   type Failure,
   type Service,
 } from '@aws-sdk/client-ecs';
+import { serviceName } from './ecs-names';
 import { wrapAwsError } from './errors';
 
 /** DescribeServices accepts at most 10 services per call. */
@@ -64,15 +65,16 @@ export async function describeServicesBatched(
             throw wrapAwsError(`describe services in cluster ${first.cluster} (${first.region})`, error);
           }
           for (const lookup of batch) {
-            const service = response.services?.find(
-              (s) => s.serviceName === lookup.service || s.serviceArn === lookup.service,
-            );
+            // A batch is one cluster, so the name alone identifies a service: it matches an ARN in
+            // either format (long `service/CLUSTER/NAME` or pre-2021 short `service/NAME`).
+            const name = serviceName(lookup.service);
+            const service = response.services?.find((s) => s.serviceArn === lookup.service || s.serviceName === name);
             if (service) {
               found.set(lookupKey(lookup), service);
               continue;
             }
             const failure = response.failures?.find(
-              (f) => f.arn === lookup.service || f.arn?.endsWith(`/${lookup.service}`),
+              (f) => f.arn === lookup.service || (f.arn !== undefined && serviceName(f.arn) === name),
             );
             failures.set(lookupKey(lookup), failure ?? { arn: lookup.service, reason: 'MISSING' });
           }

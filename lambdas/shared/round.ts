@@ -22,7 +22,21 @@ export interface ExpectedService {
   sha: string | null;
   /** gehen changed this service, so ECS must still be deploying the expected revision. */
   updated: boolean;
+  /**
+   * Set while the phase is younger than ECS_READ_LAG_SECONDS: when it started. A DescribeServices
+   * whose PRIMARY deployment was created before then may predate gehen's UpdateService (reads lag
+   * writes), so the new deployment's absence means waiting, not a rollback. null: reads are fresh.
+   */
+  phaseStartedAt: Date | null;
 }
+
+/**
+ * How long after a phase starts a DescribeServices that does not show gehen's new deployment is
+ * taken for ECS's eventual consistency (reads lag writes: bugcrowd/ecs-deployment-monitor PR #2;
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeServices.html) rather than
+ * for ECS rolling it back: a circuit-breaker rollback takes minutes of failing tasks, not seconds.
+ */
+export const ECS_READ_LAG_SECONDS = 30;
 
 export type Verdict =
   | { service: string; state: 'done' }
@@ -35,8 +49,12 @@ const MAX_WAITING_NAMES = 10;
 const MAX_FAILURES = 20;
 const MAX_REASON_CHARS = 300;
 
-export function expectedServices(input: RoundInput): ExpectedService[] {
+/** `now` tells whether ECS reads may still lag the phase's writes; without it they may not. */
+export function expectedServices(input: RoundInput, now?: Date): ExpectedService[] {
   const deployed = new Map(input.deployed.map((d) => [d.name, d]));
+  const started = now && phaseStart(input, now);
+  const phaseStartedAt =
+    now && started && now.getTime() - started.getTime() < ECS_READ_LAG_SECONDS * 1000 ? started : null;
   return input.plan.services.map((service) => {
     const deployment = deployed.get(service.name);
     const lookup = { region: service.region, cluster: service.cluster, service: service.serviceArn };
@@ -49,6 +67,7 @@ export function expectedServices(input: RoundInput): ExpectedService[] {
         // A tag that is no SHA (latest, v1.2.3) is not what a Server header reports: ECS must tell.
         sha: service.previousSha !== null && isGitSha(service.previousSha) ? service.previousSha : null,
         updated: deployment?.updated ?? false,
+        phaseStartedAt,
       };
     }
     return {
@@ -58,8 +77,15 @@ export function expectedServices(input: RoundInput): ExpectedService[] {
       taskDefinition: deployment?.taskDefinition ?? null,
       sha: input.plan.deployment.gitsha,
       updated: deployment?.updated ?? false,
+      phaseStartedAt,
     };
   });
+}
+
+/** When the phase's first round ran: its deadline less the phase timeout (now, on the first round). */
+function phaseStart(input: RoundInput, now: Date): Date {
+  if (input.round?.deadline == null) return now;
+  return new Date(Date.parse(input.round.deadline) - input.plan.deployment.timeoutSeconds * 1000);
 }
 
 /** The phase deadline: set once, on the phase's first round, and carried unchanged after. */
@@ -123,11 +149,24 @@ export function deploymentFailure(expected: ExpectedService, service: Service): 
   }
   if (expected.updated && !deployments.some((d) => d.taskDefinition === expected.taskDefinition)) {
     const primary = primaryDeployment(service);
+    if (staleRead(expected, primary)) return null;
     return `ECS no longer deploys ${expected.taskDefinition}: the PRIMARY deployment runs ${
       primary?.taskDefinition ?? 'nothing'
     }`;
   }
   return null;
+}
+
+/**
+ * A read that may predate gehen's own UpdateService: early in the phase, with a PRIMARY deployment
+ * created before the phase began. A rollback by ECS (circuit breaker) or a redeploy by someone
+ * else creates a new PRIMARY deployment, after gehen's, so it is never mistaken for one.
+ */
+function staleRead(expected: ExpectedService, primary: Deployment | undefined): boolean {
+  const created = primary?.createdAt;
+  return (
+    expected.phaseStartedAt !== null && created !== undefined && created.getTime() <= expected.phaseStartedAt.getTime()
+  );
 }
 
 export function primaryDeployment(service: Service): Deployment | undefined {
@@ -142,6 +181,30 @@ export function notFound(expected: ExpectedService, described: DescribedServices
     state: 'failed',
     reason: `service ${expected.name} not found in ${expected.lookup.cluster}: ${reason}`,
   };
+}
+
+/**
+ * Live, for a service gehen cannot probe (no url, or no SHA to probe for): its PRIMARY deployment
+ * runs the expected revision at its desired count, and ECS no longer wants a task of any other
+ * deployment (their desiredCount is 0) — or the rollout is COMPLETED. ECS scales an older
+ * deployment down only as new tasks pass their health checks (within minimumHealthyPercent), so
+ * the old deployments' desiredCount reaching 0 is ECS's own word that the new tasks are healthy.
+ * COMPLETED alone would also wait for the old tasks to drain (the target group's deregistration
+ * delay, 300 s by default) and for every batch of a rolling update: that is the drain phase's.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Deployment.html
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html
+ */
+export function newRevisionLive(expected: ExpectedService, service: Service): boolean {
+  const primary = primaryDeployment(service);
+  if (!primaryRunsExpected(expected, primary)) return false;
+  if (primary.rolloutState === 'COMPLETED') return true;
+  if (primary.rolloutState === 'FAILED') return false;
+  const others = (service.deployments ?? []).filter((d) => d !== primary && d.rolloutState !== 'FAILED');
+  return (
+    (primary.runningCount ?? 0) >= (primary.desiredCount ?? 0) &&
+    (primary.pendingCount ?? 0) === 0 &&
+    others.every((d) => (d.desiredCount ?? 0) === 0)
+  );
 }
 
 /** The PRIMARY deployment runs the expected revision (any, when none is expected). */

@@ -2,7 +2,7 @@ import { UpdateServiceCommand, type UpdateServiceCommandOutput } from '@aws-sdk/
 import type { AwsClients } from '../shared/clients';
 import type { ServiceDeployment, UpdateServiceInput } from '../shared/contracts';
 import { clusterName } from '../shared/ecs-names';
-import { wrapAwsError } from '../shared/errors';
+import { TransientAwsError, wrapAwsError } from '../shared/errors';
 
 /**
  * Update Service: start a deployment of the registered revision (for `redeploy`, the running one
@@ -30,7 +30,18 @@ export async function updateService(input: UpdateServiceInput, clients: AwsClien
       }),
     );
   } catch (error) {
-    throw wrapAwsError(`update service ${service.name} in cluster ${clusterName(service.cluster)}`, error);
+    const context = `update service ${service.name} in cluster ${clusterName(service.cluster)}`;
+    if (registration.registered && revisionNotYetVisible(error)) {
+      // Retried by the workflow's TransientAwsError Retry (6 attempts, backoff 2 s × 2 up to 30 s,
+      // full jitter: about a minute and a half at most), then it fails the deployment as any error.
+      throw new TransientAwsError(
+        `failed to ${context}: ${registration.taskDefinition} is not visible to ECS yet (just registered): ${
+          (error as Error).message
+        }`,
+        { cause: error },
+      );
+    }
+    throw wrapAwsError(context, error);
   }
   return {
     name: service.name,
@@ -38,4 +49,25 @@ export async function updateService(input: UpdateServiceInput, clients: AwsClien
     taskDefinition: response.service?.taskDefinition ?? registration.taskDefinition,
     updated: true,
   };
+}
+
+/**
+ * ECS reads lag its writes: UpdateService right after RegisterTaskDefinition can refuse the new
+ * revision as unknown (aws/amazon-ecs-agent#1354: "Invalid revision number";
+ * hashicorp/terraform-provider-aws PR #45553: "TaskDefinition not found"). Only for a revision
+ * this deployment just registered is that lag rather than a mistake.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html (ClientException)
+ */
+const NOT_YET_VISIBLE = [
+  /invalid revision number/i,
+  /task ?definition .*not found/i,
+  /unable to describe task ?definition/i,
+];
+
+export function revisionNotYetVisible(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'ClientException' &&
+    NOT_YET_VISIBLE.some((pattern) => pattern.test(error.message))
+  );
 }

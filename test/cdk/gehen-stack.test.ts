@@ -67,6 +67,7 @@ describe('least privilege', () => {
         'events:ListTargetsByRule',
         'states:ListExecutions',
         'states:DescribeExecution',
+        'iam:SimulatePrincipalPolicy',
       ],
     ],
     [
@@ -101,13 +102,21 @@ describe('least privilege', () => {
     expect(actionsOf(step).filter((action) => writes.test(action))).toEqual([]);
   });
 
+  it('prepare simulates only the roles gehen may pass to EventBridge targets', () => {
+    const simulate = statementsOf('prepare').find((statement) =>
+      [statement.Action].flat().includes('iam:SimulatePrincipalPolicy'),
+    );
+    expect(JSON.stringify(simulate?.Resource)).toMatch(/:role\/\*"/);
+  });
+
   it('report calls no AWS API', () => {
     expect(actionsOf('report').sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
   });
 
-  it.each(['update-service', 'roll-back'])('%s updates ECS services only', (step) => {
+  it.each(['update-service', 'roll-back'])('%s updates ECS services only, long and short ARNs alike', (step) => {
     const update = statementsOf(step).find((statement) => [statement.Action].flat().includes('ecs:UpdateService'));
-    expect(JSON.stringify(update?.Resource)).toContain(':service/*/*');
+    // `service/*` matches `service/NAME` (pre-2021 short ARN) and `service/CLUSTER/NAME`; `service/*/*` misses the first.
+    expect(JSON.stringify(update?.Resource)).toMatch(/:service\/\*"/);
   });
 
   it('grants * only to the actions that accept nothing else', () => {

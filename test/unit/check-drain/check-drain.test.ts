@@ -52,7 +52,9 @@ function runningTasks(service: string, count: number, overrides: Partial<Task> =
 
 /** ListTasks in pages of 100, as ECS serves them. */
 function listTasks(input: ListTasksCommandInput) {
-  const all = (tasks.get(input.serviceName ?? '') ?? []).map((t) => t.taskArn ?? '');
+  const all = (tasks.get(input.serviceName ?? '') ?? [])
+    .filter((t) => (t.desiredStatus ?? 'RUNNING') === (input.desiredStatus ?? 'RUNNING'))
+    .map((t) => t.taskArn ?? '');
   const start = Number(input.nextToken ?? 0);
   const end = start + Math.min(input.maxResults ?? 100, 100);
   return { taskArns: all.slice(start, end), nextToken: end < all.length ? String(end) : undefined };
@@ -248,7 +250,7 @@ describe('checkDrain', () => {
     const promise = checkDrain({ ...roundInput(makePlan([api])), round: ROUND_ONE }, deps());
     await expect(promise).rejects.toThrow(TransientAwsError);
     await expect(promise).rejects.toThrow(
-      `failed to list tasks of service api in cluster ${clusterArn()}: ThrottlingException: Rate exceeded`,
+      `failed to list RUNNING tasks of service api in cluster ${clusterArn()}: ThrottlingException: Rate exceeded`,
     );
   });
 });

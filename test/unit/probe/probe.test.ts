@@ -137,12 +137,38 @@ describe('probe', () => {
   describe('a service without a url', () => {
     test.each([
       { name: 'the new revision COMPLETED', revision: 2, rollout: 'COMPLETED', state: 'done' },
-      { name: 'the new revision IN_PROGRESS', revision: 2, rollout: 'IN_PROGRESS', state: 'waiting' },
-      { name: 'a controller without rolloutState, all running', revision: 2, rollout: undefined, state: 'done' },
-      { name: 'ECS having rolled back to the old revision', revision: 1, rollout: undefined, state: 'failed' },
-    ] as const)('with $name is $state', async ({ revision, rollout, state }) => {
+      {
+        name: 'the new revision IN_PROGRESS, 1 of 2 running',
+        revision: 2,
+        rollout: 'IN_PROGRESS',
+        running: 1,
+        state: 'waiting',
+      },
+      // Live before COMPLETED: ECS wants no old task any more, only their draining is left.
+      {
+        name: 'the new revision IN_PROGRESS, 2 of 2 running',
+        revision: 2,
+        rollout: 'IN_PROGRESS',
+        running: 2,
+        state: 'done',
+      },
+      {
+        name: 'a controller without rolloutState, all running',
+        revision: 2,
+        rollout: undefined,
+        running: 2,
+        state: 'done',
+      },
+      {
+        name: 'ECS having rolled back to the old revision',
+        revision: 1,
+        rollout: undefined,
+        running: 2,
+        state: 'failed',
+      },
+    ] as const)('with $name is $state', async ({ revision, rollout, running, state }) => {
       const worker = plannedService('worker');
-      runs(worker, revision, { rolloutState: rollout });
+      runs(worker, revision, { rolloutState: rollout, runningCount: running });
       const round = await probe(roundInput(makePlan([worker])), deps());
       expect(round.status).toBe(state);
     });
@@ -189,7 +215,7 @@ describe('probe', () => {
       const api = plannedService('api', { url: server.url, previousSha: tag });
       const input: RoundInput = { ...roundInput(makePlan([api])), expect: 'previous' };
 
-      runs(api, 1, { rolloutState: 'IN_PROGRESS' });
+      runs(api, 1, { rolloutState: 'IN_PROGRESS', runningCount: 1 });
       await expect(probe(input, deps())).resolves.toMatchObject({ status: 'waiting', waiting: ['api'] });
       runs(api, 1, { rolloutState: 'COMPLETED' });
       await expect(probe(input, deps())).resolves.toMatchObject({ status: 'done', done: 1 });
@@ -285,7 +311,7 @@ describe('probe', () => {
       const api = plannedService('api', { url: server.url });
       const worker = plannedService('worker');
       runs(api, 2, { rolloutState: 'IN_PROGRESS' });
-      runs(worker, 2, { rolloutState: 'IN_PROGRESS' });
+      runs(worker, 2, { rolloutState: 'IN_PROGRESS', runningCount: 1 });
       const plan = makePlan([api, worker]);
 
       const first = await probe(roundInput(plan), deps());
@@ -316,7 +342,7 @@ describe('probe', () => {
       const api = plannedService('api', { url: server.url });
       const worker = plannedService('worker');
       runs(api, 2);
-      runs(worker, 2, { rolloutState: 'IN_PROGRESS' });
+      runs(worker, 2, { rolloutState: 'IN_PROGRESS', runningCount: 1 });
       const plan = makePlan([api, worker]);
       const first = await probe(roundInput(plan), deps());
 
@@ -348,7 +374,7 @@ describe('probe', () => {
 
     it('ignore names that are not probed services of this plan, and never report them', async () => {
       const worker = plannedService('worker');
-      runs(worker, 2, { rolloutState: 'IN_PROGRESS' });
+      runs(worker, 2, { rolloutState: 'IN_PROGRESS', runningCount: 1 });
       const round = { ...ROUND_ONE, confirmed: ['worker', 'stranger'] };
 
       const state = await probe(roundInput(makePlan([worker]), { round }), deps());
@@ -428,7 +454,7 @@ describe('probe', () => {
   describe('deadline', () => {
     it('keeps the phase deadline from the first round, however many services finished since', async () => {
       const worker = plannedService('worker');
-      runs(worker, 2, { rolloutState: 'IN_PROGRESS' });
+      runs(worker, 2, { rolloutState: 'IN_PROGRESS', runningCount: 1 });
       const later = new Date('2030-01-01T00:10:00.000Z');
       const input: RoundInput = { ...roundInput(makePlan([worker])), round: { ...ROUND_ONE, round: 39 } };
 

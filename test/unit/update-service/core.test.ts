@@ -66,4 +66,23 @@ describe('updateService', () => {
     expect(error).toBeInstanceOf(type);
     expect((error as Error).message).toBe(`failed to update service api in cluster prod: ${name}: nope`);
   });
+
+  // ECS reads lag writes: a revision registered a moment ago can be unknown to UpdateService.
+  test.each<[string, string, boolean, typeof TransientAwsError | typeof DeploymentFailedError]>([
+    ['ClientException', 'Invalid revision number. Number: 13', true, TransientAwsError],
+    ['ClientException', 'TaskDefinition not found.', true, TransientAwsError],
+    ['ClientException', 'Unable to describe task definition.', true, TransientAwsError],
+    // The running revision (redeploy, or nothing to change) was not just registered: no lag to wait out.
+    ['ClientException', 'TaskDefinition not found.', false, DeploymentFailedError],
+    ['ClientException', 'The service cannot be updated: it is not ACTIVE.', true, DeploymentFailedError],
+    ['InvalidParameterException', 'Invalid revision number. Number: 13', true, DeploymentFailedError],
+  ])('%s "%s" (registered: %s) is a %p', async (name, message, registered, type) => {
+    ecs.on(UpdateServiceCommand).rejects(awsError(name, message));
+    const taskDefinition = registered ? taskDefinitionArn('api', 13) : taskDefinitionArn('api', 12);
+
+    const error = await updateService(input('current', taskDefinition), testClients()).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(type);
+    expect((error as Error).message).toContain(message);
+  });
 });
