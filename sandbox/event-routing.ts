@@ -54,7 +54,7 @@ export async function routeEvents(options: EventRoutingOptions): Promise<EventRo
   // Targets and patterns name the template's resources: the state machine and roles as the sandbox
   // serves them, anything else (topics, log groups, API destinations) by a stand-in ARN.
   const resolve = (value: unknown): unknown => {
-    if (typeof value === 'string' || value === undefined || typeof value === 'number' || value === null) return value;
+    if (typeof value !== 'object' || value === null) return value;
     if (Array.isArray(value)) return value.map(resolve);
     const record = value as Record<string, unknown>;
     const ref = record.Ref;

@@ -34,7 +34,8 @@ function blockUnreachable(addresses) {
     // or (port, host, cb).
     const first = Array.isArray(args[0]) ? args[0][0] : args[0];
     const options = typeof first === 'object' && first !== null ? first : { port: first, host: args[1] };
-    if (options.path !== undefined) return connect.apply(this, args);
+    // An IPC pipe has a path and no port; http's agent passes the request's path too, with a port.
+    if (options.port === undefined || options.port === null) return connect.apply(this, args);
     const host = typeof options.host === 'string' ? options.host : 'localhost';
     const key = (LOOPBACK.has(host) ? '127.0.0.1' : host) + ':' + Number(options.port);
     if (!blocked.has(key)) return connect.apply(this, args);

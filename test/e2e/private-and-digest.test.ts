@@ -6,17 +6,16 @@ import { demoConfig, demoService, FAST } from './fleets';
 import { type E2e, startE2e } from './harness';
 
 /**
- * Issue 13, items 1 and 8, against models that arrive with the sandbox merge (edges branch):
- * private load balancers that only VPC functions reach (`services[].private`), and ECR events
- * whose rule pattern names this account ({"Ref": "AWS::AccountId"}, which the sandbox's event
- * routing must resolve). Skipped until then: unskip after merging the sandbox.
+ * Issue 13, items 1 and 8: private load balancers that only VPC functions reach
+ * (`services[].private`), and ECR events whose rule pattern names this account
+ * ({"Ref": "AWS::AccountId"}, resolved by the sandbox's event routing as CloudFormation would).
  */
 const PROBE_NETWORK = {
   'gehen:probeSubnetIds': 'subnet-0aaaaaaaaaaaaaaaa',
   'gehen:probeSecurityGroupIds': 'sg-0cccccccccccccccc',
 };
 
-describe.skip('a private service (needs the private-network model merge)', () => {
+describe('a private service', () => {
   const fleet = { services: [demoService('internal', { listen: 0, private: true })], timing: FAST };
   let inVpc: E2e;
   let outside: E2e;
@@ -38,7 +37,9 @@ describe.skip('a private service (needs the private-network model merge)', () =>
   it('fails, saying the probe cannot reach the url and how to fix it, when the probe is outside the VPC', async () => {
     const path = configFor(outside);
     const run = await outside.gehen(['deploy', '--gitsha', '2222222', '--path', path]);
-    expect(run.code).toBe(1);
+    // The rollback puts the old revision back but cannot prove it live through the same url
+    // either: the result is unknown (exit 2), and every failure says why.
+    expect(run.code).toBe(2);
     expect(run.stdout + run.stderr).toContain(
       `cannot reach ${outside.sandbox.loadBalancers.internal}/ from the probe (connect timeout): if it is private, give the probe a VPC`,
     );
@@ -46,7 +47,7 @@ describe.skip('a private service (needs the private-network model merge)', () =>
   });
 });
 
-describe.skip('an ECR push without a tag (needs the sandbox to resolve AWS::AccountId in rule patterns)', () => {
+describe('an ECR push without a tag', () => {
   let e2e: E2e;
   beforeAll(async () => {
     const config = join(mkdtempSync(join(tmpdir(), 'gehen-digest-')), 'gehen.yml');

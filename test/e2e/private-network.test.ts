@@ -16,7 +16,7 @@ describe('deploying a service behind a private load balancer', () => {
   // Issue 10 (product side): the probe function gets no VpcConfig until the app reads the
   // gehen:probeSubnetIds / gehen:probeSecurityGroupIds context, so it never reaches the private
   // load balancer and the deploy times out instead.
-  it.skip('deploys it when the probe runs in the VPC the context names', async () => {
+  it('deploys it when the probe runs in the VPC the context names', async () => {
     const path = e2e.config(demoConfig({ services: { api: { url: `${e2e.sandbox.loadBalancers.api}/` } } }));
     const run = await e2e.deploy('2222222', path);
     expect(run.report).toMatchObject({ status: 'deployed' });

@@ -58,11 +58,10 @@ describe('gehen deploy when ECS reads lag writes by 2 s (consistency.ecsSeconds)
   });
   afterAll(() => e2e.close());
 
-  // Product issue: Update Service calls UpdateService right after Register Task Definition and
-  // treats ECS's ClientException "Invalid revision number. Number: 2" (a revision not yet
-  // replicated, aws/amazon-ecs-agent#1354) as final: the deploy is rolled back. It must retry
-  // that error for a few seconds. Unskip when Update Service does.
-  test.skip(
+  // UpdateService right after RegisterTaskDefinition meets ECS's ClientException "Invalid
+  // revision number. Number: 2" (a revision not yet replicated, aws/amazon-ecs-agent#1354):
+  // Update Service retries it (issue 13 item 4).
+  test(
     'deploys once the new revision is known (Update Service retries "Invalid revision number")',
     () => deploysTenTasks(e2e),
     240_000,

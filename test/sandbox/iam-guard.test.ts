@@ -225,7 +225,7 @@ describe('the IAM guard on the real policies', () => {
 
   // gehen grants UpdateService and DescribeServices on service/*/*, which a short ARN (service/<name>)
   // never matches: on a pre-2021 service every step that touches it is denied.
-  it.skip('lets Update Service update a service with a short ARN (product issue 13 item 5: gehen grants service/*/*, not service/*)', () => {
+  it('lets Update Service update a service with a short ARN (gehen grants service/*, not service/*/*)', () => {
     expect(outcome(call(stepKey('UpdateService'), 'ecs', 'UpdateService', service('legacy')))).toBe('allowed');
   });
 });
