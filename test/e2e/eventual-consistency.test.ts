@@ -29,7 +29,7 @@ describe('gehen deploy while ECS reads lag its writes', () => {
         demoService('worker', { desiredCount: 2, circuitBreaker }),
       ],
       timing: FAST,
-      // Needs the ECS-realism merge: DescribeServices and new revisions lag writes by 3 s.
+      // DescribeServices and new revisions lag writes by 3 s.
       consistency: { ecsSeconds: 3 },
       apiFaults: [
         {
@@ -55,7 +55,8 @@ describe('gehen deploy while ECS reads lag its writes', () => {
     expect(service.taskDefinition).toMatch(/task-definition\/api:2$/);
     expect(await e2e.images(service.taskDefinition ?? '')).toEqual({ api: `${ECR}/api:2222222` });
     const history = await e2e.history(report.execution ?? '');
-    expect(lambdaAttempts(history, StateNames.updateService)).toBe(2);
+    // The injected refusal, then as many as the 3 s replication lag takes: retried, never failed.
+    expect(lambdaAttempts(history, StateNames.updateService)).toBeGreaterThanOrEqual(2);
     expect(enteredStates(history)).not.toContain(StateNames.rollBackServices);
   });
 

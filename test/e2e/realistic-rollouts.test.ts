@@ -26,7 +26,16 @@ describe('gehen deploy on realistic ECS timing', () => {
     e2e = await startE2e({
       profile: 'realistic',
       iam: 'off',
-      timing: { scale: 0.02, deregistrationDelaySeconds: 300 },
+      // Healthy after 2 checks 10 s apart, failures noticed only after a 120 s grace period: a
+      // healthy task always resets failedTasks before the next failure counts, so ECS's circuit
+      // breaker never trips on the flaky revision (resetOnHealthyTask), and gehen must notice.
+      timing: {
+        scale: 0.02,
+        deregistrationDelaySeconds: 300,
+        healthyThresholdCount: 2,
+        healthCheckIntervalSeconds: 10,
+        healthCheckGracePeriodSeconds: 120,
+      },
       services: [
         // Ten tasks, two at a time (maximumPercent 120), behind a load balancer gehen.yml gives no url for.
         demoService('batch', {
