@@ -134,13 +134,14 @@ export interface RoundState {
   failures: Array<{ service: string; reason: string }>;
   /**
    * Probe rounds only: the services whose url has answered the expected SHA `requiredMatches`
-   * times in a row in this phase, this round or an earlier one (names only, in plan order, at
-   * most one per planned service). Later rounds of the phase do not probe them again, so a fleet
+   * times in a row in this phase, this round or an earlier one, as their positions in
+   * `plan.services` (ascending, at most one per planned service; names, as rounds written before
+   * positions carry them, are read as names). Later rounds of the phase do not probe them again, so a fleet
    * too slow to confirm in one Lambda call still finishes over several; their ECS deployment is
    * still checked every round. A phase starts with none (`round: null`); absent from Check
    * Drain's rounds and from state written before it existed (read as none).
    */
-  confirmed?: string[];
+  confirmed?: Array<number | string>;
 }
 
 /** Probe New Version's and Check Drain's input. */
