@@ -24,7 +24,6 @@ export interface PlannedService {
   name: string;
   /** Cluster ARN, as DescribeServices reported it. */
   cluster: string;
-  serviceArn: string;
   region: string;
   url: string | null;
   /** null: every container. */
@@ -89,10 +88,12 @@ export interface UpdateServiceInput extends ServiceStepInput {
   registration: RegistrationResult;
 }
 
-/** Update Service's output; the Map's result array lands at `$.deployed`. */
+/**
+ * Update Service's output; the Map's result array lands at `$.deployed` and is carried to the end.
+ * No cluster: the plan has it (docs/design.md, State size budget).
+ */
 export interface ServiceDeployment {
   name: string;
-  cluster: string;
   taskDefinition: string;
   updated: boolean;
 }

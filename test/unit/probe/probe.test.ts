@@ -32,10 +32,7 @@ const deps = (now = NOW) => ({
 
 /** Puts a service in the fake fleet, its PRIMARY deployment on `revision`. */
 function runs(service: PlannedService, revision: number, overrides: Parameters<typeof deployment>[1] = {}): void {
-  fleet.set(
-    service.serviceArn,
-    ecsService(service, [deployment(taskDefinitionArn(service.name, revision), overrides)]),
-  );
+  fleet.set(service.name, ecsService(service, [deployment(taskDefinitionArn(service.name, revision), overrides)]));
 }
 
 beforeEach(() => {
@@ -96,7 +93,7 @@ describe('probe', () => {
     const server = await serverAnswering('api', () => GITSHA);
     const api = plannedService('api', { url: server.url });
     fleet.set(
-      api.serviceArn,
+      api.name,
       ecsService(api, [
         deployment(taskDefinitionArn('api', 1), { rolloutState: 'IN_PROGRESS' }),
         deployment(taskDefinitionArn('api', 2), {
@@ -123,7 +120,7 @@ describe('probe', () => {
   it('fails a service that is missing or no longer active', async () => {
     const gone = plannedService('gone');
     const inactive = plannedService('inactive');
-    fleet.set(inactive.serviceArn, { ...ecsService(inactive, []), status: 'INACTIVE' });
+    fleet.set(inactive.name, { ...ecsService(inactive, []), status: 'INACTIVE' });
 
     const state = await probe(roundInput(makePlan([gone, inactive])), deps());
 
@@ -276,7 +273,7 @@ describe('probe', () => {
       // ECS is read every round, confirmed services included.
       expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 3);
       for (const call of ecs.commandCalls(DescribeServicesCommand)) {
-        expect(call.args[0].input.services).toEqual([api.serviceArn, web.serviceArn]);
+        expect(call.args[0].input.services).toEqual([api.name, web.name]);
       }
     });
 
@@ -292,7 +289,7 @@ describe('probe', () => {
       expect(first).toMatchObject({ status: 'waiting', done: 1, waiting: ['worker'], confirmed: [0] });
 
       fleet.set(
-        api.serviceArn,
+        api.name,
         ecsService(api, [
           deployment(taskDefinitionArn('api', 1), { rolloutState: 'IN_PROGRESS' }),
           deployment(taskDefinitionArn('api', 2), {
@@ -320,7 +317,7 @@ describe('probe', () => {
       const plan = makePlan([api, worker]);
       const first = await probe(roundInput(plan), deps());
 
-      fleet.delete(api.serviceArn);
+      fleet.delete(api.name);
       const second = await probe(roundInput(plan, { round: first }), deps());
 
       expect(second).toMatchObject({
