@@ -128,7 +128,12 @@ export function rollbackBranch(scope: Construct, props: RollbackBranchProps): sf
   checkRolledBack.addCatch(servicesRollbackFailed, { resultPath: ERROR_PATH }).next(verifyRollback);
   const rollBackServices = new sfn.Map(scope, S.rollBackServices, {
     itemsPath: '$.plan.services',
-    itemSelector: { service: $.stringAt('$$.Map.Item.Value'), deployment: $.objectAt('$.plan.deployment') },
+    itemSelector: {
+      service: $.stringAt('$$.Map.Item.Value'),
+      deployment: $.objectAt('$.plan.deployment'),
+      // The results' reasons share a budget (docs/design.md, State size budget).
+      services: $.arrayLength($.listAt('$.plan.services')),
+    },
     maxConcurrency: props.serviceConcurrency,
     // One small result per service; Check Rolled Back Services folds them into the plan.
     resultPath: '$.rollback',

@@ -155,7 +155,10 @@ export interface RoundInput {
 }
 
 /** One Roll Back Services Map iteration's input. */
-export type RollbackStepInput = ServiceStepInput;
+export interface RollbackStepInput extends ServiceStepInput {
+  /** How many services the Map rolls back: their reasons share a budget. Absent: one. */
+  services?: number;
+}
 
 export interface RollbackResult {
   name: string;
