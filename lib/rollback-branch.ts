@@ -43,10 +43,11 @@ export function rollbackBranch(scope: Construct, props: RollbackBranchProps): sf
     .when(outcomeIs('rolled-back'), endings.rolledBack)
     .when(outcomeIs('timed-out'), endings.rollbackTimedOut)
     .otherwise(endings.rollbackFailed);
-  // Every service and rule not restored, and what each runs now: Rollback Failed's Cause.
+  // Every service and rule not restored, and what each runs now: Rollback Failed's Cause. The
+  // step returns the whole state, `notRestored` moved into `rollbackResult` (not copied), so no
+  // ResultPath: the default replaces the state (aws-local-stepfunctions mishandles an explicit '$').
   const summarise = task(S.summariseRollback, 'report', {
     payload: sfn.TaskInput.fromObject({ action: 'summarise-rollback', state: $.entirePayload }),
-    resultPath: ROLLBACK_RESULT,
   });
   summarise
     .addCatch(

@@ -36,9 +36,9 @@ const newRevision = (taskDefinition: string) => taskDefinition.replace(/:\d+$/, 
  * - a deploy round: the round at its bounds, and an error (a Catch's, at $.error);
  * - Report Deployment's output, the report (no plan in it, but two revisions a service);
  * - Roll Back Services' output: why the deploy failed, and a result per service;
- * - the rollback's end: why the deploy failed, what was not restored (twice: in the state and in
- *   Summarise Rollback's result, beside Rollback Failed's message), the rules' rollback, the last
- *   round and a second error.
+ * - the rollback's end: why the deploy failed, what was not restored (moved into Summarise
+ *   Rollback's result, beside Rollback Failed's message), the rules' rollback, the last round and
+ *   a second error.
  *
  * Every per-service and per-rule result is counted at its longest (every service not restored,
  * its reason at the length the shared budget allows: rollback-summary.ts). A count of targets says nothing when names are 200
@@ -79,9 +79,10 @@ export function worstCaseStateBytes(plan: Plan): number {
   );
   const notRestored = bytes(notRestoredAtWorst(plan));
   const scheduledRollback = bytes(scheduled.map((r) => ({ ...r, restored: false, reason: chars(MAX_REASON_CHARS) })));
-  // Summarise Rollback's message is cut (rollback-summary.ts); names are counted at 3 bytes a character.
-  const message = 3 * MAX_MESSAGE_CHARS;
-  const rollbackEnd = deployFailure + 2 * notRestored + message + scheduledRollback + round + error;
+  // Summarise Rollback's message is cut (rollback-summary.ts); ECS and EventBridge names are
+  // ASCII, and one eighth more is allowed for escapes. Summarise moves `notRestored`: one copy.
+  const message = MAX_MESSAGE_CHARS + MAX_MESSAGE_CHARS / 8;
+  const rollbackEnd = deployFailure + notRestored + message + scheduledRollback + round + error;
 
   return (
     STATE_OVERHEAD +

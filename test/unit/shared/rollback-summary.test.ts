@@ -1,3 +1,4 @@
+import { summariseRollbackState } from '../../../lambdas/report/rollback';
 import type { RollbackResult } from '../../../lambdas/shared/contracts';
 import {
   MAX_MESSAGE_CHARS,
@@ -41,5 +42,23 @@ describe('rollbackFailedMessage', () => {
 
     expect(message).toHaveLength(MAX_MESSAGE_CHARS);
     expect(message).toMatch(/^Rolling back failed: 300 not restored: service svc-0 .*…$/);
+  });
+});
+
+describe('Summarise Rollback', () => {
+  it('moves the services not restored into its result, not copying them', () => {
+    const notRestored = notRestoredServices(failed(2, 50));
+    const state = {
+      plan: { services: [], scheduledTasks: [] },
+      notRestored,
+      deployed: [],
+      rollbackOutcome: 'failed' as const,
+    };
+
+    const next = summariseRollbackState(state);
+
+    expect(next).not.toHaveProperty('notRestored');
+    expect(next.deployed).toEqual([]);
+    expect(next.rollbackResult).toMatchObject({ outcome: 'failed', notRestored });
   });
 });
