@@ -19,13 +19,15 @@ export interface BenchFleetOptions {
   timing?: { taskStartSeconds: number; drainSeconds: number };
   /** Faults by image tag, besides CRASHING_SHA's crash. */
   faults?: Record<string, { startSeconds: number }>;
+  /** Each service's name (and task definition family) is padded to this many characters. @default 7 */
+  nameLength?: number;
 }
 
 /** A generated fleet: `svc-001`… spread round-robin over `cluster-1`…, each with the circuit breaker on. */
 export function benchFleet(options: BenchFleetOptions): FleetInput {
   const clusters = options.clusters ?? 4;
   const every = options.loadBalancerEvery ?? 50;
-  const names = serviceNames(options.services);
+  const names = serviceNames(options.services, options.nameLength);
   const rules = options.scheduledTasks ?? Math.floor(options.services / 10);
   return {
     services: names.map((name, i) => ({
@@ -54,6 +56,8 @@ export interface BenchConfigOptions {
   timeoutMinutes?: number;
   /** @default 3 */
   requiredMatches?: number;
+  /** Each url is padded (with a path its load balancer answers too) to this many characters. */
+  urlLength?: number;
 }
 
 /** The gehen.yml deploying every service and scheduled task of a fleet; services with a load balancer get its url. */
@@ -71,7 +75,7 @@ export function benchConfig(
   for (const service of fleet.services ?? []) {
     lines.push(`  ${service.name}:`, `    cluster: ${service.cluster}`);
     const url = loadBalancers[service.name];
-    if (url) lines.push(`    url: ${url}/`);
+    if (url) lines.push(`    url: ${paddedUrl(`${url}/`, options.urlLength)}`);
   }
   if ((fleet.scheduledTasks ?? []).length > 0) {
     lines.push('scheduledTasks:');
@@ -80,8 +84,13 @@ export function benchConfig(
   return `${lines.join('\n')}\n`;
 }
 
-function serviceNames(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `svc-${pad(i + 1)}`);
+function serviceNames(count: number, length = 7): string[] {
+  return Array.from({ length: count }, (_, i) => `svc-${pad(i + 1)}`.padEnd(length, 'x'));
+}
+
+/** `url` with a path of `x`s making it `length` characters long (unchanged when it is already). */
+export function paddedUrl(url: string, length = 0): string {
+  return url.padEnd(length, 'x');
 }
 
 function clusterOf(index: number, clusters: number): string {

@@ -7,6 +7,7 @@ import { benchFunctions } from './bench-functions';
 import { bundleStarts, cliStarts } from './cold-start';
 import { costOf } from './cost';
 import { measureDetectionLatency } from './detection-latency';
+import { largestFittingFleet } from './largest-fleet';
 import { machine } from './machine';
 import type { BenchResult, ScaleRun } from './result';
 import { runScale, type ScaleSpec } from './scale';
@@ -38,6 +39,19 @@ function plan(smoke: boolean) {
     rollback: true,
     pollIntervalSeconds: 1,
   });
+  // The largest fleet of 200-character names with 300-character urls Prepare accepts, by bytes:
+  // its largest state, deploying and rolling back, is measured from the history.
+  const shape = { nameLength: 200, urlLength: 300, clusters: 4 };
+  for (const rollback of smoke ? [] : [false, true]) {
+    const largest = largestFittingFleet(shape);
+    scale.push({
+      label: `${largest} services of 200-character names${rollback ? ', rollback' : ''}`,
+      services: largest,
+      rollback,
+      pollIntervalSeconds: 1,
+      shape,
+    });
+  }
   return {
     scale,
     latency: smoke

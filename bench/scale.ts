@@ -3,6 +3,7 @@ import type { SandboxAssembly } from '../sandbox/gehen-sandbox';
 import { startGehenSandbox } from '../sandbox/gehen-sandbox';
 import { benchConfig, benchFleet, CRASHING_SHA } from './bench-fleet';
 import { historyMetrics, readHistory } from './history';
+import type { FleetShape } from './largest-fleet';
 import type { ApiLoad, ScaleRun } from './result';
 import { runDeploy } from './run-deploy';
 import { readStats, resetStats, snapshotAtFirstPoll } from './sandbox-stats';
@@ -18,6 +19,8 @@ export interface ScaleSpec {
   /** Deploy an image that crashes: the circuit breaker fails the rollout and gehen rolls everything back. */
   rollback: boolean;
   pollIntervalSeconds: number;
+  /** Names and urls padded to this many characters, every service with a url (default: `svc-001`, one url in 50). */
+  shape?: FleetShape;
 }
 
 export interface BenchContext {
@@ -30,11 +33,18 @@ export interface BenchContext {
 
 /** One deployment of a generated fleet on a fresh sandbox: its time, history and ECS calls. */
 export async function runScale(spec: ScaleSpec, context: BenchContext): Promise<ScaleRun> {
-  const fleet = benchFleet({ services: spec.services, clusters: CLUSTERS });
+  const fleet = benchFleet({
+    services: spec.services,
+    clusters: CLUSTERS,
+    ...(spec.shape ? { nameLength: spec.shape.nameLength, loadBalancerEvery: 1, scheduledTasks: 0 } : {}),
+  });
   const sandbox = await startGehenSandbox({ fleet, port: 0, assembly: context.assembly });
   const sfn = new SFNClient({ endpoint: sandbox.endpoint, region: sandbox.region, credentials: CREDENTIALS });
   try {
-    const config = benchConfig(fleet, sandbox.loadBalancers, { pollIntervalSeconds: spec.pollIntervalSeconds });
+    const config = benchConfig(fleet, sandbox.loadBalancers, {
+      pollIntervalSeconds: spec.pollIntervalSeconds,
+      urlLength: spec.shape?.urlLength,
+    });
     await resetStats(sandbox.endpoint);
     const snapshot = snapshotAtFirstPoll(sandbox);
     const run = await runDeploy(sandbox, context.dir, config, spec.rollback ? CRASHING_SHA : '2222222').finally(() =>

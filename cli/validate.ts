@@ -1,4 +1,7 @@
+import { ConfigError } from '../lambdas/shared/config-error';
 import type { DeployConfig } from '../lambdas/shared/deploy-config';
+import { smallestPlan } from '../lambdas/shared/offline-plan';
+import { stateSizeProblem } from '../lambdas/shared/state-size';
 import { loadConfig } from './config-file';
 import { ExitCodes } from './exit-codes';
 import type { CliIo } from './io';
@@ -11,6 +14,9 @@ export interface ValidateOptions {
 /** Checks gehen.yml (and a SHA, when given) without calling AWS, and says what a deploy would touch. */
 export function validate(options: ValidateOptions, io: CliIo): number {
   const { loaded, gitsha } = loadConfig(options.path, io.cwd, options.gitsha);
+  // Prepare's byte check, on the smallest plan this file can become: what it refuses, Prepare would.
+  const tooBig = stateSizeProblem(smallestPlan(loaded.config, gitsha));
+  if (tooBig !== null) throw new ConfigError(options.path, [tooBig]);
   io.stdout.write(`${options.path} is valid.\n${describeConfig(loaded.config, gitsha, loaded.stateMachineArn)}`);
   return ExitCodes.deployed;
 }

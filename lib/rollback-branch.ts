@@ -43,10 +43,11 @@ export function rollbackBranch(scope: Construct, props: RollbackBranchProps): sf
     .when(outcomeIs('rolled-back'), endings.rolledBack)
     .when(outcomeIs('timed-out'), endings.rollbackTimedOut)
     .otherwise(endings.rollbackFailed);
-  // Every service and rule not restored, and what each runs now: Rollback Failed's Cause.
+  // Every service and rule not restored, and what each runs now: Rollback Failed's Cause. The
+  // step returns the whole state, `notRestored` moved into `rollbackResult` (not copied), so no
+  // ResultPath: the default replaces the state (aws-local-stepfunctions mishandles an explicit '$').
   const summarise = task(S.summariseRollback, 'report', {
     payload: sfn.TaskInput.fromObject({ action: 'summarise-rollback', state: $.entirePayload }),
-    resultPath: ROLLBACK_RESULT,
   });
   summarise
     .addCatch(
@@ -128,7 +129,12 @@ export function rollbackBranch(scope: Construct, props: RollbackBranchProps): sf
   checkRolledBack.addCatch(servicesRollbackFailed, { resultPath: ERROR_PATH }).next(verifyRollback);
   const rollBackServices = new sfn.Map(scope, S.rollBackServices, {
     itemsPath: '$.plan.services',
-    itemSelector: { service: $.stringAt('$$.Map.Item.Value'), deployment: $.objectAt('$.plan.deployment') },
+    itemSelector: {
+      service: $.stringAt('$$.Map.Item.Value'),
+      deployment: $.objectAt('$.plan.deployment'),
+      // The results' reasons share a budget (docs/design.md, State size budget).
+      services: $.arrayLength($.listAt('$.plan.services')),
+    },
     maxConcurrency: props.serviceConcurrency,
     // One small result per service; Check Rolled Back Services folds them into the plan.
     resultPath: '$.rollback',

@@ -11,6 +11,8 @@ export const StateNames = {
   deployServices: 'Deploy Services',
   registerTaskDefinition: 'Register Task Definition',
   updateService: 'Update Service',
+  // Deploy Services failed: an Update Service still running can write until its function's timeout.
+  waitForDeployWrites: 'Wait For Deploy Writes',
   // Deploy phase loops.
   startVerify: 'Start Verifying New Version',
   waitVerify: 'Wait Before Probing',

@@ -78,6 +78,16 @@ export class WorkflowDefinition extends Construct {
       task,
     }).addCatch(rollBack, { resultPath: ERROR_PATH });
 
+    // A failed iteration stops the Map, but the Lambdas of the others run on (up to their timeout)
+    // and a deploy UpdateService can land after Roll Back Service's last read: nothing would undo
+    // it. Waiting out Update Service's timeout first means every deploy write has landed or never
+    // will before the rollback reads. Running iterations are aborted
+    // (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-inline.html), but aborting a
+    // Task does not stop its Lambda invocation
+    // (https://repost.aws/questions/QUZ1kPB3rSTN-CY1nPmPkeIw/lambda-function-behavior-after-step-functions-task-state-timeout).
+    const waitForDeployWrites = new sfn.Wait(this, S.waitForDeployWrites, {
+      time: sfn.WaitTime.duration(props.steps['update-service'].timeout),
+    }).next(rollBack);
     const deployServices = new sfn.Map(this, S.deployServices, {
       itemsPath: '$.plan.services',
       itemSelector: { service: $.stringAt('$$.Map.Item.Value'), deployment: $.objectAt('$.plan.deployment') },
@@ -90,7 +100,7 @@ export class WorkflowDefinition extends Construct {
           task(S.updateService, 'update-service'),
         ),
       )
-      .addCatch(rollBack, { resultPath: ERROR_PATH });
+      .addCatch(waitForDeployWrites, { resultPath: ERROR_PATH });
 
     // Deploy: verify the new version, let the old one drain, report. Each state is built with where
     // it goes next, so these are built from the end.

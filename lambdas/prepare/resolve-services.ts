@@ -78,7 +78,7 @@ export async function resolveServices(
       problems.push(`${path}: uses the ${controller} deployment controller; gehen deploys only ECS rolling updates`);
       continue;
     }
-    if (!described.taskDefinition || !described.serviceArn) {
+    if (!described.taskDefinition) {
       problems.push(`${path}: ECS reported no task definition for the service in ${where}`);
       continue;
     }
@@ -87,7 +87,6 @@ export async function resolveServices(
       planned: {
         name: service.name,
         cluster: described.clusterArn ?? service.cluster,
-        serviceArn: described.serviceArn,
         region: lookup.region,
         url: service.url,
         containers: service.containers,

@@ -53,7 +53,7 @@ export async function probe(input: RoundInput, deps: ProbeDeps): Promise<RoundSt
   const deadline = phaseDeadline(input.round, deps.now(), deployment.timeoutSeconds);
   const expected = expectedServices(input, deps.now());
   const probed = expected.filter((s) => s.url !== null && s.sha !== null);
-  const earlier = new Set(input.round?.confirmed ?? []);
+  const earlier = confirmedEarlier(input);
   const unconfirmed = probed.filter((s) => !earlier.has(s.name));
   const probeTimeoutMs = deps.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   // 300 services × requiredMatches up to 20 × a 5 s timeout cannot always fit one Lambda call.
@@ -81,9 +81,26 @@ export async function probe(input: RoundInput, deps: ProbeDeps): Promise<RoundSt
     const service = described.found.get(lookupKey(s.lookup));
     return service ? verdictFor(s, service, byName.get(s.name)) : notFound(s, described);
   });
-  // Names only, in plan order, one per probed service: at most MAX_TARGETS in the state data.
-  const confirmed = probed.filter((s) => byName.get(s.name)?.live).map((s) => s.name);
+  // Positions in plan.services, not names: 300 names of 200 characters would carry 60 KB from
+  // round to round, their indices under 1.2 KB (docs/design.md, State size budget).
+  const confirmed = expected.flatMap((s, i) => (probed.includes(s) && byName.get(s.name)?.live ? [i] : []));
   return { ...summarizeRound(verdicts, input.round, deadline, deps.now()), confirmed };
+}
+
+/**
+ * The names of the services an earlier round of this phase confirmed. `round.confirmed` holds
+ * their positions in `plan.services` (a phase never changes the plan); a name is read as itself,
+ * as rounds written before positions were used carry names.
+ */
+function confirmedEarlier(input: RoundInput): Set<string> {
+  const services = input.plan.services;
+  return new Set(
+    (input.round?.confirmed ?? []).flatMap((entry) => {
+      if (typeof entry === 'string') return [entry];
+      const service = services[entry];
+      return service ? [service.name] : [];
+    }),
+  );
 }
 
 function verdictFor(expected: ExpectedService, service: Service, confirmation: Confirmation | undefined): Verdict {

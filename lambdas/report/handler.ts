@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { DeploymentReport } from '../shared/contracts';
 import type { ReportInput } from '../shared/report';
 import { report } from './core';
-import { checkRolledBackServices, type RollbackState, type RollbackSummary, summariseRollback } from './rollback';
+import { checkRolledBackServices, type RollbackState, summariseRollbackState } from './rollback';
 
 /** Report steps send the report's input; the rollback's bookkeeping steps `{ action, state }`. */
 export type ReportFunctionInput =
@@ -10,11 +10,9 @@ export type ReportFunctionInput =
   | { action: 'check-rolled-back-services'; state: RollbackState }
   | { action: 'summarise-rollback'; state: RollbackState };
 
-export const handler = middy<ReportFunctionInput, DeploymentReport | RollbackState | RollbackSummary>().handler(
-  async (input) => {
-    if (!('action' in input)) return report(input);
-    return input.action === 'check-rolled-back-services'
-      ? checkRolledBackServices(input.state)
-      : summariseRollback(input.state);
-  },
-);
+export const handler = middy<ReportFunctionInput, DeploymentReport | RollbackState>().handler(async (input) => {
+  if (!('action' in input)) return report(input);
+  return input.action === 'check-rolled-back-services'
+    ? checkRolledBackServices(input.state)
+    : summariseRollbackState(input.state);
+});

@@ -36,6 +36,15 @@ export function checkRolledBackServices(state: RollbackState): RollbackState {
   };
 }
 
+/**
+ * Summarise Rollback's output, which replaces the state: the summary at `rollbackResult`, and the
+ * services not restored moved into it from `notRestored` (not copied: the state does not grow).
+ */
+export function summariseRollbackState(state: RollbackState): RollbackState {
+  const { notRestored: _, ...rest } = state;
+  return { ...rest, rollbackResult: summariseRollback(state) };
+}
+
 export interface RollbackSummary {
   outcome: 'rolled-back' | 'failed' | 'timed-out';
   /** Rollback Failed's Cause: every service and rule not restored, and what each runs now. */

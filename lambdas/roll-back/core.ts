@@ -4,7 +4,7 @@ import type { RollbackResult, RollbackStepInput } from '../shared/contracts';
 import { describeServicesBatched, lookupKey } from '../shared/describe-services';
 import { clusterName } from '../shared/ecs-names';
 import { RollbackFailedError, TransientAwsError, wrapAwsError } from '../shared/errors';
-import { shortReason } from '../shared/rollback-summary';
+import { reasonChars, shortReason } from '../shared/rollback-summary';
 
 /** What putting one service back takes, from what DescribeServices reports now. */
 export type RollbackAction =
@@ -77,7 +77,11 @@ export async function rollBack(input: RollbackStepInput, clients: AwsClients): P
     }
   } catch (error) {
     if (error instanceof TransientAwsError) throw error;
-    const reason = shortReason(error instanceof Error ? error.message : String(error));
+    // The Map's results, one per service, land in the state together: their reasons share a budget.
+    const reason = shortReason(
+      error instanceof Error ? error.message : String(error),
+      reasonChars(input.services ?? 1),
+    );
     const runs = current?.taskDefinition ?? null;
     return { name: service.name, taskDefinition: runs, rolledBack: writes > 0, restored: false, reason };
   }

@@ -24,7 +24,6 @@ export interface PlannedService {
   name: string;
   /** Cluster ARN, as DescribeServices reported it. */
   cluster: string;
-  serviceArn: string;
   region: string;
   url: string | null;
   /** null: every container. */
@@ -89,10 +88,12 @@ export interface UpdateServiceInput extends ServiceStepInput {
   registration: RegistrationResult;
 }
 
-/** Update Service's output; the Map's result array lands at `$.deployed`. */
+/**
+ * Update Service's output; the Map's result array lands at `$.deployed` and is carried to the end.
+ * No cluster: the plan has it (docs/design.md, State size budget).
+ */
 export interface ServiceDeployment {
   name: string;
-  cluster: string;
   taskDefinition: string;
   updated: boolean;
 }
@@ -134,13 +135,14 @@ export interface RoundState {
   failures: Array<{ service: string; reason: string }>;
   /**
    * Probe rounds only: the services whose url has answered the expected SHA `requiredMatches`
-   * times in a row in this phase, this round or an earlier one (names only, in plan order, at
-   * most one per planned service). Later rounds of the phase do not probe them again, so a fleet
+   * times in a row in this phase, this round or an earlier one, as their positions in
+   * `plan.services` (ascending, at most one per planned service; names, as rounds written before
+   * positions carry them, are read as names). Later rounds of the phase do not probe them again, so a fleet
    * too slow to confirm in one Lambda call still finishes over several; their ECS deployment is
    * still checked every round. A phase starts with none (`round: null`); absent from Check
    * Drain's rounds and from state written before it existed (read as none).
    */
-  confirmed?: string[];
+  confirmed?: Array<number | string>;
 }
 
 /** Probe New Version's and Check Drain's input. */
@@ -153,7 +155,10 @@ export interface RoundInput {
 }
 
 /** One Roll Back Services Map iteration's input. */
-export type RollbackStepInput = ServiceStepInput;
+export interface RollbackStepInput extends ServiceStepInput {
+  /** How many services the Map rolls back: their reasons share a budget. Absent: one. */
+  services?: number;
+}
 
 export interface RollbackResult {
   name: string;

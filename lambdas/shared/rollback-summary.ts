@@ -7,17 +7,39 @@ import { causeMessage } from './lambda-cause';
  */
 
 /** The reasons kept in the state: the full message stays in the history. */
-const MAX_REASON_CHARS = 300;
+export const MAX_REASON_CHARS = 300;
+/**
+ * All the reasons of one list (a Roll Back Services result per service, `notRestored`) share
+ * this many characters, each keeping at least MIN_REASON_CHARS: 300 services not restored would
+ * otherwise carry 90 KB of reasons, several times over (docs/design.md, State size budget).
+ */
+export const REASONS_BUDGET_CHARS = 12_288;
+const MIN_REASON_CHARS = 40;
+/**
+ * Rollback Failed's message (its Cause) is cut here: every target left behind is also named, with
+ * its reason, at `rollbackResult.notRestored`, and a third copy would only grow the state.
+ */
+export const MAX_MESSAGE_CHARS = 8_192;
 
-export function shortReason(message: string): string {
-  return message.length <= MAX_REASON_CHARS ? message : `${message.slice(0, MAX_REASON_CHARS - 1)}…`;
+/** How long each reason of a list of `count` may be. */
+export function reasonChars(count: number): number {
+  return Math.min(MAX_REASON_CHARS, Math.max(MIN_REASON_CHARS, Math.floor(REASONS_BUDGET_CHARS / Math.max(1, count))));
+}
+
+export function shortReason(message: string, max = MAX_REASON_CHARS): string {
+  return message.length <= max ? message : `${message.slice(0, max - 1)}…`;
 }
 
 /** A Roll Back Services iteration's result, as the roll-back step or its Catch wrote it. */
 export function notRestoredServices(results: readonly RollbackResult[]): NotRestored[] {
-  return results
-    .filter((r) => !r.restored)
-    .map((r) => ({ kind: 'service', name: r.name, taskDefinition: r.taskDefinition, reason: r.reason ?? 'unknown' }));
+  const left = results.filter((r) => !r.restored);
+  const max = reasonChars(left.length);
+  return left.map((r) => ({
+    kind: 'service',
+    name: r.name,
+    taskDefinition: r.taskDefinition,
+    reason: shortReason(r.reason ?? 'unknown', max),
+  }));
 }
 
 export function notRestoredRules(results: readonly ScheduledTaskResult[]): NotRestored[] {
@@ -54,7 +76,7 @@ export function rollbackFailedMessage(left: readonly NotRestored[], round: Round
     );
   }
   if (parts.length === 0) parts.push('see the failed step in the execution history');
-  return `Rolling back failed: ${parts.join('. ')}.`;
+  return shortReason(`Rolling back failed: ${parts.join('. ')}.`, MAX_MESSAGE_CHARS);
 }
 
 /** Why the deployment failed, as the rollback route recorded it (`$.deployFailure`). */

@@ -57,7 +57,8 @@ export function expectedServices(input: RoundInput, now?: Date): ExpectedService
     now && started && now.getTime() - started.getTime() < ECS_READ_LAG_SECONDS * 1000 ? started : null;
   return input.plan.services.map((service) => {
     const deployment = deployed.get(service.name);
-    const lookup = { region: service.region, cluster: service.cluster, service: service.serviceArn };
+    // By name: the plan keeps no service ARN (the cluster and name make it; docs/design.md, State size budget).
+    const lookup = { region: service.region, cluster: service.cluster, service: service.name };
     if (input.expect === 'previous') {
       return {
         name: service.name,

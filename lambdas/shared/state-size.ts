@@ -1,65 +1,133 @@
-import type { Plan } from './contracts';
+import type { NotRestored, Plan, PlannedService, RollbackResult, RoundState, ServiceDeployment } from './contracts';
+import { buildDeploymentReport } from './report';
+import { MAX_MESSAGE_CHARS, MAX_REASON_CHARS, reasonChars } from './rollback-summary';
 
 /**
- * Step Functions refuses any state input or output over 256 KiB, uncatchably
- * (States.DataLimitExceeded): the execution fails wherever it is, mid-rollback included.
+ * Step Functions refuses any state input or output, and any Task's effective input or result,
+ * over 256 KiB of UTF-8 JSON, uncatchably (States.DataLimitExceeded): the execution fails
+ * wherever it is, mid-rollback included.
  * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html
+ * https://docs.aws.amazon.com/step-functions/latest/apireference/API_TaskScheduledEventDetails.html
  */
 export const MAX_STATE_BYTES = 262_144;
 
-/** A cause Step Functions keeps at most this long (an error at $.error, or at $.deployFailure). */
-const MAX_CAUSE_BYTES = 32_768;
-/** A round's failures (at most 20, reasons ≤ 300 characters) and 10 waiting names, as round.ts bounds them. */
+/**
+ * An error's Cause is kept to 32,768 characters; as JSON text it grows by its escapes (a Lambda
+ * cause is itself JSON: every quote is escaped). One eighth more is allowed for them.
+ */
+const CAUSE_BYTES = 32_768 + 4_096;
+/** What round.ts bounds: failures and waiting names per round. */
 const ROUND_FAILURES = 20;
-const REASON_BYTES = 300;
-/** The digits of a revision number gehen registers (`:1234567`) and JSON punctuation per entry. */
-const REVISION_BYTES = 8;
-const ENTRY_OVERHEAD = 96;
+const ROUND_WAITING = 10;
+/** The highest revision ECS registers is 1,000,000 per family: seven digits. */
+const NEW_REVISION = ':9999999';
+/** Top-level keys, `expect`, `rollbackOutcome`, Summarise Rollback's outcome and JSON punctuation. */
+const STATE_OVERHEAD = 1_024;
 
 const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+const chars = (n: number) => 'x'.repeat(n);
+const newRevision = (taskDefinition: string) => taskDefinition.replace(/:\d+$/, '') + NEW_REVISION;
 
 /**
- * The largest state this plan can make: the plan, plus every per-service and per-rule result the
- * deploy and the rollback add to it (deployed, scheduled, a round confirming every service, the
- * rollback's results), plus an error cause at its longest. A count of targets says nothing when
- * names are 200 characters long; this is measured in bytes.
+ * The largest state this plan can make, in bytes. The plan, `deployed` and `scheduled` are
+ * carried from Deploy Services to the end; on top of them each stretch of the workflow adds its
+ * own, and this is the largest of those stretches (docs/design.md, State size budget):
+ *
+ * - a deploy round: the round at its bounds, and an error (a Catch's, at $.error);
+ * - Report Deployment's output, the report (no plan in it, but two revisions a service);
+ * - Roll Back Services' output: why the deploy failed, and a result per service;
+ * - the rollback's end: why the deploy failed, what was not restored (moved into Summarise
+ *   Rollback's result, beside Rollback Failed's message), the rules' rollback, the last round and
+ *   a second error.
+ *
+ * Every per-service and per-rule result is counted at its longest (every service not restored,
+ * its reason at the length the shared budget allows: rollback-summary.ts). A count of targets says nothing when names are 200
+ * characters long; this is measured in bytes.
  */
 export function worstCaseStateBytes(plan: Plan): number {
-  const longestName = Math.max(0, ...plan.services.map((s) => s.name.length));
-  const perService = plan.services.reduce(
-    (sum, s) =>
-      sum +
-      // deployed: { name, cluster, taskDefinition, updated }
-      s.name.length +
-      s.cluster.length +
-      s.previousTaskDefinition.length +
-      REVISION_BYTES +
-      ENTRY_OVERHEAD +
-      // the rollback's result: { name, taskDefinition, rolledBack, restored } (reasons: see docs/design.md)
-      s.name.length +
-      s.previousTaskDefinition.length +
-      REASON_BYTES +
-      ENTRY_OVERHEAD +
-      // round.confirmed
-      s.name.length +
-      3,
-    0,
+  const services = plan.services;
+  const deployed: ServiceDeployment[] = services.map((s) => ({
+    name: s.name,
+    taskDefinition: newRevision(s.previousTaskDefinition),
+    updated: false,
+  }));
+  const scheduled = plan.scheduledTasks.map((r) => ({
+    rule: r.rule,
+    targets: r.targets.map((t) => ({
+      id: t.id,
+      previousTaskDefinition: t.previousTaskDefinition,
+      taskDefinition: newRevision(t.previousTaskDefinition),
+      changed: false,
+    })),
+  }));
+  const carried = bytes(plan) + bytes(deployed) + bytes(scheduled);
+  const error = bytes({ Error: chars(256), Cause: chars(CAUSE_BYTES) });
+  const round = bytes(worstRound(services));
+  const deployFailure = Math.max(error, round);
+
+  const report = bytes(buildDeploymentReport({ plan, deployed, scheduled, executionArn: chars(256) }, 'rolled-back'));
+  const rollbackResults = bytes(
+    services.map(
+      (s): RollbackResult => ({
+        name: s.name,
+        taskDefinition: newRevision(s.previousTaskDefinition),
+        rolledBack: false,
+        restored: false,
+        reason: chars(reasonChars(services.length)),
+      }),
+    ),
   );
-  const perRule = plan.scheduledTasks.reduce(
-    (sum, r) =>
-      sum +
-      // scheduled and scheduledRollback: each target's id and both revisions, twice
-      2 *
-        (r.rule.length +
-          ENTRY_OVERHEAD +
-          r.targets.reduce(
-            (t, x) => t + x.id.length + 2 * x.previousTaskDefinition.length + REVISION_BYTES + ENTRY_OVERHEAD,
-            0,
-          )),
-    0,
+  const notRestored = bytes(notRestoredAtWorst(plan));
+  const scheduledRollback = bytes(scheduled.map((r) => ({ ...r, restored: false, reason: chars(MAX_REASON_CHARS) })));
+  // Summarise Rollback's message is cut (rollback-summary.ts); ECS and EventBridge names are
+  // ASCII, and one eighth more is allowed for escapes. Summarise moves `notRestored`: one copy.
+  const message = MAX_MESSAGE_CHARS + MAX_MESSAGE_CHARS / 8;
+  const rollbackEnd = deployFailure + notRestored + message + scheduledRollback + round + error;
+
+  return (
+    STATE_OVERHEAD +
+    Math.max(carried + round + error, report, carried + deployFailure + rollbackResults, carried + rollbackEnd)
   );
-  const round = ROUND_FAILURES * (longestName + REASON_BYTES + ENTRY_OVERHEAD) + 10 * (longestName + 3);
-  return bytes(plan) + perService + perRule + round + MAX_CAUSE_BYTES;
+}
+
+/** A round at its bounds: every service confirmed, 10 waiting and 20 failed at the longest names. */
+function worstRound(services: readonly PlannedService[]): RoundState {
+  const longest = services.reduce((name, s) => (s.name.length > name.length ? s.name : name), '');
+  return {
+    status: 'expired',
+    round: 99_999,
+    deadline: new Date(0).toISOString(),
+    done: services.length,
+    total: services.length,
+    waiting: Array.from({ length: Math.min(ROUND_WAITING, services.length) }, () => longest),
+    failures: Array.from({ length: Math.min(ROUND_FAILURES, services.length) }, () => ({
+      service: longest,
+      reason: chars(MAX_REASON_CHARS),
+    })),
+    confirmed: services.map((_, i) => i),
+  };
+}
+
+/** Every service and rule not restored, each with the longest reason. */
+function notRestoredAtWorst(plan: Plan): NotRestored[] {
+  return [
+    ...plan.services.map(
+      (s): NotRestored => ({
+        kind: 'service',
+        name: s.name,
+        taskDefinition: newRevision(s.previousTaskDefinition),
+        reason: chars(reasonChars(plan.services.length)),
+      }),
+    ),
+    ...plan.scheduledTasks.map(
+      (r): NotRestored => ({
+        kind: 'scheduled-task',
+        name: r.rule,
+        taskDefinition: r.targets.map((t) => `${t.id} runs ${newRevision(t.previousTaskDefinition)}`).join(', '),
+        reason: chars(MAX_REASON_CHARS),
+      }),
+    ),
+  ];
 }
 
 /** A problem naming the limit and the size when the plan's worst case does not fit; else null. */

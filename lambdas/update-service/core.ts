@@ -14,7 +14,6 @@ export async function updateService(input: UpdateServiceInput, clients: AwsClien
   if (deployment.updateStrategy === 'none') {
     return {
       name: service.name,
-      cluster: service.cluster,
       taskDefinition: service.previousTaskDefinition,
       updated: false,
     };
@@ -45,7 +44,6 @@ export async function updateService(input: UpdateServiceInput, clients: AwsClien
   }
   return {
     name: service.name,
-    cluster: service.cluster,
     taskDefinition: response.service?.taskDefinition ?? registration.taskDefinition,
     updated: true,
   };

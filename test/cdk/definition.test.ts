@@ -98,6 +98,17 @@ describe('the gehen-deploy definition', () => {
     }
   });
 
+  it('waits out Update Service before rolling back a failed Deploy Services, so no deploy write lands after the rollback', () => {
+    // An aborted iteration's Lambda runs on to its timeout; the rollback must read after that.
+    const deploy = asl.States[StateNames.deployServices] as AslState & { Catch: Array<{ Next: string }> };
+    expect(deploy.Catch.map((c) => c.Next)).toEqual([StateNames.waitForDeployWrites]);
+    const wait = asl.States[StateNames.waitForDeployWrites] as AslState & { Seconds?: number; Next?: string };
+    const updateService = functions.find((fn) => fn.step === 'update-service');
+    expect(wait.Type).toBe('Wait');
+    expect(wait.Seconds).toBeGreaterThanOrEqual(updateService?.timeoutSeconds ?? Number.POSITIVE_INFINITY);
+    expect(wait.Next).toBe(StateNames.failureKindChoice);
+  });
+
   it('puts the scheduled tasks back on every way a rollback ends, keeping each ending', () => {
     // From Roll Back Services, nothing reaches a Notify or terminal state without Roll Back Scheduled Tasks.
     const seen = new Set<string>();

@@ -1,4 +1,8 @@
 import { DescribeTasksCommand, paginateListTasks } from '@aws-sdk/client-ecs';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { benchConfig, benchFleet, CRASHING_SHA } from '../../bench/bench-fleet';
+import { benchPlan, largestFittingFleet } from '../../bench/largest-fleet';
+import { MAX_STATE_BYTES, stateSizeProblem } from '../../lambdas/shared/state-size';
 import { StateNames } from '../../lib/state-names';
 import { demoConfig, demoService, FAST } from './fleets';
 import { type E2e, enteredStates, startE2e } from './harness';
@@ -72,3 +76,68 @@ describe('gehen deploy at scale', () => {
     }
   });
 });
+
+/**
+ * The largest fleet of 200-character names, each with a 300-character url, whose worst-case state
+ * Prepare accepts (bench/largest-fleet.ts): its deploy and its rollback keep every state, Lambda
+ * payload and result in the history under Step Functions' 256 KiB, measured event by event.
+ */
+describe('the largest fleet of long names that fits', () => {
+  const shape = { nameLength: 200, urlLength: 300, clusters: 4 };
+  const services = largestFittingFleet(shape);
+  let e2e: E2e;
+  let path: string;
+  beforeAll(async () => {
+    const fleet = benchFleet({
+      services,
+      clusters: shape.clusters,
+      nameLength: shape.nameLength,
+      loadBalancerEvery: 1,
+      scheduledTasks: 0,
+    });
+    e2e = await startE2e({ ...fleet, timing: FAST });
+    path = e2e.config(
+      benchConfig(fleet, e2e.sandbox.loadBalancers, {
+        pollIntervalSeconds: 1,
+        requiredMatches: 2,
+        urlLength: shape.urlLength,
+      }),
+      'long.yml',
+    );
+  }, 120_000);
+  afterAll(() => e2e.close());
+
+  it('is refused one service larger, by bytes, before anything changes', () => {
+    expect(stateSizeProblem(benchPlan(services + 1, shape))).toMatch(/can reach \d+ bytes .*allows 262144/);
+    expect(services).toBeGreaterThanOrEqual(50);
+  });
+
+  it.each([
+    ['deploys', '2222222', 0],
+    ['rolls back', CRASHING_SHA, 1],
+  ])(
+    '%s with every state under 256 KiB',
+    async (_, sha, exitCode) => {
+      const { code, report } = await e2e.deploy(sha, path);
+
+      expect(code).toBe(exitCode);
+      expect(report.services).toHaveLength(services);
+      const largest = Math.max(...(await e2e.history(report.execution ?? '')).map(largestPayload));
+      expect(largest).toBeLessThanOrEqual(MAX_STATE_BYTES);
+    },
+    300_000,
+  );
+});
+
+/** The largest input, output, parameters or result an event carries, in UTF-8 bytes. */
+function largestPayload(event: HistoryEvent): number {
+  return Math.max(
+    0,
+    ...Object.entries(event)
+      .filter(([key, value]) => key.endsWith('EventDetails') && typeof value === 'object' && value !== null)
+      .flatMap(([, details]) =>
+        ['input', 'output', 'parameters'].map((field) => (details as Record<string, unknown>)[field]),
+      )
+      .map((text) => (typeof text === 'string' ? Buffer.byteLength(text, 'utf8') : 0)),
+  );
+}

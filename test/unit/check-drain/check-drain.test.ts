@@ -71,7 +71,7 @@ function describeTasks(input: DescribeTasksCommandInput) {
 }
 
 function serve(service: PlannedService, deployments: Deployment[]): void {
-  fleet.set(service.serviceArn, ecsService(service, deployments));
+  fleet.set(service.name, ecsService(service, deployments));
 }
 
 beforeEach(() => {
@@ -198,7 +198,6 @@ describe('checkDrain', () => {
     const services = Array.from({ length: 40 }, (_, i) =>
       plannedService(`svc-${i}`, {
         cluster: clusterArn(`cluster-${i % 4}`),
-        serviceArn: `arn:aws:ecs:eu-west-1:123456789012:service/cluster-${i % 4}/svc-${i}`,
       }),
     );
     services.forEach((service, i) => {
@@ -234,7 +233,7 @@ describe('checkDrain', () => {
   it('expires on the deadline set when the phase started, not per finished service', async () => {
     const web = plannedService('web');
     serve(api, [deployment(NEW)]);
-    fleet.set(web.serviceArn, ecsService(web, [deployment(taskDefinitionArn('web', 2), { runningCount: 1 })]));
+    fleet.set(web.name, ecsService(web, [deployment(taskDefinitionArn('web', 2), { runningCount: 1 })]));
     const first = await checkDrain(roundInput(makePlan([api, web], { timeoutSeconds: 60 })), deps());
     expect(first).toMatchObject({ status: 'waiting', deadline: '2030-01-01T00:01:00.000Z', done: 1 });
 

@@ -63,7 +63,7 @@ function serve(events: Array<{ at: Date; message: string }>): void {
     ]),
     events: events.map((e, i) => ({ id: String(i), createdAt: e.at, message: e.message })),
   };
-  ecs.on(DescribeServicesCommand).callsFake(describeServicesFrom(new Map([[api.serviceArn, service]])));
+  ecs.on(DescribeServicesCommand).callsFake(describeServicesFrom(new Map([[api.name, service]])));
 }
 
 const unhealthyEvent = {

@@ -86,7 +86,6 @@ export const PLAN: Plan = {
     {
       name: 'api',
       cluster: CLUSTER,
-      serviceArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:service/prod/api`,
       region: 'us-east-1',
       url: 'https://api.example.com/ping',
       containers: null,
@@ -96,7 +95,6 @@ export const PLAN: Plan = {
     {
       name: 'worker',
       cluster: CLUSTER,
-      serviceArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:service/prod/worker`,
       region: 'us-east-1',
       url: null,
       containers: null,

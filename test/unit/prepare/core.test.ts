@@ -117,7 +117,6 @@ describe('prepare', () => {
         {
           name: 'api',
           cluster: `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/prod`,
-          serviceArn: `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/prod/api`,
           region: 'eu-west-1',
           url: null,
           containers: null,

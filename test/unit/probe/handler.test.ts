@@ -26,8 +26,8 @@ describe('probe handler', () => {
     const api = plannedService('api', { url: `${server.url}/ping` });
     const worker = plannedService('worker');
     const fleet = new Map<string, Service>([
-      [api.serviceArn, ecsService(api, [deployment(taskDefinitionArn('api', 2), { rolloutState: 'IN_PROGRESS' })])],
-      [worker.serviceArn, ecsService(worker, [deployment(taskDefinitionArn('worker', 2))])],
+      [api.name, ecsService(api, [deployment(taskDefinitionArn('api', 2), { rolloutState: 'IN_PROGRESS' })])],
+      [worker.name, ecsService(worker, [deployment(taskDefinitionArn('worker', 2))])],
     ]);
     ecs.on(DescribeServicesCommand).callsFake(describeServicesFrom(fleet));
 
@@ -37,7 +37,7 @@ describe('probe handler', () => {
     expect(Date.parse(state.deadline ?? '')).toBeGreaterThan(Date.now());
     expect(ecs).toHaveReceivedCommandWith(DescribeServicesCommand, {
       cluster: api.cluster,
-      services: [api.serviceArn, worker.serviceArn],
+      services: [api.name, worker.name],
     });
     expect(server.requests).toBe(3);
   });
@@ -45,9 +45,7 @@ describe('probe handler', () => {
   it("starts no probe when the Lambda's remaining time cannot fit one, and keeps the service waiting", async () => {
     const server = await serverAnswering('api', () => GITSHA);
     const api = plannedService('api', { url: server.url });
-    const fleet = new Map<string, Service>([
-      [api.serviceArn, ecsService(api, [deployment(taskDefinitionArn('api', 2))])],
-    ]);
+    const fleet = new Map<string, Service>([[api.name, ecsService(api, [deployment(taskDefinitionArn('api', 2))])]]);
     ecs.on(DescribeServicesCommand).callsFake(describeServicesFrom(fleet));
 
     // Less than one 5 s probe plus the time kept to return.

@@ -32,10 +32,7 @@ const deps = (now = NOW) => ({
 
 /** Puts a service in the fake fleet, its PRIMARY deployment on `revision`. */
 function runs(service: PlannedService, revision: number, overrides: Parameters<typeof deployment>[1] = {}): void {
-  fleet.set(
-    service.serviceArn,
-    ecsService(service, [deployment(taskDefinitionArn(service.name, revision), overrides)]),
-  );
+  fleet.set(service.name, ecsService(service, [deployment(taskDefinitionArn(service.name, revision), overrides)]));
 }
 
 beforeEach(() => {
@@ -62,7 +59,7 @@ describe('probe', () => {
       total: 1,
       waiting: [],
       failures: [],
-      confirmed: ['api'],
+      confirmed: [0],
     });
     expect(server.requests).toBe(3);
   });
@@ -96,7 +93,7 @@ describe('probe', () => {
     const server = await serverAnswering('api', () => GITSHA);
     const api = plannedService('api', { url: server.url });
     fleet.set(
-      api.serviceArn,
+      api.name,
       ecsService(api, [
         deployment(taskDefinitionArn('api', 1), { rolloutState: 'IN_PROGRESS' }),
         deployment(taskDefinitionArn('api', 2), {
@@ -123,7 +120,7 @@ describe('probe', () => {
   it('fails a service that is missing or no longer active', async () => {
     const gone = plannedService('gone');
     const inactive = plannedService('inactive');
-    fleet.set(inactive.serviceArn, { ...ecsService(inactive, []), status: 'INACTIVE' });
+    fleet.set(inactive.name, { ...ecsService(inactive, []), status: 'INACTIVE' });
 
     const state = await probe(roundInput(makePlan([gone, inactive])), deps());
 
@@ -285,24 +282,24 @@ describe('probe', () => {
       const plan = makePlan([api, web], { requiredMatches: 3 });
 
       const first = await probe(roundInput(plan), deps());
-      expect(first).toMatchObject({ status: 'waiting', done: 1, waiting: ['web'], confirmed: ['api'] });
+      expect(first).toMatchObject({ status: 'waiting', done: 1, waiting: ['web'], confirmed: [0] });
       expect(apiServer.requests).toBe(3);
       expect(webServer.requests).toBe(1);
 
       const second = await probe(roundInput(plan, { round: first }), deps());
-      expect(second).toMatchObject({ status: 'waiting', round: 2, done: 1, waiting: ['web'], confirmed: ['api'] });
+      expect(second).toMatchObject({ status: 'waiting', round: 2, done: 1, waiting: ['web'], confirmed: [0] });
       expect(apiServer.requests).toBe(3);
       expect(webServer.requests).toBe(2);
 
       webSha = GITSHA;
       const third = await probe(roundInput(plan, { round: second }), deps());
-      expect(third).toMatchObject({ status: 'done', round: 3, done: 2, total: 2, confirmed: ['api', 'web'] });
+      expect(third).toMatchObject({ status: 'done', round: 3, done: 2, total: 2, confirmed: [0, 1] });
       expect(apiServer.requests).toBe(3);
       expect(webServer.requests).toBe(5);
       // ECS is read every round, confirmed services included.
       expect(ecs).toHaveReceivedCommandTimes(DescribeServicesCommand, 3);
       for (const call of ecs.commandCalls(DescribeServicesCommand)) {
-        expect(call.args[0].input.services).toEqual([api.serviceArn, web.serviceArn]);
+        expect(call.args[0].input.services).toEqual([api.name, web.name]);
       }
     });
 
@@ -315,10 +312,10 @@ describe('probe', () => {
       const plan = makePlan([api, worker]);
 
       const first = await probe(roundInput(plan), deps());
-      expect(first).toMatchObject({ status: 'waiting', done: 1, waiting: ['worker'], confirmed: ['api'] });
+      expect(first).toMatchObject({ status: 'waiting', done: 1, waiting: ['worker'], confirmed: [0] });
 
       fleet.set(
-        api.serviceArn,
+        api.name,
         ecsService(api, [
           deployment(taskDefinitionArn('api', 1), { rolloutState: 'IN_PROGRESS' }),
           deployment(taskDefinitionArn('api', 2), {
@@ -346,7 +343,7 @@ describe('probe', () => {
       const plan = makePlan([api, worker]);
       const first = await probe(roundInput(plan), deps());
 
-      fleet.delete(api.serviceArn);
+      fleet.delete(api.name);
       const second = await probe(roundInput(plan, { round: first }), deps());
 
       expect(second).toMatchObject({
@@ -361,26 +358,46 @@ describe('probe', () => {
       runs(api, 2);
       const plan = makePlan([api], { requiredMatches: 2 });
 
-      await expect(probe(roundInput(plan), deps())).resolves.toMatchObject({ confirmed: ['api'] });
+      await expect(probe(roundInput(plan), deps())).resolves.toMatchObject({ confirmed: [0] });
       expect(server.requests).toBe(2);
       // ROUND_ONE has no `confirmed`: the older state shape.
       await expect(probe(roundInput(plan, { round: ROUND_ONE }), deps())).resolves.toMatchObject({
         status: 'done',
         round: 2,
-        confirmed: ['api'],
+        confirmed: [0],
       });
       expect(server.requests).toBe(4);
     });
 
-    it('ignore names that are not probed services of this plan, and never report them', async () => {
+    it('ignore names and positions that are not probed services of this plan, and never report them', async () => {
       const worker = plannedService('worker');
       runs(worker, 2, { rolloutState: 'IN_PROGRESS', runningCount: 1 });
-      const round = { ...ROUND_ONE, confirmed: ['worker', 'stranger'] };
+      const round = { ...ROUND_ONE, confirmed: ['worker', 'stranger', 0, 7] };
 
       const state = await probe(roundInput(makePlan([worker]), { round }), deps());
 
       // A service without a url is ECS's to judge every round: its rollout is still IN_PROGRESS.
       expect(state).toMatchObject({ status: 'waiting', waiting: ['worker'], confirmed: [] });
+    });
+
+    it.each([
+      ['positions in plan.services', [1]],
+      ['names, as rounds written before positions carry them', ['web']],
+    ])('are read from %s, and reported as positions', async (_, confirmed) => {
+      const apiServer = await serverAnswering('api', () => GITSHA);
+      const webServer = await serverAnswering('web', () => GITSHA);
+      const api = plannedService('api', { url: apiServer.url });
+      const web = plannedService('web', { url: webServer.url });
+      runs(api, 2);
+      runs(web, 2);
+
+      const state = await probe(
+        roundInput(makePlan([api, web], { requiredMatches: 2 }), { round: { ...ROUND_ONE, confirmed } }),
+        deps(),
+      );
+
+      expect(state).toMatchObject({ status: 'done', confirmed: [0, 1] });
+      expect([apiServer.requests, webServer.requests]).toEqual([2, 0]);
     });
 
     it('let a fleet too slow to confirm in one round finish over several', async () => {
@@ -413,11 +430,11 @@ describe('probe', () => {
       }
 
       expect(rounds.map((r) => [r.status, r.done, r.confirmed])).toEqual([
-        ['waiting', 1, ['a']],
-        ['waiting', 2, ['a', 'b']],
-        ['waiting', 3, ['a', 'b', 'c']],
-        ['waiting', 4, ['a', 'b', 'c', 'd']],
-        ['done', 5, ['a', 'b', 'c', 'd', 'e']],
+        ['waiting', 1, [0]],
+        ['waiting', 2, [0, 1]],
+        ['waiting', 3, [0, 1, 2]],
+        ['waiting', 4, [0, 1, 2, 3]],
+        ['done', 5, [0, 1, 2, 3, 4]],
       ]);
       // Each service is confirmed by exactly requiredMatches answers, plus at most one probe of
       // the next service that the round's end cut short; none is probed once confirmed.
@@ -447,7 +464,7 @@ describe('probe', () => {
       const { confirmed: _, ...older } = first;
       const second = await probe(roundInput(plan, { round: older }), budget());
 
-      expect(second).toMatchObject({ status: 'waiting', done: 1, confirmed: ['a'] });
+      expect(second).toMatchObject({ status: 'waiting', done: 1, confirmed: [0] });
     });
   });
 

@@ -22,8 +22,8 @@ function input(overrides: Partial<ReportInput> = {}): ReportInput {
   return {
     plan,
     deployed: [
-      { name: 'api', cluster: api.cluster, taskDefinition: taskDefinitionArn('api', 2), updated: true },
-      { name: 'worker', cluster: worker.cluster, taskDefinition: taskDefinitionArn('worker', 1), updated: false },
+      { name: 'api', taskDefinition: taskDefinitionArn('api', 2), updated: true },
+      { name: 'worker', taskDefinition: taskDefinitionArn('worker', 1), updated: false },
     ],
     scheduled: [
       {

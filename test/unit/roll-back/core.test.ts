@@ -139,6 +139,25 @@ describe('rollBack', () => {
     });
   });
 
+  test.each([
+    // One service: a reason keeps 300 characters. 300: their results share 12,288, at least 40 each.
+    [undefined, 300],
+    [1, 300],
+    [100, 122],
+    [300, 40],
+  ])(
+    'cuts the reason of one of %s services to %i characters, so all their results fit the state',
+    async (services, chars) => {
+      describes(FAILED);
+      ecs.on(UpdateServiceCommand).rejects(awsError('AccessDeniedException', 'x'.repeat(1000)));
+
+      const result = await rollBack({ ...input, services }, testClients());
+
+      expect(result.reason).toHaveLength(chars);
+      expect(result.reason).toMatch(/^failed to roll back service api .*…$/);
+    },
+  );
+
   it('throws throttling from UpdateService for the Task to retry', async () => {
     describes(FAILED);
     ecs.on(UpdateServiceCommand).rejects(awsError('ThrottlingException', 'slow down'));

@@ -55,7 +55,6 @@ export function plannedService(overrides: Partial<PlannedService> = {}): Planned
   return {
     name: 'api',
     cluster: CLUSTER_ARN,
-    serviceArn: `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/prod/api`,
     region: 'eu-west-1',
     url: 'https://api.example.com/ping',
     containers: null,

@@ -25,7 +25,6 @@ export function plannedService(name: string, overrides: Partial<PlannedService> 
   return {
     name,
     cluster: clusterArn(),
-    serviceArn: `arn:aws:ecs:${REGION}:123456789012:service/prod/${name}`,
     region: REGION,
     url: null,
     containers: null,
@@ -83,7 +82,7 @@ export function deployment(taskDefinition: string, overrides: Partial<Deployment
 export function ecsService(planned: PlannedService, deployments: Deployment[]): Service {
   return {
     serviceName: planned.name,
-    serviceArn: planned.serviceArn,
+    serviceArn: `arn:aws:ecs:${REGION}:123456789012:service/${planned.cluster.split('/').pop()}/${planned.name}`,
     clusterArn: planned.cluster,
     status: 'ACTIVE',
     deployments,

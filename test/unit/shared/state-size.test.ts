@@ -9,7 +9,6 @@ function plan(count: number, nameLength: number, urlLength: number): Plan {
     return {
       name,
       cluster: `${ACCOUNT}:cluster/production`,
-      serviceArn: `${ACCOUNT}:service/production/${name}`,
       region: 'eu-central-1',
       url: `https://${'u'.repeat(Math.max(0, urlLength - 8))}`,
       containers: null,
@@ -34,14 +33,20 @@ function plan(count: number, nameLength: number, urlLength: number): Plan {
 
 describe('stateSizeProblem', () => {
   test.each([
-    // The fleets the 300-target cap was measured with fit; long names do not, whatever the count.
-    [200, 10, 30, true],
-    [100, 40, 60, true],
+    // Measured in bytes, not counted: short names fit in their hundreds, 200-character ones in tens.
+    [250, 10, 30, true],
+    [400, 10, 30, false],
+    [150, 40, 60, true],
     [300, 60, 60, false],
+    [60, 200, 300, true],
+    [100, 200, 300, false],
     [300, 200, 300, false],
-    [40, 200, 300, true],
   ])('%i services, names of %i and urls of %i characters: fits %s', (count, name, url, fits) => {
     expect(stateSizeProblem(plan(count, name, url)) === null).toBe(fits);
+  });
+
+  it('grows with every byte of a name, whatever the count', () => {
+    expect(worstCaseStateBytes(plan(10, 201, 0))).toBeGreaterThan(worstCaseStateBytes(plan(10, 200, 0)));
   });
 
   it('names the limit and the size', () => {

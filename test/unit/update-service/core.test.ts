@@ -34,7 +34,6 @@ describe('updateService', () => {
 
     await expect(updateService(input(strategy, taskDefinition), testClients())).resolves.toEqual({
       name: 'api',
-      cluster: CLUSTER_ARN,
       taskDefinition,
       updated: true,
     });
@@ -49,7 +48,6 @@ describe('updateService', () => {
   it('changes nothing for updateStrategy none', async () => {
     await expect(updateService(input('none', taskDefinitionArn('api', 12)), testClients())).resolves.toEqual({
       name: 'api',
-      cluster: CLUSTER_ARN,
       taskDefinition: taskDefinitionArn('api', 12),
       updated: false,
     });
