@@ -114,6 +114,9 @@ const SIZING: Record<StepName, StepSizing> = {
   'roll-back': { memorySize: 256, timeout: Duration.seconds(30) },
   // Pure data shaping.
   report: { memorySize: 256, timeout: Duration.seconds(10) },
+  // ListServices/DescribeServices of the plan's clusters, then up to 25 DeregisterTaskDefinition
+  // calls, throttled with RegisterTaskDefinition at about one a second per account.
+  'clean-up-revisions': { memorySize: 256, timeout: Duration.seconds(90) },
   // One PutEvents.
   notify: { memorySize: 256, timeout: Duration.seconds(10) },
 };

@@ -17,6 +17,7 @@ export type StepName =
   | 'check-drain'
   | 'roll-back'
   | 'report'
+  | 'clean-up-revisions'
   | 'notify';
 
 /** The tag that names a function's step, so the sandbox can map each function to its bundle. */

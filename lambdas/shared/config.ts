@@ -10,7 +10,7 @@ import {
   regionOfClusterArn,
   SERVICE_NAME,
 } from './config-patterns';
-import { type DeployConfig, UPDATE_STRATEGIES } from './deploy-config';
+import { CLEANUP_KEEP, type DeployConfig, UPDATE_STRATEGIES } from './deploy-config';
 import * as z from './zod'; // zod/mini, with classic zod's English messages
 
 /**
@@ -117,6 +117,20 @@ function buildGehenFileSchema() {
           ),
         }),
       ),
+      cleanupRevisions: z.nullish(
+        z.strictObject({
+          keep: nullishOr(
+            z
+              .number({ error: 'must be a whole number of revisions' })
+              .check(
+                z.int('must be a whole number of revisions'),
+                z.gte(CLEANUP_KEEP.min, `must be between ${CLEANUP_KEEP.min} and ${CLEANUP_KEEP.max}`),
+                z.lte(CLEANUP_KEEP.max, `must be between ${CLEANUP_KEEP.min} and ${CLEANUP_KEEP.max}`),
+              ),
+            CLEANUP_KEEP.default,
+          ),
+        }),
+      ),
       services: z.nullish(
         z.record(
           z.string().check(z.regex(SERVICE_NAME, 'must be an ECS service name')),
@@ -198,6 +212,8 @@ export function parseGehenConfig(document: unknown, source: string): LoadedConfi
         region,
         containers: task.containers,
       })),
+      // Absent unless set: execution inputs of files without it stay as they were.
+      ...(file.cleanupRevisions ? { cleanupRevisions: { keep: file.cleanupRevisions.keep } } : {}),
     },
     stateMachineArn: file.stateMachineArn ?? null,
     trigger: file.trigger ? { ecrRepository: file.trigger.ecrRepository, tagPattern: file.trigger.tagPattern } : null,

@@ -1,0 +1,16 @@
+import middy from '@middy/core';
+import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
+import { type CleanupInput, type CleanupResult, cleanUpRevisions } from './core';
+
+const clients = new Map<string, AwsClients>();
+
+export const handler = middy<CleanupInput, CleanupResult>().handler((event) =>
+  cleanUpRevisions(
+    event,
+    clientsForRole(
+      clients,
+      event.plan.deployment.roleArn,
+      sessionName('clean-up-revisions', event.plan.deployment.executionArn),
+    ),
+  ),
+);
