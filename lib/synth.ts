@@ -21,6 +21,7 @@ export const ContextKeys = {
   notifySnsTopicArn: 'gehen:notifySnsTopicArn',
   datadogApiKeySecretArn: 'gehen:datadogApiKeySecretArn',
   datadogSite: 'gehen:datadogSite',
+  logLevel: 'gehen:logLevel',
 } as const;
 
 /** The deployer's props from the app's context. */
@@ -41,6 +42,7 @@ export function deployerPropsFromContext(app: App): GehenDeployerProps {
     notifySnsTopicArn: list(ContextKeys.notifySnsTopicArn)?.[0],
     datadogApiKeySecretArn: list(ContextKeys.datadogApiKeySecretArn)?.[0],
     datadogSite: list(ContextKeys.datadogSite)?.[0],
+    logLevel: list(ContextKeys.logLevel)?.[0]?.toUpperCase() as GehenDeployerProps['logLevel'],
   };
 }
 

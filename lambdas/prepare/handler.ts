@@ -1,18 +1,22 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
-import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
+import { type AwsClients, clientsForRole, sessionName, withCallLog } from '../shared/clients';
 import type { Plan, PrepareInput } from '../shared/contracts';
+import { stepLogger, stepLogging } from '../shared/logger';
 import * as z from '../shared/zod'; // zod/mini: tree-shakes
 import { prepare } from './core';
 
+const logger = stepLogger('prepare');
 const env = z.object({ AWS_REGION: z.string().check(z.minLength(1)) }).parse(process.env);
 const clients = new Map<string, AwsClients>();
 // The function's own credentials: the running executions are in gehen's account, not role.arn's.
-const stepFunctions = new SFNClient({ region: env.AWS_REGION, maxAttempts: 3 });
+const stepFunctions = withCallLog(new SFNClient({ region: env.AWS_REGION, maxAttempts: 3 }), logger);
 
-export const handler = middy<PrepareInput, Plan>().handler((event) =>
-  prepare(event, (roleArn) => clientsForRole(clients, roleArn, sessionName('prepare', event.executionArn)), {
-    defaultRegion: env.AWS_REGION,
-    stepFunctions,
-  }),
-);
+export const handler = middy<PrepareInput, Plan>()
+  .use(stepLogging(logger))
+  .handler((event) =>
+    prepare(event, (roleArn) => clientsForRole(clients, roleArn, sessionName('prepare', event.executionArn), logger), {
+      defaultRegion: env.AWS_REGION,
+      stepFunctions,
+    }),
+  );

@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import type { DeploymentReport } from '../shared/contracts';
+import { stepLogger, stepLogging } from '../shared/logger';
 import type { ReportInput } from '../shared/report';
 import { report } from './core';
 import { checkRolledBackServices, type RollbackState, type RollbackSummary, summariseRollback } from './rollback';
@@ -10,11 +11,12 @@ export type ReportFunctionInput =
   | { action: 'check-rolled-back-services'; state: RollbackState }
   | { action: 'summarise-rollback'; state: RollbackState };
 
-export const handler = middy<ReportFunctionInput, DeploymentReport | RollbackState | RollbackSummary>().handler(
-  async (input) => {
+const logger = stepLogger('report');
+export const handler = middy<ReportFunctionInput, DeploymentReport | RollbackState | RollbackSummary>()
+  .use(stepLogging(logger))
+  .handler(async (input) => {
     if (!('action' in input)) return report(input);
     return input.action === 'check-rolled-back-services'
       ? checkRolledBackServices(input.state)
       : summariseRollback(input.state);
-  },
-);
+  });
