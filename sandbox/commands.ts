@@ -4,7 +4,7 @@ import { ensureSandboxCredentials, exampleFleetPath, type GehenSandbox, startGeh
 
 export { demo } from './demo';
 
-/** `gehen sandbox [--fleet FILE] [--port N] [-c KEY=VALUE]`: runs until Ctrl-C. */
+/** `gehen sandbox [--fleet FILE] [--port N] [-c KEY=VALUE] [--lambda-logs]`: runs until Ctrl-C. */
 export async function sandbox(args: string[], io: CliIo): Promise<number> {
   const program = new Command('gehen sandbox')
     .description(
@@ -14,6 +14,7 @@ export async function sandbox(args: string[], io: CliIo): Promise<number> {
     .option('--fleet <file>', 'the fleet: services, scheduled tasks, faults (default: examples/sandbox/fleet.yml)')
     .option('--port <port>', 'the API port; 0 picks a free one', '4566')
     .option('-c, --context <key=value...>', 'CDK context for the synthesized app, as cdk synth -c takes it', [])
+    .option('--lambda-logs', "print the Lambda steps' log lines (JSON; -c gehen:logLevel=DEBUG adds every AWS call)")
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .addHelpText(
@@ -28,7 +29,7 @@ export async function sandbox(args: string[], io: CliIo): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode;
     throw error;
   }
-  const options = program.opts<{ fleet?: string; port: string; context: string[] }>();
+  const options = program.opts<{ fleet?: string; port: string; context: string[]; lambdaLogs?: boolean }>();
   const context = parseContext(options.context);
   if (typeof context === 'string') {
     io.stderr.write(`gehen sandbox: ${context}\n`);
@@ -42,6 +43,7 @@ export async function sandbox(args: string[], io: CliIo): Promise<number> {
       fleet: options.fleet ?? exampleFleetPath(),
       port: Number(options.port),
       context,
+      ...(options.lambdaLogs ? { onLambdaLog: (fn: string, line: string) => io.stdout.write(`${fn} ${line}\n`) } : {}),
     });
   } catch (error) {
     io.stderr.write(`gehen sandbox: ${error instanceof Error ? error.message : String(error)}\n`);

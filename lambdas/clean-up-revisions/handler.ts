@@ -8,14 +8,13 @@ const clients = new Map<string, AwsClients>();
 
 export const handler = middy<CleanupInput, CleanupResult>()
   .use(stepLogging(logger))
-  .handler((event) =>
-    cleanUpRevisions(
+  .handler(async (event) => {
+    const { roleArn, executionArn } = event.plan.deployment;
+    const result = await cleanUpRevisions(
       event,
-      clientsForRole(
-        clients,
-        event.plan.deployment.roleArn,
-        sessionName('clean-up-revisions', event.plan.deployment.executionArn),
-        logger,
-      ),
-    ),
-  );
+      clientsForRole(clients, roleArn, sessionName('clean-up-revisions', executionArn), logger),
+    );
+    // Its result is discarded from the state: this line and the history are where it is read.
+    logger.info('Revisions cleaned up', { ...result });
+    return result;
+  });
