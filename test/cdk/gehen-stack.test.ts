@@ -51,6 +51,19 @@ describe('the Lambda steps', () => {
     template.resourceCountIs('AWS::Logs::LogGroup', 12);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
+
+  it('log at INFO unless the stack says otherwise (gehen:logLevel)', () => {
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { POWERTOOLS_LOG_LEVEL: 'INFO' } },
+    });
+    const debug = Template.fromJSON(synthForTest({ 'gehen:logLevel': 'debug' }).template);
+    debug.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { POWERTOOLS_LOG_LEVEL: 'DEBUG' } },
+    });
+    expect(() => synthForTest({ 'gehen:logLevel': 'verbose' })).toThrow(
+      'logLevel must be one of DEBUG, INFO, WARN, ERROR, got VERBOSE',
+    );
+  });
 });
 
 describe('least privilege', () => {
