@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { MiddlewareObj } from '@middy/core';
+import { isGitSha } from './gitsha';
 
 /**
  * The steps' structured logs: Powertools for AWS Lambda's Logger, one JSON object a line, at the
@@ -44,10 +45,10 @@ export function invocationKeys(event: unknown): InvocationKeys {
   const keys: InvocationKeys = {
     executionArn:
       text(field(deployment, 'executionArn')) ?? text(field(event, 'executionArn')) ?? text(field(report, 'execution')),
-    gitsha:
-      text(field(deployment, 'gitsha')) ??
-      text(field(field(event, 'execution'), 'gitsha')) ??
-      text(field(report, 'gitsha')),
+    gitsha: [field(deployment, 'gitsha'), field(field(event, 'execution'), 'gitsha'), field(report, 'gitsha')]
+      .map(text)
+      // Prepare's input is unvalidated yet: only something shaped like a SHA.
+      .find((value) => value !== undefined && isGitSha(value)),
     ecsService: text(field(field(event, 'service'), 'name')),
     rule: text(field(field(event, 'rule'), 'rule')),
   };

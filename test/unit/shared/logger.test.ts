@@ -32,6 +32,11 @@ describe('invocationKeys', () => {
       { report: { execution: EXECUTION, gitsha: NEW_SHA, status: 'deployed' } },
       { executionArn: EXECUTION, gitsha: NEW_SHA },
     ],
+    [
+      'Prepare with a gitsha that is no SHA',
+      { execution: { gitsha: 'hunter2 is my password' }, executionArn: EXECUTION },
+      { executionArn: EXECUTION },
+    ],
     ['an event of another shape', { hello: 'world', service: 'api' }, {}],
     ['no event at all', null, {}],
   ])('picks the keys of %s, and nothing else', (_, event, keys) => {
