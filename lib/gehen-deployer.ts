@@ -9,7 +9,7 @@ import { DeploymentDashboard } from './dashboard';
 import { DeploymentNotifications } from './notifications';
 import { type ProbeVpc, placeProbeInVpc } from './probe-vpc';
 import { STATE_MACHINE_NAME } from './state-names';
-import { StepFunction, type StepName } from './step-function';
+import { STEP_LOG_LEVELS, StepFunction, type StepLogLevel, type StepName } from './step-function';
 import { type StepPermissionOptions, stepPermissions } from './step-permissions';
 import { EcrPushTriggers, type TriggerFile } from './triggers';
 import { WorkflowDefinition } from './workflow-definition';
@@ -51,6 +51,14 @@ export interface GehenDeployerProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * The Lambda steps' log level: INFO logs when each step starts and ends (with the execution, SHA,
+   * service or rule, and duration) and every failed AWS call; DEBUG adds every AWS call's duration
+   * and attempts. Sets POWERTOOLS_LOG_LEVEL. See docs/operating.md.
+   *
+   * @default 'INFO'
+   */
+  readonly logLevel?: StepLogLevel;
   /**
    * What happens to the log groups when the stack is deleted.
    *
@@ -122,6 +130,9 @@ const SIZING: Record<StepName, StepSizing> = {
   'roll-back': { memorySize: 256, timeout: Duration.seconds(30) },
   // Pure data shaping.
   report: { memorySize: 256, timeout: Duration.seconds(10) },
+  // ListServices/DescribeServices of the plan's clusters, then up to 25 DeregisterTaskDefinition
+  // calls, throttled with RegisterTaskDefinition at about one a second per account.
+  'clean-up-revisions': { memorySize: 256, timeout: Duration.seconds(90) },
   // One PutEvents.
   notify: { memorySize: 256, timeout: Duration.seconds(10) },
 };
@@ -148,6 +159,10 @@ export class GehenDeployer extends Construct {
     const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
     const stateMachineName = props.stateMachineName ?? STATE_MACHINE_NAME;
     const maxConcurrency = props.maxConcurrency ?? 5;
+    const logLevel = props.logLevel ?? 'INFO';
+    if (!STEP_LOG_LEVELS.includes(logLevel)) {
+      throw new Error(`logLevel must be one of ${STEP_LOG_LEVELS.join(', ')}, got ${logLevel}`);
+    }
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 40) {
       throw new Error(`maxConcurrency must be a whole number from 1 to 40, got ${maxConcurrency}`);
     }
@@ -160,7 +175,13 @@ export class GehenDeployer extends Construct {
 
     const steps = {} as Record<StepName, StepFunction>;
     for (const [step, sizing] of Object.entries(SIZING) as Array<[StepName, StepSizing]>) {
-      const fn = new StepFunction(this, stepConstructId(step), { step, ...sizing, logRetention, logRemovalPolicy });
+      const fn = new StepFunction(this, stepConstructId(step), {
+        step,
+        ...sizing,
+        logRetention,
+        logRemovalPolicy,
+        logLevel,
+      });
       const { statements, acknowledgements } = stepPermissions(this, step, permissions);
       for (const statement of statements) fn.role.addToPrincipalPolicy(statement);
       Validations.of(fn.role).acknowledge(...acknowledgements);

@@ -11,10 +11,15 @@ export interface ReportStepProps {
   /** The Report Task, its Pass for when it fails, and the Notify and Succeed states it ends in. */
   readonly names: { report: string; withoutDetails: string; notify: string; succeed: string };
   readonly status: 'deployed' | 'skipped';
+  /**
+   * The Clean Up Old Revisions state, run before Report (it needs the plan, which Report's output
+   * replaces). Its failure never changes how the deployment ended: its Catch goes on to Report.
+   */
+  readonly cleanUp?: { choice: string; task: string };
 }
 
 /**
- * Report → Notify → Succeed. A Report step that fails after its retries must not turn a finished
+ * [Clean Up Revisions? → Clean Up Old Revisions →] Report → Notify → Succeed. A Report step that fails after its retries must not turn a finished
  * deployment into a raw Lambda error (CLI exit 1, no notification): its Catch ends in the same
  * Succeed state, with a report that has no per-service lists (the CLI reads those from the
  * history; the Report step's error stays in it).
@@ -33,7 +38,22 @@ export function reportStep(scope: Construct, props: ReportStepProps): sfn.IChain
   report.addCatch(reportWithoutDetails(scope, names.withoutDetails, props.status).next(end), {
     resultPath: ERROR_PATH,
   });
-  return report.next(end);
+  report.next(end);
+  if (props.cleanUp === undefined) return report;
+  // Its result stays in the history only: the state Report reads is unchanged.
+  const cleanUp = props.task(props.cleanUp.task, 'clean-up-revisions', {
+    payload: sfn.TaskInput.fromObject({
+      plan: $.objectAt('$.plan'),
+      deployed: $.listAt('$.deployed'),
+      scheduled: $.listAt('$.scheduled'),
+    }),
+    resultPath: $.DISCARD,
+  });
+  cleanUp.addCatch(report, { resultPath: $.DISCARD });
+  // Without gehen.yml's cleanupRevisions no Lambda runs at all.
+  return new sfn.Choice(scope, props.cleanUp.choice)
+    .when(sfn.Condition.isPresent('$.plan.deployment.keepRevisions'), cleanUp.next(report))
+    .otherwise(report);
 }
 
 /**

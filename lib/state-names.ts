@@ -22,6 +22,8 @@ export const StateNames = {
   waitDrain: 'Wait For Drain',
   checkDrain: 'Check Drain',
   drainChoice: 'Old Version Drained?',
+  cleanUpChoice: 'Clean Up Revisions?',
+  cleanUpRevisions: 'Clean Up Old Revisions',
   report: 'Report Deployment',
   reportWithoutDetails: 'Report Deployment Without Details',
   deployed: 'Deployed',

@@ -17,6 +17,7 @@ export type StepName =
   | 'check-drain'
   | 'roll-back'
   | 'report'
+  | 'clean-up-revisions'
   | 'notify';
 
 /** The tag that names a function's step, so the sandbox can map each function to its bundle. */
@@ -28,7 +29,13 @@ export interface StepFunctionProps {
   readonly timeout: Duration;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
+  /** The steps' log level (POWERTOOLS_LOG_LEVEL). */
+  readonly logLevel: StepLogLevel;
 }
+
+/** Levels the steps log at; DEBUG adds one line per AWS call. */
+export const STEP_LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type StepLogLevel = (typeof STEP_LOG_LEVELS)[number];
 
 /**
  * One workflow step: a Node.js 22 arm64 function bundled by the local esbuild, with its own role
@@ -71,7 +78,8 @@ export class StepFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       description: `gehen: ${props.step}`,
-      environment: { NODE_OPTIONS: '--enable-source-maps' },
+      // Powertools' Logger reads its level here (lambdas/shared/logger.ts).
+      environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_LOG_LEVEL: props.logLevel },
       bundling: {
         minify: true,
         sourceMap: true,

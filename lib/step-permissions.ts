@@ -23,6 +23,9 @@ export const STAR_ONLY_ACTIONS: Record<string, string> = {
   'ecs:DescribeTaskDefinition': 'read only',
   'ecs:RegisterTaskDefinition': 'creates new revisions, never changes one',
   'ecs:ListTasks': 'read only',
+  'ecs:ListServices': 'read only',
+  'ecs:ListTaskDefinitions': 'read only',
+  'ecs:DeregisterTaskDefinition': 'marks a revision INACTIVE; tasks running it go on',
 };
 
 const NAG_IAM5 = 'AwsSolutions::AwsSolutions-IAM5';
@@ -30,7 +33,7 @@ const NAG_IAM5 = 'AwsSolutions::AwsSolutions-IAM5';
 /**
  * What each step may do, and nothing else. ECS writes are scoped to service ARNs (UpdateService)
  * and task-definition ARNs (TagResource on create); the probe and drain checks only read; the
- * report calls no AWS API. Clusters may be in any region, so ARNs say `*` for the region.
+ * report calls no AWS API; the cleanup's listing and deregistering accept only `*`. Clusters may be in any region, so ARNs say `*` for the region.
  */
 export function stepPermissions(scope: Construct, step: StepName, options: StepPermissionOptions): StepPermissions {
   const { partition, account, region } = Stack.of(scope);
@@ -178,6 +181,14 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       assumeRole();
       break;
     case 'report':
+      break;
+    case 'clean-up-revisions':
+      // What still uses a revision: every service of the plan's clusters and the plan's rules' targets.
+      allow(['ecs:ListServices'], ['*']);
+      describeServices();
+      allow(['events:ListTargetsByRule'], [rules()]);
+      allow(['ecs:ListTaskDefinitions', 'ecs:DeregisterTaskDefinition'], ['*']);
+      assumeRole();
       break;
     case 'notify':
       // The deployment notification goes to this account's default bus, and nowhere else.

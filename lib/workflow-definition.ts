@@ -113,6 +113,7 @@ export class WorkflowDefinition extends Construct {
         succeed: S.deployed,
       },
       status: 'deployed',
+      cleanUp: { choice: S.cleanUpChoice, task: S.cleanUpRevisions },
     });
     const verify = verifyAndDrain(this, {
       task,

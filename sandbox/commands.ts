@@ -5,7 +5,7 @@ import { ensureSandboxCredentials, exampleFleetPath, type GehenSandbox, startGeh
 
 export { demo } from './demo';
 
-/** `gehen sandbox [--fleet FILE] [--port N] [--engine local|moto] [-c KEY=VALUE]`: runs until Ctrl-C. */
+/** `gehen sandbox [--fleet FILE] [--port N] [--engine local|moto] [-c KEY=VALUE] [--lambda-logs]`: runs until Ctrl-C. */
 export async function sandbox(args: string[], io: CliIo): Promise<number> {
   const program = new Command('gehen sandbox')
     .description(
@@ -23,6 +23,7 @@ export async function sandbox(args: string[], io: CliIo): Promise<number> {
         .default('local'),
     )
     .option('-c, --context <key=value...>', 'CDK context for the synthesized app, as cdk synth -c takes it', [])
+    .option('--lambda-logs', "print the Lambda steps' log lines (JSON; -c gehen:logLevel=DEBUG adds every AWS call)")
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) })
     .addHelpText(
@@ -37,7 +38,13 @@ export async function sandbox(args: string[], io: CliIo): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode;
     throw error;
   }
-  const options = program.opts<{ fleet?: string; port: string; engine: SandboxEngine; context: string[] }>();
+  const options = program.opts<{
+    fleet?: string;
+    port: string;
+    engine: SandboxEngine;
+    context: string[];
+    lambdaLogs?: boolean;
+  }>();
   const context = parseContext(options.context);
   if (typeof context === 'string') {
     io.stderr.write(`gehen sandbox: ${context}\n`);
@@ -52,6 +59,7 @@ export async function sandbox(args: string[], io: CliIo): Promise<number> {
       port: Number(options.port),
       context,
       engine: options.engine,
+      ...(options.lambdaLogs ? { onLambdaLog: (fn: string, line: string) => io.stdout.write(`${fn} ${line}\n`) } : {}),
     });
   } catch (error) {
     io.stderr.write(`gehen sandbox: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,18 +1,23 @@
 import middy from '@middy/core';
 import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
 import type { RoundInput, RoundState } from '../shared/contracts';
+import { stepLogger, stepLogging } from '../shared/logger';
 import { checkDrain } from './core';
 
+const logger = stepLogger('check-drain');
 // One client factory per role for the life of the container: assumed credentials are reused.
 const clients = new Map<string, AwsClients>();
 
-export const handler = middy<RoundInput, RoundState>().handler((input) =>
-  checkDrain(input, {
-    clients: clientsForRole(
-      clients,
-      input.plan.deployment.roleArn,
-      sessionName('check-drain', input.plan.deployment.executionArn),
-    ),
-    now: () => new Date(),
-  }),
-);
+export const handler = middy<RoundInput, RoundState>()
+  .use(stepLogging(logger))
+  .handler((input) =>
+    checkDrain(input, {
+      clients: clientsForRole(
+        clients,
+        input.plan.deployment.roleArn,
+        sessionName('check-drain', input.plan.deployment.executionArn),
+        logger,
+      ),
+      now: () => new Date(),
+    }),
+  );

@@ -1,11 +1,16 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
 import { CLIENT_DEFAULTS } from '../shared/client-defaults';
+import { withCallLog } from '../shared/clients';
+import { stepLogger, stepLogging } from '../shared/logger';
 import * as z from '../shared/zod'; // zod/mini: tree-shakes
 import { type NotifyInput, type NotifyResult, notify } from './core';
 
+const logger = stepLogger('notify');
 const env = z.object({ AWS_REGION: z.string().check(z.minLength(1)) }).parse(process.env);
 // The default bus of gehen's own account and region: the function's own credentials.
-const events = new EventBridgeClient({ ...CLIENT_DEFAULTS, region: env.AWS_REGION });
+const events = withCallLog(new EventBridgeClient({ ...CLIENT_DEFAULTS, region: env.AWS_REGION }), logger);
 
-export const handler = middy<NotifyInput, NotifyResult>().handler((input) => notify(input, events));
+export const handler = middy<NotifyInput, NotifyResult>()
+  .use(stepLogging(logger))
+  .handler((input) => notify(input, events));

@@ -107,6 +107,7 @@ function deploymentOf(gitsha: string, config: DeployConfig, executionArn: string
     pollIntervalSeconds: config.pollIntervalSeconds,
     requiredMatches: config.requiredMatches,
     executionArn,
+    ...(config.cleanupRevisions ? { keepRevisions: config.cleanupRevisions.keep } : {}),
   };
 }
 

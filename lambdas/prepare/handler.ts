@@ -2,22 +2,29 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
 import { CLIENT_DEFAULTS } from '../shared/client-defaults';
-import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
+import { type AwsClients, clientsForRole, sessionName, withCallLog } from '../shared/clients';
 import type { Plan, PrepareInput } from '../shared/contracts';
+import { stepLogger, stepLogging } from '../shared/logger';
 import * as z from '../shared/zod'; // zod/mini: tree-shakes
 import { prepare } from './core';
 
+const logger = stepLogger('prepare');
 const env = z.object({ AWS_REGION: z.string().check(z.minLength(1)) }).parse(process.env);
 const clients = new Map<string, AwsClients>();
 // The function's own credentials: the running executions are in gehen's account, not role.arn's.
-const stepFunctions = new SFNClient({ ...CLIENT_DEFAULTS, region: env.AWS_REGION });
+const stepFunctions = withCallLog(new SFNClient({ ...CLIENT_DEFAULTS, region: env.AWS_REGION }), logger);
 
-export const handler = middy<PrepareInput, Plan>().handler((event) =>
-  prepare(event, (roleArn) => clientsForRole(clients, roleArn, sessionName('prepare', event.executionArn)), {
-    defaultRegion: env.AWS_REGION,
-    stepFunctions,
-    // IAM is global: one client per Prepare call, with the role's credentials (cached by the factory).
-    iam: (roleClients) =>
-      new IAMClient({ region: env.AWS_REGION, credentials: roleClients.credentials, maxAttempts: 3 }),
-  }),
-);
+export const handler = middy<PrepareInput, Plan>()
+  .use(stepLogging(logger))
+  .handler((event) =>
+    prepare(event, (roleArn) => clientsForRole(clients, roleArn, sessionName('prepare', event.executionArn), logger), {
+      defaultRegion: env.AWS_REGION,
+      stepFunctions,
+      // IAM is global: one client per Prepare call, with the role's credentials (cached by the factory).
+      iam: (roleClients) =>
+        withCallLog(
+          new IAMClient({ ...CLIENT_DEFAULTS, region: env.AWS_REGION, credentials: roleClients.credentials }),
+          logger,
+        ),
+    }),
+  );

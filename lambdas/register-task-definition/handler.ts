@@ -1,17 +1,22 @@
 import middy from '@middy/core';
 import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
 import type { RegistrationResult, ServiceStepInput } from '../shared/contracts';
+import { stepLogger, stepLogging } from '../shared/logger';
 import { registerTaskDefinition } from './core';
 
+const logger = stepLogger('register-task-definition');
 const clients = new Map<string, AwsClients>();
 
-export const handler = middy<ServiceStepInput, RegistrationResult>().handler((event) =>
-  registerTaskDefinition(
-    event,
-    clientsForRole(
-      clients,
-      event.deployment.roleArn,
-      sessionName('register-task-definition', event.deployment.executionArn),
+export const handler = middy<ServiceStepInput, RegistrationResult>()
+  .use(stepLogging(logger))
+  .handler((event) =>
+    registerTaskDefinition(
+      event,
+      clientsForRole(
+        clients,
+        event.deployment.roleArn,
+        sessionName('register-task-definition', event.deployment.executionArn),
+        logger,
+      ),
     ),
-  ),
-);
+  );

@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import type { DeploymentReport } from '../shared/contracts';
+import { stepLogger, stepLogging } from '../shared/logger';
 import type { ReportInput } from '../shared/report';
 import { report } from './core';
 import { checkRolledBackServices, type RollbackState, summariseRollbackState } from './rollback';
@@ -10,9 +11,12 @@ export type ReportFunctionInput =
   | { action: 'check-rolled-back-services'; state: RollbackState }
   | { action: 'summarise-rollback'; state: RollbackState };
 
-export const handler = middy<ReportFunctionInput, DeploymentReport | RollbackState>().handler(async (input) => {
-  if (!('action' in input)) return report(input);
-  return input.action === 'check-rolled-back-services'
-    ? checkRolledBackServices(input.state)
-    : summariseRollbackState(input.state);
-});
+const logger = stepLogger('report');
+export const handler = middy<ReportFunctionInput, DeploymentReport | RollbackState>()
+  .use(stepLogging(logger))
+  .handler(async (input) => {
+    if (!('action' in input)) return report(input);
+    return input.action === 'check-rolled-back-services'
+      ? checkRolledBackServices(input.state)
+      : summariseRollbackState(input.state);
+  });

@@ -1,13 +1,22 @@
 import middy from '@middy/core';
 import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
 import type { RollbackResult, RollbackStepInput } from '../shared/contracts';
+import { stepLogger, stepLogging } from '../shared/logger';
 import { rollBack } from './core';
 
+const logger = stepLogger('roll-back');
 const clients = new Map<string, AwsClients>();
 
-export const handler = middy<RollbackStepInput, RollbackResult>().handler((event) =>
-  rollBack(
-    event,
-    clientsForRole(clients, event.deployment.roleArn, sessionName('roll-back', event.deployment.executionArn)),
-  ),
-);
+export const handler = middy<RollbackStepInput, RollbackResult>()
+  .use(stepLogging(logger))
+  .handler((event) =>
+    rollBack(
+      event,
+      clientsForRole(
+        clients,
+        event.deployment.roleArn,
+        sessionName('roll-back', event.deployment.executionArn),
+        logger,
+      ),
+    ),
+  );

@@ -2,6 +2,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { awsCallLog, type CallLogger } from './aws-call-log';
 import { CLIENT_DEFAULTS } from './client-defaults';
 import { wrapAwsError } from './errors';
 
@@ -20,6 +21,8 @@ export interface ClientFactoryOptions {
   sessionName?: string;
   /** For tests: the STS client used to assume the role. */
   sts?: STSClient;
+  /** Logs every call's duration and attempts (aws-call-log.ts). */
+  logger?: CallLogger;
 }
 
 // Refresh assumed credentials this long before they expire.
@@ -31,8 +34,13 @@ const EXPIRY_MARGIN_MS = 5 * 60_000;
  * Endpoints come from the SDK's standard configuration (AWS_ENDPOINT_URL included).
  */
 export function createClientFactory(options: ClientFactoryOptions): AwsClients {
+  const logged = <C extends LoggableClient>(client: C): C => withCallLog(client, options.logger);
   const credentials = options.roleArn
-    ? assumedRoleCredentials(options.roleArn, options.sessionName ?? 'gehen', options.sts)
+    ? assumedRoleCredentials(
+        options.roleArn,
+        options.sessionName ?? 'gehen',
+        options.sts ?? logged(new STSClient(CLIENT_DEFAULTS)),
+      )
     : undefined;
   const ecs = new Map<string, ECSClient>();
   const events = new Map<string, EventBridgeClient>();
@@ -41,7 +49,7 @@ export function createClientFactory(options: ClientFactoryOptions): AwsClients {
     ecs(region) {
       let client = ecs.get(region);
       if (!client) {
-        client = new ECSClient({ ...CLIENT_DEFAULTS, region, credentials });
+        client = logged(new ECSClient({ ...CLIENT_DEFAULTS, region, credentials }));
         ecs.set(region, client);
       }
       return client;
@@ -49,7 +57,7 @@ export function createClientFactory(options: ClientFactoryOptions): AwsClients {
     events(region) {
       let client = events.get(region);
       if (!client) {
-        client = new EventBridgeClient({ ...CLIENT_DEFAULTS, region, credentials });
+        client = logged(new EventBridgeClient({ ...CLIENT_DEFAULTS, region, credentials }));
         events.set(region, client);
       }
       return client;
@@ -57,11 +65,16 @@ export function createClientFactory(options: ClientFactoryOptions): AwsClients {
   };
 }
 
-function assumedRoleCredentials(
-  roleArn: string,
-  sessionName: string,
-  sts: STSClient = new STSClient(CLIENT_DEFAULTS),
-): AwsCredentialIdentityProvider {
+/** The client, logging its calls to `logger` when there is one. */
+export function withCallLog<C extends LoggableClient>(client: C, logger: CallLogger | undefined): C {
+  if (logger) client.middlewareStack.use(awsCallLog(logger));
+  return client;
+}
+
+/** Any AWS SDK v3 client. */
+type LoggableClient = { middlewareStack: { use(plugin: ReturnType<typeof awsCallLog>): void } };
+
+function assumedRoleCredentials(roleArn: string, sessionName: string, sts: STSClient): AwsCredentialIdentityProvider {
   let cached: AwsCredentialIdentity | undefined;
   return async () => {
     if (cached?.expiration && cached.expiration.getTime() - EXPIRY_MARGIN_MS > Date.now()) return cached;
@@ -105,12 +118,17 @@ const MAX_CACHED_SESSIONS = 16;
  * are cached across the rounds of an execution (a warm Lambda container serves many of them).
  * The session names the execution, so each execution assumes the role once under its own name.
  */
-export function clientsForRole(cache: Map<string, AwsClients>, roleArn: string | null, session: string): AwsClients {
+export function clientsForRole(
+  cache: Map<string, AwsClients>,
+  roleArn: string | null,
+  session: string,
+  logger?: CallLogger,
+): AwsClients {
   // The function's own credentials have no session to name: one factory serves every execution.
   const key = roleArn === null ? '' : `${roleArn}|${session}`;
   let clients = cache.get(key);
   if (!clients) {
-    clients = createClientFactory({ roleArn, sessionName: session });
+    clients = createClientFactory({ roleArn, sessionName: session, logger });
     cache.set(key, clients);
     for (const oldest of cache.keys()) {
       if (cache.size <= MAX_CACHED_SESSIONS) break;

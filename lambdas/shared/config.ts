@@ -16,7 +16,7 @@ import {
   SERVICE_NAME,
   URL_CREDENTIALS_MESSAGE,
 } from './config-patterns';
-import { type DeployConfig, UPDATE_STRATEGIES } from './deploy-config';
+import { CLEANUP_KEEP, type DeployConfig, UPDATE_STRATEGIES } from './deploy-config';
 import * as z from './zod'; // zod/mini, with classic zod's English messages
 
 /**
@@ -124,6 +124,20 @@ function buildGehenFileSchema() {
         z.strictObject({
           ecrRepository: z.string().check(z.regex(/^[a-z0-9][a-z0-9._\-/]{1,255}$/, 'must be an ECR repository name')),
           tagPattern: nullishOr(tagPatternSchema(), '^[0-9a-f]{7,40}$'),
+        }),
+      ),
+      cleanupRevisions: z.nullish(
+        z.strictObject({
+          keep: nullishOr(
+            z
+              .number({ error: 'must be a whole number of revisions' })
+              .check(
+                z.int('must be a whole number of revisions'),
+                z.gte(CLEANUP_KEEP.min, `must be between ${CLEANUP_KEEP.min} and ${CLEANUP_KEEP.max}`),
+                z.lte(CLEANUP_KEEP.max, `must be between ${CLEANUP_KEEP.min} and ${CLEANUP_KEEP.max}`),
+              ),
+            CLEANUP_KEEP.default,
+          ),
         }),
       ),
       services: z.nullish(
@@ -236,6 +250,8 @@ export function parseGehenConfig(document: unknown, source: string): LoadedConfi
         region,
         containers: task.containers,
       })),
+      // Absent unless set: execution inputs of files without it stay as they were.
+      ...(file.cleanupRevisions ? { cleanupRevisions: { keep: file.cleanupRevisions.keep } } : {}),
     },
     stateMachineArn: file.stateMachineArn ?? null,
     trigger: file.trigger ? { ecrRepository: file.trigger.ecrRepository, tagPattern: file.trigger.tagPattern } : null,

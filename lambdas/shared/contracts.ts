@@ -18,6 +18,11 @@ export interface DeploymentContext {
   requiredMatches: number;
   /** The execution's ARN ($$.Execution.Id), for tags and messages. */
   executionArn: string;
+  /**
+   * gehen.yml's `cleanupRevisions.keep`: Clean Up Old Revisions keeps this many ACTIVE revisions
+   * of each deployed family. Absent: no cleanup (and plans written before the key existed).
+   */
+  keepRevisions?: number;
 }
 
 export interface PlannedService {

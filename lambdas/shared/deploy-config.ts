@@ -30,4 +30,16 @@ export interface DeployConfig {
   region: string | null;
   services: ServiceConfig[];
   scheduledTasks: ScheduledTaskConfig[];
+  /**
+   * After a successful deployment, deregister ACTIVE revisions of each deployed family beyond the
+   * newest `keep`, never one in use. Absent (or null in an execution input): revisions are left alone.
+   */
+  cleanupRevisions?: CleanupRevisions | null;
 }
+
+export interface CleanupRevisions {
+  keep: number;
+}
+
+/** gehen.yml's `cleanupRevisions.keep` bounds and default. */
+export const CLEANUP_KEEP = { min: 1, max: 1000, default: 10 } as const;

@@ -13,7 +13,7 @@ import {
   SERVICE_NAME,
   URL_CREDENTIALS_MESSAGE,
 } from './config-patterns';
-import { UPDATE_STRATEGIES } from './deploy-config';
+import { CLEANUP_KEEP, UPDATE_STRATEGIES } from './deploy-config';
 import { GITSHA } from './gitsha';
 import * as z from './zod'; // zod/mini, with classic zod's English messages
 
@@ -50,6 +50,10 @@ const deployConfigSchema = z.strictObject({
       region: regionSchema,
       containers: containerListSchema,
     }),
+  ),
+  // Optional: executions started before the key existed (rules, scripts) stay valid.
+  cleanupRevisions: z.optional(
+    z.nullable(z.strictObject({ keep: z.number().check(z.int(), z.gte(CLEANUP_KEEP.min), z.lte(CLEANUP_KEEP.max)) })),
   ),
 });
 

@@ -1,17 +1,22 @@
 import middy from '@middy/core';
 import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
 import type { ScheduledTaskResult, ScheduledTaskStepInput } from '../shared/contracts';
+import { stepLogger, stepLogging } from '../shared/logger';
 import { updateScheduledTask } from './core';
 
+const logger = stepLogger('update-scheduled-task');
 const clients = new Map<string, AwsClients>();
 
-export const handler = middy<ScheduledTaskStepInput, ScheduledTaskResult>().handler((event) =>
-  updateScheduledTask(
-    event,
-    clientsForRole(
-      clients,
-      event.deployment.roleArn,
-      sessionName('update-scheduled-task', event.deployment.executionArn),
+export const handler = middy<ScheduledTaskStepInput, ScheduledTaskResult>()
+  .use(stepLogging(logger))
+  .handler((event) =>
+    updateScheduledTask(
+      event,
+      clientsForRole(
+        clients,
+        event.deployment.roleArn,
+        sessionName('update-scheduled-task', event.deployment.executionArn),
+        logger,
+      ),
     ),
-  ),
-);
+  );

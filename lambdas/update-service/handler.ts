@@ -1,13 +1,22 @@
 import middy from '@middy/core';
 import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
 import type { ServiceDeployment, UpdateServiceInput } from '../shared/contracts';
+import { stepLogger, stepLogging } from '../shared/logger';
 import { updateService } from './core';
 
+const logger = stepLogger('update-service');
 const clients = new Map<string, AwsClients>();
 
-export const handler = middy<UpdateServiceInput, ServiceDeployment>().handler((event) =>
-  updateService(
-    event,
-    clientsForRole(clients, event.deployment.roleArn, sessionName('update-service', event.deployment.executionArn)),
-  ),
-);
+export const handler = middy<UpdateServiceInput, ServiceDeployment>()
+  .use(stepLogging(logger))
+  .handler((event) =>
+    updateService(
+      event,
+      clientsForRole(
+        clients,
+        event.deployment.roleArn,
+        sessionName('update-service', event.deployment.executionArn),
+        logger,
+      ),
+    ),
+  );

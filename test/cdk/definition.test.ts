@@ -206,7 +206,7 @@ describe('the gehen-deploy definition', () => {
 
   it('gives every Task a timeout and a jittered retry of transient errors, once', () => {
     const tasks = allStates().filter(([, state]) => state.Type === 'Task');
-    expect(tasks).toHaveLength(23);
+    expect(tasks).toHaveLength(24);
     for (const [name, task] of tasks) {
       expect({ name, timeout: (task.TimeoutSeconds ?? 0) > 0 }).toEqual({ name, timeout: true });
       const transient = (task.Retry ?? []).filter((retry) => retry.ErrorEquals.includes(ErrorNames.transient));
@@ -251,6 +251,7 @@ describe('the gehen-deploy definition', () => {
       [StateNames.summariseRollback]: 'report',
       [StateNames.report]: 'report',
       [StateNames.reportSkipped]: 'report',
+      [StateNames.cleanUpRevisions]: 'clean-up-revisions',
       [StateNames.notifyDeployed]: 'notify',
       [StateNames.notifyRolledBack]: 'notify',
     };
@@ -268,6 +269,21 @@ describe('the gehen-deploy definition', () => {
 
   it('times out above four phases (verify, drain, and both again) of the longest gehen.yml timeout', () => {
     expect(asl.TimeoutSeconds).toBeGreaterThan(4 * 1440 * 60);
+  });
+
+  it('cleans up old revisions only with cleanupRevisions, and whatever happens there still reports Deployed', () => {
+    const drained = asl.States[StateNames.drainChoice] as AslState & { Choices: Array<{ Next: string }> };
+    expect(drained.Choices[0]?.Next).toBe(StateNames.cleanUpChoice);
+    expect(asl.States[StateNames.cleanUpChoice]).toMatchObject({
+      Choices: [{ Variable: '$.plan.deployment.keepRevisions', IsPresent: true, Next: StateNames.cleanUpRevisions }],
+      Default: StateNames.report,
+    });
+    // Its result and its error stay in the history: Report reads the state as the drain left it.
+    expect(asl.States[StateNames.cleanUpRevisions]).toMatchObject({
+      ResultPath: null,
+      Next: StateNames.report,
+      Catch: [{ ErrorEquals: ['States.ALL'], Next: StateNames.report, ResultPath: null }],
+    });
   });
 
   it('matches the snapshot', () => {

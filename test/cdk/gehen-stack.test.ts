@@ -31,7 +31,7 @@ const actionsOf = (step: string) => statementsOf(step).flatMap((statement) => [s
 describe('the Lambda steps', () => {
   it('run on Node.js 22, arm64, with memory and timeouts sized per step', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(9);
+    expect(functions).toHaveLength(10);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -47,9 +47,22 @@ describe('the Lambda steps', () => {
     template.allResourcesProperties('AWS::Lambda::Function', {
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('Logs') } },
     });
-    // Nine steps, the state machine, and the dashboard's deployment event log.
-    template.resourceCountIs('AWS::Logs::LogGroup', 11);
+    // Ten steps, the state machine, and the dashboard's deployment event log.
+    template.resourceCountIs('AWS::Logs::LogGroup', 12);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('log at INFO unless the stack says otherwise (gehen:logLevel)', () => {
+    template.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { POWERTOOLS_LOG_LEVEL: 'INFO' } },
+    });
+    const debug = Template.fromJSON(synthForTest({ 'gehen:logLevel': 'debug' }).template);
+    debug.allResourcesProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { POWERTOOLS_LOG_LEVEL: 'DEBUG' } },
+    });
+    expect(() => synthForTest({ 'gehen:logLevel': 'verbose' })).toThrow(
+      'logLevel must be one of DEBUG, INFO, WARN, ERROR, got VERBOSE',
+    );
   });
 });
 
@@ -91,6 +104,16 @@ describe('least privilege', () => {
     ['roll-back', ['ecs:DescribeServices', 'ecs:UpdateService']],
     ['notify', ['events:PutEvents']],
     ['report', []],
+    [
+      'clean-up-revisions',
+      [
+        'ecs:ListServices',
+        'ecs:DescribeServices',
+        'events:ListTargetsByRule',
+        'ecs:ListTaskDefinitions',
+        'ecs:DeregisterTaskDefinition',
+      ],
+    ],
   ])('%s may call exactly what its core sends', (step, calls) => {
     const granted = actionsOf(step).filter(
       (action) => !['logs:CreateLogStream', 'logs:PutLogEvents', 'sts:AssumeRole'].includes(action),
@@ -120,8 +143,16 @@ describe('least privilege', () => {
   });
 
   it('grants * only to the actions that accept nothing else', () => {
-    const starOnly = new Set(['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition', 'ecs:ListTasks']);
+    const starOnly = new Set([
+      'ecs:DescribeTaskDefinition',
+      'ecs:RegisterTaskDefinition',
+      'ecs:ListTasks',
+      'ecs:ListServices',
+      'ecs:ListTaskDefinitions',
+      'ecs:DeregisterTaskDefinition',
+    ]);
     for (const step of [
+      'clean-up-revisions',
       'prepare',
       'register-task-definition',
       'update-service',
@@ -145,7 +176,15 @@ describe('least privilege', () => {
     expect(passRole('update-scheduled-task')?.Condition).toEqual({
       StringEquals: { 'iam:PassedToService': ['ecs-tasks.amazonaws.com', 'events.amazonaws.com'] },
     });
-    for (const step of ['prepare', 'update-service', 'roll-back', 'probe', 'check-drain', 'report']) {
+    for (const step of [
+      'prepare',
+      'update-service',
+      'roll-back',
+      'probe',
+      'check-drain',
+      'report',
+      'clean-up-revisions',
+    ]) {
       expect(passRole(step)).toBeUndefined();
     }
   });
@@ -157,6 +196,7 @@ describe('least privilege', () => {
 
   it('assumes only the roles it was given', () => {
     for (const step of [
+      'clean-up-revisions',
       'prepare',
       'register-task-definition',
       'update-service',

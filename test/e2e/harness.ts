@@ -68,6 +68,8 @@ export interface E2eOptions {
   context?: Record<string, string>;
   /** A ready assembly, e.g. a synthesized one with its template altered. @default synthesized from `context` */
   assembly?: SandboxAssembly;
+  /** Every line the Lambda steps write (`gehen sandbox --lambda-logs`). */
+  onLambdaLog?: (functionName: string, line: string) => void;
   /** The Step Functions engine. @default GEHEN_SANDBOX_ENGINE, else local */
   engine?: SandboxEngine;
 }
@@ -89,6 +91,7 @@ export async function startE2e(fleet: FleetInput, options: E2eOptions = {}): Pro
     port: 0,
     assembly: options.assembly ?? sandboxAssembly(options.context ?? {}),
     engine: options.engine ?? engineFromEnv(),
+    onLambdaLog: options.onLambdaLog,
   });
   // Retries generously: a fleet with `throttle` throttles the test's own reads too.
   const config = { endpoint: sandbox.endpoint, region: sandbox.region, credentials: CREDENTIALS, maxAttempts: 10 };

@@ -126,6 +126,25 @@ updateStrategy: sideways
     ]);
   });
 
+  test.each<[string, { keep: number } | undefined]>([
+    ['', undefined],
+    ['cleanupRevisions:\n  keep: 3\n', { keep: 3 }],
+    ['cleanupRevisions: {}\n', { keep: 10 }],
+  ])('normalizes cleanupRevisions %j', (yaml, expected) => {
+    const { config } = parseGehenYaml(`services:\n  api:\n    cluster: prod\n${yaml}`, 'x');
+    expect(config.cleanupRevisions).toEqual(expected);
+    // The CLI sends the normalized config as the execution input; Prepare takes it as it is.
+    expect(parseExecutionInput({ gitsha: 'abcdef1', config }).config.cleanupRevisions).toEqual(expected);
+  });
+
+  test.each([
+    ['keep: 0', 'cleanupRevisions.keep: must be between 1 and 1000'],
+    ['keep: 2.5', 'cleanupRevisions.keep: must be a whole number of revisions'],
+    ['kept: 3', 'cleanupRevisions: unknown key "kept" (a typo?)'],
+  ])('refuses cleanupRevisions %s', (entry, problem) => {
+    expect(problems(`services:\n  api:\n    cluster: prod\ncleanupRevisions:\n  ${entry}\n`)).toContain(problem);
+  });
+
   it('says which file is empty', () => {
     expect(() => parseGehenYaml('  \n', 'deploy/gehen.yml')).toThrow(/deploy\/gehen\.yml .*empty/s);
   });
