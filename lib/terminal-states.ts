@@ -39,6 +39,23 @@ function notifyThen(task: WorkflowTask, name: string, terminal: sfn.State, failu
   return notify.next(terminal);
 }
 
+/**
+ * A restore's first step: the `aborted` notification of the execution it restores (the aborted
+ * one cannot send it: no state of it runs after a stop or an uncatchable error), then `next`.
+ */
+export function notifyAborted(task: WorkflowTask, next: sfn.IChainable): sfn.IChainable {
+  const notify = task(S.notifyAborted, 'notify', {
+    payload: sfn.TaskInput.fromObject({
+      failure: { code: $.stringAt('$.plan.restoreOf.error'), status: 'aborted' },
+      executionArn: $.stringAt('$.plan.restoreOf.executionArn'),
+      state: $.entirePayload,
+    }),
+    resultPath: $.DISCARD,
+  });
+  notify.addCatch(next, { resultPath: $.DISCARD });
+  return notify.next(next);
+}
+
 /** Notify, then the Succeed state `name`. */
 export function succeedEnding(scope: Construct, task: WorkflowTask, notifyName: string, name: string): sfn.IChainable {
   return notifyThen(task, notifyName, new sfn.Succeed(scope, name));

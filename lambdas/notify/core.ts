@@ -21,7 +21,8 @@ const MAX_DETAIL_BYTES = 200_000;
 /** How a failed execution ends: its Fail state's Error, the report status, and its fixed Cause if any. */
 export interface FailureOutcome {
   code: string;
-  status: 'failed' | 'rolled-back' | 'timed-out';
+  /** `aborted`: a restore's notification of the execution it restores (`executionArn`). */
+  status: 'failed' | 'rolled-back' | 'timed-out' | 'aborted';
   cause?: string;
 }
 
@@ -95,6 +96,7 @@ interface FailureState {
  * rollback failed too, what was left behind); otherwise the step's error, or the fixed cause.
  */
 function failureMessage(failure: FailureOutcome, s: FailureState): string | null {
+  if (failure.status === 'aborted') return s.plan?.restoreOf?.cause ?? null;
   const why = deployFailureMessage(s.deployFailure);
   const rollback = s.rollbackResult?.message;
   if (failure.status === 'rolled-back' && why !== null)
@@ -113,7 +115,8 @@ export function failureReport(failure: FailureOutcome, executionArn: string, sta
       { plan, deployed: s.deployed ?? [], scheduled: s.scheduled ?? [], executionArn },
       failure.status,
     );
-    return { ...report, error };
+    const restoreOf = failure.status === 'aborted' ? undefined : s.plan.restoreOf?.executionArn;
+    return { ...report, error, ...(restoreOf ? { restoreOf } : {}) };
   }
   return {
     execution: executionArn,

@@ -10,6 +10,7 @@ import { inspectContainers } from './containers';
 import type { Problems } from './lookups';
 import { alreadyRuns, decideOverlap, runningDeployments } from './overlaps';
 import { unmatchedTag } from './pushed-tag';
+import { isRestoreInput, prepareRestore } from './restore';
 import { resolveRules } from './resolve-rules';
 import { resolveServices } from './resolve-services';
 
@@ -34,6 +35,15 @@ export async function prepare(
   clientsFor: (roleArn: string | null) => AwsClients,
   options: PrepareOptions,
 ): Promise<Plan> {
+  if (isRestoreInput(input.execution)) {
+    const plan = await prepareRestore(input.execution, input.executionArn, options.stepFunctions);
+    if (plan.skipped === undefined && options.stepFunctions) {
+      // A deployment started since the abort goes first: restoring would undo it.
+      const { self, others } = await runningDeployments(options.stepFunctions, input.executionArn, options.defaultRegion);
+      decideOverlap(plan, { ...self, source: 'console' }, others);
+    }
+    return plan;
+  }
   const tagProblem = unmatchedTag(input.execution);
   if (tagProblem !== null) return nothingToDeploy(input, tagProblem);
   const execution = parse(input.execution);
