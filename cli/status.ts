@@ -4,6 +4,7 @@ import type { CliIo } from './io';
 import { applyEvent, newProgress } from './progress';
 import { renderMode } from './render';
 import { buildReport } from './report';
+import { withRestore } from './restore-status';
 import { readHistory } from './watch';
 import { printSummary, progressOutput, watchExecution } from './watch-execution';
 
@@ -35,7 +36,7 @@ export async function status(executionArn: string, options: StatusOptions, io: C
   }
   const progress = newProgress(executionArn);
   for (const event of await readHistory(sfn, executionArn)) applyEvent(progress, event);
-  const report = buildReport(progress);
+  const report = await withRestore(sfn, buildReport(progress));
   const out = progressOutput(io, options.json);
   out.write(`${executionArn}\n`);
   if (!(options.endpoint || io.env.AWS_ENDPOINT_URL)) out.write(`  ${consoleLink(executionArn)}\n`);

@@ -10,9 +10,9 @@ import { inspectContainers } from './containers';
 import type { Problems } from './lookups';
 import { alreadyRuns, decideOverlap, runningDeployments } from './overlaps';
 import { unmatchedTag } from './pushed-tag';
-import { isRestoreInput, prepareRestore } from './restore';
 import { resolveRules } from './resolve-rules';
 import { resolveServices } from './resolve-services';
+import { isRestoreInput, prepareRestore } from './restore';
 
 export interface PrepareOptions {
   /** The region for services and rules whose cluster is a bare name and whose file has no `region`. */
@@ -39,7 +39,11 @@ export async function prepare(
     const plan = await prepareRestore(input.execution, input.executionArn, options.stepFunctions);
     if (plan.skipped === undefined && options.stepFunctions) {
       // A deployment started since the abort goes first: restoring would undo it.
-      const { self, others } = await runningDeployments(options.stepFunctions, input.executionArn, options.defaultRegion);
+      const { self, others } = await runningDeployments(
+        options.stepFunctions,
+        input.executionArn,
+        options.defaultRegion,
+      );
       decideOverlap(plan, { ...self, source: 'console' }, others);
     }
     return plan;

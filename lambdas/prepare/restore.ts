@@ -62,7 +62,9 @@ export async function prepareRestore(
   const input = parsed.data;
   if (!sfn) throw new InvalidDeploymentError('a restore reads execution history: Prepare has no Step Functions client');
   if (stateMachineArnOf(input.restoreOf) !== stateMachineArnOf(executionArn)) {
-    throw new InvalidDeploymentError(`${input.restoreOf} is not an execution of this state machine: nothing to restore`);
+    throw new InvalidDeploymentError(
+      `${input.restoreOf} is not an execution of this state machine: nothing to restore`,
+    );
   }
   const aborted = await describe(sfn, input.restoreOf);
   const gitsha = typeof input.gitsha === 'string' ? input.gitsha : '';
