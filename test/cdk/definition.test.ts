@@ -194,7 +194,7 @@ describe('the gehen-deploy definition', () => {
 
   it('gives every Task a timeout and a jittered retry of transient errors, once', () => {
     const tasks = allStates().filter(([, state]) => state.Type === 'Task');
-    expect(tasks).toHaveLength(23);
+    expect(tasks).toHaveLength(24);
     for (const [name, task] of tasks) {
       expect({ name, timeout: (task.TimeoutSeconds ?? 0) > 0 }).toEqual({ name, timeout: true });
       const transient = (task.Retry ?? []).filter((retry) => retry.ErrorEquals.includes(ErrorNames.transient));

@@ -67,6 +67,9 @@ describe('least privilege', () => {
         'events:ListTargetsByRule',
         'states:ListExecutions',
         'states:DescribeExecution',
+        // A restore: the aborted execution's plan, and starting restore-<name>.
+        'states:GetExecutionHistory',
+        'states:StartExecution',
       ],
     ],
     [
