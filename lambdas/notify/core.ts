@@ -108,7 +108,9 @@ function failureMessage(failure: FailureOutcome, s: FailureState): string | null
 /** The report of a failed execution: per service and rule when Prepare planned, else empty lists. */
 export function failureReport(failure: FailureOutcome, executionArn: string, state: unknown): DeploymentReport {
   const s = (typeof state === 'object' && state !== null ? state : {}) as FailureState;
-  const error = { code: failure.code, message: failureMessage(failure, s) };
+  // A restore's notice of the abort: the aborted execution's own error (ABORTED, States.Timeout…).
+  const code = failure.status === 'aborted' ? (s.plan?.restoreOf?.error ?? failure.code) : failure.code;
+  const error = { code, message: failureMessage(failure, s) };
   if (s.plan) {
     const plan = { ...s.plan, services: [...s.plan.services, ...(s.leftServices ?? [])] };
     const report = buildDeploymentReport(
