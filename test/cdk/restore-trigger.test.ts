@@ -42,14 +42,14 @@ function statusChange(status: string, error: string | null, stateMachineArn = ST
 describe('the restore rules', () => {
   const matched = (event: EventEnvelope) => restoreRules().filter((rule) => matchesPattern(rule.EventPattern, event));
 
-  it.each([
+  it.each<[string, string | null, number]>([
     ['ABORTED', null, 1],
     ['TIMED_OUT', 'States.Timeout', 1],
     ['FAILED', 'States.DataLimitExceeded', 1],
     ['FAILED', 'States.Runtime', 1],
     ['SUCCEEDED', null, 0],
     ['RUNNING', null, 0],
-    ...Object.values(FailureCodes).map((code) => ['FAILED', code, 0] as const),
+    ...Object.values(FailureCodes).map((code): [string, string, number] => ['FAILED', code, 0]),
   ])('%s with error %s starts %i restore', (status, error, count) => {
     expect(matched(statusChange(status, error))).toHaveLength(count);
   });
