@@ -121,7 +121,7 @@ async function startRestore(
   aborted: DescribeExecutionCommandOutput,
 ): Promise<string> {
   const deployed = deploymentOfInput(aborted.input);
-  const depth = (deployed?.restoreDepth ?? 0) + 1;
+  const depth = restoreDepthOf(aborted.input) + 1;
   if (depth > MAX_RESTORE_DEPTH) {
     return `${executionNameOf(restoreOf)} was already restore number ${depth - 1}: not restoring again; put the services back by hand`;
   }
@@ -143,23 +143,29 @@ async function startRestore(
   }
 }
 
-/** The gitsha and config an execution deployed (directly, or as the restore of one), and its depth. */
-function deploymentOfInput(
-  input: string | undefined,
-): { gitsha: string; config: unknown; restoreDepth: number } | null {
-  let value: Record<string, unknown>;
+/** The gitsha and config an execution deployed (directly, or as the restore of one). */
+function deploymentOfInput(input: string | undefined): { gitsha: string; config: unknown } | null {
+  const value = inputObject(input);
   try {
-    value = JSON.parse(input ?? 'null') as Record<string, unknown>;
+    const parsed = parseExecutionInput({ gitsha: value.gitsha, config: value.config });
+    return { gitsha: parsed.gitsha, config: parsed.config };
   } catch {
     return null;
   }
-  if (typeof value !== 'object' || value === null) return null;
-  const depth = typeof value.restoreDepth === 'number' ? value.restoreDepth : 0;
+}
+
+/** 0 for a deployment, n for the n-th restore in a row. */
+function restoreDepthOf(input: string | undefined): number {
+  const depth = inputObject(input).restoreDepth;
+  return typeof depth === 'number' ? depth : 0;
+}
+
+function inputObject(input: string | undefined): Record<string, unknown> {
   try {
-    const parsed = parseExecutionInput({ gitsha: value.gitsha, config: value.config });
-    return { gitsha: parsed.gitsha, config: parsed.config, restoreDepth: depth };
+    const value = JSON.parse(input ?? 'null') as unknown;
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
   } catch {
-    return null;
+    return {};
   }
 }
 
