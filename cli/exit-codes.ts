@@ -52,7 +52,7 @@ export function outcomeOf(termination: Termination): { status: ReportStatus; exi
 
 /** One of gehen's own Fail states' errors (`Gehen.RolledBack`…): the execution ended where gehen meant it to. */
 export function isGehenError(error: string | null): boolean {
-  return error !== null && error.startsWith('Gehen.');
+  return error?.startsWith('Gehen.') === true;
 }
 
 /** A failure the CLI explains in one line and exits with `exitCode`. */

@@ -142,9 +142,7 @@ describe('prepareRestore, started by the rule', () => {
 
   it('refuses an execution of another state machine', async () => {
     const other = `arn:aws:states:eu-west-1:${ACCOUNT}:execution:someone-else:x`;
-    await expect(prepareRestore({ restoreOf: other }, REQUEST, client)).rejects.toThrow(
-      InvalidDeploymentError,
-    );
+    await expect(prepareRestore({ restoreOf: other }, REQUEST, client)).rejects.toThrow(InvalidDeploymentError);
   });
 });
 
