@@ -1,6 +1,7 @@
 import { DescribeExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { restoreArnOf } from '../../lambdas/shared/restore-name';
 import type { StoredEvent } from '../../sandbox/events';
+import { type SandboxAssembly, sandboxAssembly } from '../../sandbox/gehen-sandbox';
 import { circuitBreaker, demoConfig, demoService, FAST, nightlyReport, probedServices } from './fleets';
 import { type E2e, startE2e } from './harness';
 
@@ -147,5 +148,80 @@ describe('an execution stopped mid-verify', () => {
     await expect(
       e2e.sfn.send(new DescribeExecutionCommand({ executionArn: restoreArnOf(report.execution as string) })),
     ).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
+  });
+});
+
+/**
+ * The synthesized assembly with Start Verifying New Version's output padded past 256 KiB: a stand-in
+ * for any state data that outgrows the limit mid-deploy. Step Functions fails the execution with
+ * States.DataLimitExceeded, which no Catch matches
+ * (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
+ */
+function withOversizedVerifyStart(assembly: SandboxAssembly): SandboxAssembly {
+  const template = structuredClone(assembly.template);
+  const marker = '"Start Verifying New Version":{';
+  let found = false;
+  const pad = (part: unknown): unknown => {
+    if (typeof part !== 'string' || !part.includes(marker)) return part;
+    const at = part.indexOf('"Parameters":{', part.indexOf(marker));
+    found = at !== -1;
+    const insertAt = at + '"Parameters":{'.length;
+    return `${part.slice(0, insertAt)}"padding":"${'x'.repeat(270_000)}",${part.slice(insertAt)}`;
+  };
+  for (const resource of Object.values(template.Resources)) {
+    if (resource.Type !== 'AWS::StepFunctions::StateMachine') continue;
+    const props = resource.Properties as { DefinitionString: { 'Fn::Join': [string, unknown[]] } };
+    const [separator, parts] = props.DefinitionString['Fn::Join'];
+    props.DefinitionString = { 'Fn::Join': [separator, parts.map(pad)] };
+  }
+  if (!found) throw new Error('no Start Verifying New Version Pass with Parameters in the template');
+  return { ...assembly, template };
+}
+
+describe('an execution that fails uncatchably mid-deploy (States.DataLimitExceeded)', () => {
+  let e2e: E2e;
+  beforeAll(async () => {
+    e2e = await startE2e(
+      {
+        services: [demoService('alpha', { listen: 0, desiredCount: 2, circuitBreaker })],
+        scheduledTasks: [nightlyReport],
+        timing: FAST,
+      },
+      { assembly: withOversizedVerifyStart(sandboxAssembly({})) },
+    );
+  });
+  afterAll(() => e2e.close());
+
+  it('is restored too: the service and the rule back on their previous revisions', async () => {
+    const path = e2e.config(
+      demoConfig({ services: probedServices(e2e, ['alpha']), scheduledTasks: ['nightly-report'] }),
+    );
+    const before = { alpha: (await e2e.service('alpha')).taskDefinition, targets: await e2e.targets('nightly-report') };
+    const { code, report } = await e2e.deploy('5105105', path);
+    const failed = report.execution as string;
+    expect(report).toMatchObject({ status: 'failed', error: { code: 'States.DataLimitExceeded' } });
+    expect(code).toBe(2);
+    // It had changed them: a new revision of alpha was registered and rolled out.
+    expect(await e2e.revisions('alpha')).toHaveLength(2);
+
+    const restore = restoreArnOf(failed);
+    const end = await new Promise<Record<string, unknown>>((resolve) => {
+      const check = (stored: StoredEvent) => {
+        const detail = JSON.parse(stored.Detail ?? '{}') as Record<string, unknown>;
+        if (detail.executionArn === restore && detail.status !== 'RUNNING' && stored.Source === 'aws.states') {
+          resolve(detail);
+        }
+      };
+      e2e.sandbox.events.events.forEach(check);
+      e2e.sandbox.events.onEvent(check);
+    });
+    expect(end).toMatchObject({ status: 'FAILED', error: 'Gehen.RolledBack' });
+    const alpha = await e2e.service('alpha');
+    expect(alpha.deployments?.map((d) => [d.taskDefinition, d.rolloutState])).toEqual([[before.alpha, 'COMPLETED']]);
+    expect(await e2e.targets('nightly-report')).toEqual(before.targets);
+
+    const after = await e2e.gehen(['status', failed, '--json']);
+    expect(after.code).toBe(1);
+    expect(JSON.parse(after.stdout)).toMatchObject({ status: 'failed', restore: { outcome: 'restored' } });
   });
 });
