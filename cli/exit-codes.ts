@@ -11,7 +11,7 @@ export const ExitCodes = {
 
 export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];
 
-export type ReportStatus = 'deployed' | 'skipped' | 'rolled-back' | 'failed' | 'timed-out' | 'running';
+export type ReportStatus = 'deployed' | 'skipped' | 'rolled-back' | 'failed' | 'timed-out' | 'running' | 'aborted';
 
 /** How an execution ended, from its terminal history event; `running` when it has not ended (yet). */
 export type Termination =
@@ -36,14 +36,23 @@ export function outcomeOf(termination: Termination): { status: ReportStatus; exi
       }
       // Something is left on the failed version (or nobody knows): not "failed and restored".
       if (termination.error === FailureCodes.rollbackFailed) return { status: 'failed', exitCode: ExitCodes.unknown };
+      // Not one of gehen's Fail states (States.DataLimitExceeded, States.Runtime…): no Catch ran,
+      // nothing was rolled back; its restore (restore-<name>) decides (cli/restore-status.ts).
+      if (!isGehenError(termination.error)) return { status: 'failed', exitCode: ExitCodes.unknown };
       return { status: 'failed', exitCode: ExitCodes.failed };
     case 'aborted':
-      return { status: 'failed', exitCode: ExitCodes.failed };
+      // Stopped: nothing was rolled back by it; exit 1 only once its restore has put everything back.
+      return { status: 'aborted', exitCode: ExitCodes.unknown };
     case 'timed-out':
       return { status: 'timed-out', exitCode: ExitCodes.unknown };
     case 'running':
       return { status: 'running', exitCode: ExitCodes.unknown };
   }
+}
+
+/** One of gehen's own Fail states' errors (`Gehen.RolledBack`…): the execution ended where gehen meant it to. */
+export function isGehenError(error: string | null): boolean {
+  return error?.startsWith('Gehen.') === true;
 }
 
 /** A failure the CLI explains in one line and exits with `exitCode`. */
@@ -60,11 +69,12 @@ export class CliError extends Error {
 
 export const EXIT_CODES_HELP = `Exit codes:
   0    deployed (the execution succeeded), or nothing to deploy (a duplicate ECR push, a tag that is no SHA)
-  1    failed, and everything is back on its previous revision: rolled back, aborted, or invalid
-       (nothing started)
+  1    failed, and everything is back on its previous revision: rolled back, invalid (nothing
+       started), or stopped / timed out / failed uncatchably and restored by restore-<name>
   2    something may be left on the new version: the rollback failed (the report names what runs
-       what), or timed out (drain or rollback-drain deadline, execution timeout, --wait-timeout
-       passed, or status of an execution that is still running)
+       what), or timed out (drain or rollback-drain deadline, --wait-timeout passed, or status of
+       an execution that is still running), or stopped / timed out / failed uncatchably and its
+       restore has not finished or did not restore everything
   130  Ctrl-C: stopped watching; the deployment goes on (resume with: gehen status ARN --watch)`;
 
 export const ENVIRONMENT_HELP = `Environment:

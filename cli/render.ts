@@ -168,4 +168,5 @@ export const STATUS_HEADLINES: Record<CliReport['status'], { text: string; style
   failed: { text: 'Failed', style: 'red' },
   'timed-out': { text: 'Timed out: the result is unknown', style: 'yellow' },
   running: { text: 'Still running', style: 'cyan' },
+  aborted: { text: 'Stopped', style: 'red' },
 };

@@ -3,6 +3,7 @@ import type { DeploymentReport } from '../lambdas/shared/contracts';
 import { causeMessage } from '../lambdas/shared/lambda-cause';
 import { type ExitCode, outcomeOf, type ReportStatus } from './exit-codes';
 import { applyEvent, type ExecutionProgress, newProgress, type Phase } from './progress';
+import type { RestoreStatus } from './restore-status';
 import { readHistory } from './watch';
 
 /** The --json report: one per run, on stdout. */
@@ -31,6 +32,8 @@ export interface CliReport {
     outcome: Phase;
     seconds: number | null;
   }>;
+  /** Stopped, timed out or failed uncatchably: its restore (`restore-<name>`) and how that ended. */
+  restore?: RestoreStatus;
 }
 
 /** The report of an execution as far as its history goes; `override` for a watch cut short. */

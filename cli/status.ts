@@ -5,6 +5,7 @@ import type { CliIo } from './io';
 import { applyEvent, newProgress } from './progress';
 import { renderMode } from './render';
 import { buildReport } from './report';
+import { withRestore } from './restore-status';
 import { readHistory } from './watch';
 import { printSummary, progressOutput, watchExecution } from './watch-execution';
 
@@ -39,7 +40,7 @@ export async function status(executionArn: string, options: StatusOptions, io: C
   // The history of an execution started a moment ago may not hold its ExecutionStarted event yet
   // (Step Functions' reads are eventually consistent): its input says which SHA it deploys.
   progress.gitsha ??= await gitshaFromInput(sfn, executionArn);
-  const report = buildReport(progress);
+  const report = await withRestore(sfn, buildReport(progress));
   const out = progressOutput(io, options.json);
   out.write(`${executionArn}\n`);
   if (!(options.endpoint || io.env.AWS_ENDPOINT_URL)) out.write(`  ${consoleLink(executionArn)}\n`);

@@ -4,6 +4,7 @@ import type { CliIo, Output } from './io';
 import { applyEvent, type ExecutionProgress, newProgress } from './progress';
 import { formatSummary, ProgressView, paint, renderMode, STATUS_HEADLINES } from './render';
 import { buildReport, type CliReport } from './report';
+import { restoreLine, withRestore } from './restore-status';
 import { followExecution } from './watch';
 
 export interface WatchOptions {
@@ -71,7 +72,7 @@ export async function watchExecution(
         `Resume with: gehen status ${executionArn} --watch\n`,
     );
   } else {
-    report = buildReport(progress);
+    report = await withRestore(sfn, buildReport(progress));
   }
   printSummary(out, report, progress, mode.color, now());
   if (options.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -105,6 +106,7 @@ export function printSummary(
   if (report.services.length + report.scheduledTasks.length > 0) {
     out.write(`${formatSummary(report, durations, color)}\n`);
   }
+  if (report.restore) out.write(`\n${restoreLine(report.restore)}\n`);
 }
 
 function oneLine(text: string): string {

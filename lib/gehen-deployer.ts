@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { DeploymentDashboard } from './dashboard';
 import { DeploymentNotifications } from './notifications';
 import { type ProbeVpc, placeProbeInVpc } from './probe-vpc';
+import { RestoreTrigger } from './restore-trigger';
 import { STATE_MACHINE_NAME } from './state-names';
 import { STEP_LOG_LEVELS, StepFunction, type StepLogLevel, type StepName } from './step-function';
 import { type StepPermissionOptions, stepPermissions } from './step-permissions';
@@ -145,9 +146,11 @@ export class GehenDeployer extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly functions: Record<StepName, NodejsFunction>;
   readonly logGroup: logs.LogGroup;
-  /** In alarm when an execution failed or timed out in the last minute. Add your actions (SNS, chat). */
+  /** In alarm when an execution failed, timed out or was stopped in the last minute. Add your actions (SNS, chat). */
   readonly failureAlarm: cloudwatch.Alarm;
   readonly triggers: EcrPushTriggers;
+  /** Restores what a stopped, timed-out or uncatchably failed execution changed. */
+  readonly restoreTrigger: RestoreTrigger;
   /** Deployments started, how they ended and how long they took. */
   readonly dashboard: DeploymentDashboard;
   /** The SNS and Datadog notifications, when configured. */
@@ -218,18 +221,19 @@ export class GehenDeployer extends Construct {
     });
     acknowledgeStateMachineFindings(this.stateMachine, Object.values(this.functions));
 
-    // Deployments nobody watches: a failed or timed-out execution (rolled back, refused, …) alarms.
-    // Skipped pushes succeed, so a repeated ECR event raises nothing.
+    // Deployments nobody watches: a failed, timed-out or stopped execution (rolled back, refused,
+    // aborted: its restore follows) alarms. Skipped pushes succeed, so a repeated ECR event raises nothing.
     const period = Duration.minutes(1);
     this.failureAlarm = new cloudwatch.Alarm(this, 'FailedDeployments', {
-      alarmDescription: `gehen: an execution of ${stateMachineName} failed or timed out. Open the execution (Step Functions console, or gehen status ARN) and read its Fail state's error.`,
+      alarmDescription: `gehen: an execution of ${stateMachineName} failed, timed out or was stopped. Open the execution (Step Functions console, or gehen status ARN) and read its Fail state's error; a stopped or timed-out one is restored by restore-<its name>.`,
       metric: new cloudwatch.MathExpression({
-        expression: 'failed + timedOut',
+        expression: 'failed + timedOut + aborted',
         usingMetrics: {
           failed: this.stateMachine.metricFailed({ period, statistic: cloudwatch.Stats.SUM }),
           timedOut: this.stateMachine.metricTimedOut({ period, statistic: cloudwatch.Stats.SUM }),
+          aborted: this.stateMachine.metricAborted({ period, statistic: cloudwatch.Stats.SUM }),
         },
-        label: 'Failed or timed-out deployments',
+        label: 'Failed, timed-out or stopped deployments',
         period,
       }),
       threshold: 1,
@@ -254,6 +258,7 @@ export class GehenDeployer extends Construct {
       });
     }
 
+    this.restoreTrigger = new RestoreTrigger(this, 'Restore', { stateMachine: this.stateMachine });
     this.triggers = new EcrPushTriggers(this, 'Triggers', {
       stateMachine: this.stateMachine,
       files: props.triggerFiles ?? [],

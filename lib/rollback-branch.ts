@@ -164,7 +164,11 @@ export function rollbackBranch(scope: Construct, props: RollbackBranchProps): sf
         leftServices: [],
       },
     }).next(rollBack);
+  // A restore: why the other execution ended stands for the deploy's error (so strategy none still
+  // puts the scheduled tasks back), and nothing of this execution was deployed.
+  const abortError = { Error: $.stringAt('$.plan.restoreOf.error'), Cause: $.stringAt('$.plan.restoreOf.cause') };
   return new sfn.Choice(scope, S.failureKindChoice)
+    .when(sfn.Condition.isPresent('$.plan.restoreOf'), keep(S.keepAbort, { error: abortError }))
     .when(sfn.Condition.isPresent(ERROR_PATH), keep(S.keepDeployError, { error: $.objectAt(ERROR_PATH) }))
     .otherwise(
       keep(S.keepDeployRound, { failures: $.listAt('$.round.failures'), status: $.stringAt('$.round.status') }),

@@ -32,6 +32,9 @@ export const StateNames = {
   reportSkipped: 'Report Nothing To Deploy',
   reportSkippedWithoutDetails: 'Report Nothing To Deploy Without Details',
   skipped: 'Nothing To Deploy',
+  // A restore (`restore-…`, after an execution was stopped, timed out or failed uncatchably).
+  notifyAborted: 'Notify Aborted',
+  keepAbort: 'Keep Abort',
   // Rollback.
   failureKindChoice: 'Why Roll Back?',
   keepDeployError: 'Keep Deploy Error',

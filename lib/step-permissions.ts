@@ -122,12 +122,13 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
         ['states:ListExecutions'],
         [`arn:${partition}:states:${region}:${account}:stateMachine:${options.stateMachineName}`],
       );
+      // A restore also reads the aborted execution's plan from its history, and starts `restore-<name>`.
       allow(
-        ['states:DescribeExecution'],
+        ['states:DescribeExecution', 'states:GetExecutionHistory'],
         [
           wildcard(
             `arn:{p}:states:{r}:{a}:execution:${options.stateMachineName}:*`,
-            'Prepare reads the running executions of this state machine only, to refuse overlapping deployments.',
+            'Prepare reads executions of this state machine only: the running ones, to refuse overlapping deployments; an aborted one, to restore its plan.',
           ),
         ],
       );
@@ -143,6 +144,10 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
                 "Prepare only simulates whether scheduled tasks' roles may run their new revisions; the passRoleArns prop narrows it.",
               ),
             ],
+      );
+      allow(
+        ['states:StartExecution'],
+        [`arn:${partition}:states:${region}:${account}:stateMachine:${options.stateMachineName}`],
       );
       assumeRole();
       break;

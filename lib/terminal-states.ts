@@ -39,6 +39,25 @@ function notifyThen(task: WorkflowTask, name: string, terminal: sfn.State, failu
   return notify.next(terminal);
 }
 
+/**
+ * A restore's first step: the `aborted` notification of the execution it restores (the aborted
+ * one cannot send it: no state of it runs after a stop or an uncatchable error), then `next`.
+ */
+export function notifyAborted(task: WorkflowTask, next: sfn.IChainable): sfn.IChainable {
+  const notify = task(S.notifyAborted, 'notify', {
+    payload: sfn.TaskInput.fromObject({
+      // Notify reads the aborted execution's own error (ABORTED, States.Timeout…) from the plan: a
+      // nested path here is not resolved by the sandbox's runner (reported), and the plan has it anyway.
+      failure: { code: 'ABORTED', status: 'aborted' },
+      executionArn: $.stringAt('$.plan.restoreOf.executionArn'),
+      state: $.entirePayload,
+    }),
+    resultPath: $.DISCARD,
+  });
+  notify.addCatch(next, { resultPath: $.DISCARD });
+  return notify.next(next);
+}
+
 /** Notify, then the Succeed state `name`. */
 export function succeedEnding(scope: Construct, task: WorkflowTask, notifyName: string, name: string): sfn.IChainable {
   return notifyThen(task, notifyName, new sfn.Succeed(scope, name));

@@ -7,7 +7,7 @@ import { scheduledTasksMap } from './scheduled-tasks-map';
 import { ERROR_PATH, updateStrategyIsNone } from './state-data';
 import { StateNames as S } from './state-names';
 import type { StepName } from './step-function';
-import { failureEndings } from './terminal-states';
+import { failureEndings, notifyAborted } from './terminal-states';
 import { verifyAndDrain } from './verify-and-drain';
 import { type WorkflowStep, workflowTask } from './workflow-task';
 
@@ -138,6 +138,8 @@ export class WorkflowDefinition extends Construct {
     prepare.next(
       new sfn.Choice(this, S.skipChoice)
         .when(sfn.Condition.isPresent('$.plan.skipped'), reportSkipped)
+        // A restore: tell of the abort, then roll back everything the aborted execution planned.
+        .when(sfn.Condition.isPresent('$.plan.restoreOf'), notifyAborted(task, rollBack))
         .otherwise(updateScheduledTasks),
     );
     updateScheduledTasks.next(updateServices);

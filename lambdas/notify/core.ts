@@ -21,7 +21,8 @@ const MAX_DETAIL_BYTES = 200_000;
 /** How a failed execution ends: its Fail state's Error, the report status, and its fixed Cause if any. */
 export interface FailureOutcome {
   code: string;
-  status: 'failed' | 'rolled-back' | 'timed-out';
+  /** `aborted`: a restore's notification of the execution it restores (`executionArn`). */
+  status: 'failed' | 'rolled-back' | 'timed-out' | 'aborted';
   cause?: string;
 }
 
@@ -95,6 +96,7 @@ interface FailureState {
  * rollback failed too, what was left behind); otherwise the step's error, or the fixed cause.
  */
 function failureMessage(failure: FailureOutcome, s: FailureState): string | null {
+  if (failure.status === 'aborted') return s.plan?.restoreOf?.cause ?? null;
   const why = deployFailureMessage(s.deployFailure);
   const rollback = s.rollbackResult?.message;
   if (failure.status === 'rolled-back' && why !== null)
@@ -106,14 +108,17 @@ function failureMessage(failure: FailureOutcome, s: FailureState): string | null
 /** The report of a failed execution: per service and rule when Prepare planned, else empty lists. */
 export function failureReport(failure: FailureOutcome, executionArn: string, state: unknown): DeploymentReport {
   const s = (typeof state === 'object' && state !== null ? state : {}) as FailureState;
-  const error = { code: failure.code, message: failureMessage(failure, s) };
+  // A restore's notice of the abort: the aborted execution's own error (ABORTED, States.Timeout…).
+  const code = failure.status === 'aborted' ? (s.plan?.restoreOf?.error ?? failure.code) : failure.code;
+  const error = { code, message: failureMessage(failure, s) };
   if (s.plan) {
     const plan = { ...s.plan, services: [...s.plan.services, ...(s.leftServices ?? [])] };
     const report = buildDeploymentReport(
       { plan, deployed: s.deployed ?? [], scheduled: s.scheduled ?? [], executionArn },
       failure.status,
     );
-    return { ...report, error };
+    const restoreOf = failure.status === 'aborted' ? undefined : s.plan.restoreOf?.executionArn;
+    return { ...report, error, ...(restoreOf ? { restoreOf } : {}) };
   }
   return {
     execution: executionArn,

@@ -13,6 +13,7 @@ import { alreadyRuns, decideOverlap, runningDeployments } from './overlaps';
 import { unmatchedTag } from './pushed-tag';
 import { resolveRules } from './resolve-rules';
 import { resolveServices } from './resolve-services';
+import { isRestoreInput, prepareRestore } from './restore';
 import { checkTargetRoles, type TargetRoles } from './target-roles';
 
 export interface PrepareOptions {
@@ -41,6 +42,19 @@ export async function prepare(
   clientsFor: (roleArn: string | null) => AwsClients,
   options: PrepareOptions,
 ): Promise<Plan> {
+  if (isRestoreInput(input.execution)) {
+    const plan = await prepareRestore(input.execution, input.executionArn, options.stepFunctions);
+    if (plan.skipped === undefined && options.stepFunctions) {
+      // A deployment started since the abort goes first: restoring would undo it.
+      const { self, others } = await runningDeployments(
+        options.stepFunctions,
+        input.executionArn,
+        options.defaultRegion,
+      );
+      decideOverlap(plan, { ...self, source: 'console' }, others);
+    }
+    return plan;
+  }
   const tagProblem = unmatchedTag(input.execution);
   if (tagProblem !== null) return nothingToDeploy(input, tagProblem);
   const execution = parse(input.execution);

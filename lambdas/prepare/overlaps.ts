@@ -8,6 +8,7 @@ import type { Plan } from '../shared/contracts';
 import { clusterName } from '../shared/ecs-names';
 import { ConcurrentDeploymentError, InvalidDeploymentError, TransientAwsError, wrapAwsError } from '../shared/errors';
 import { type ExecutionInput, parseExecutionInput } from '../shared/execution-input';
+import { restoreNameOf } from '../shared/restore-name';
 
 /** Another running execution of gehen-deploy, and what its input deploys. */
 export interface RunningDeployment {
@@ -105,7 +106,9 @@ export function decideOverlap(plan: Plan, self: ThisExecution, running: readonly
   const others = conflicts.length > 1 ? ` (and ${conflicts.length - 1} other running execution(s))` : '';
   throw new ConcurrentDeploymentError(
     `execution ${first.other.executionArn} is already deploying ${first.other.gitsha} to ${shown}${others}; ` +
-      'nothing was changed. Wait for it to finish, or stop it, then deploy again.',
+      'nothing was changed. Wait for it to finish, then deploy again; or stop it (StopExecution), which restores ' +
+      'every service and scheduled task it planned to the revision it ran before, and deploy again once that restore ' +
+      `(${restoreNameOf(first.other.executionArn)}) has ended.`,
   );
 }
 
@@ -188,7 +191,7 @@ async function listRunning(sfn: SFNClient, stateMachineArn: string): Promise<Exe
 }
 
 /** Throttling is retried by the workflow; anything else (AccessDenied…) stops the deployment before it starts. */
-function readError(context: string, error: unknown): Error {
+export function readError(context: string, error: unknown): Error {
   const wrapped = wrapAwsError(context, error);
   if (wrapped instanceof TransientAwsError) return wrapped;
   return new InvalidDeploymentError(wrapped.message, [wrapped.message], { cause: error });
@@ -203,7 +206,11 @@ function deploymentOf(
   if (!startDate || input === undefined) return null;
   let execution: ExecutionInput;
   try {
-    execution = parseExecutionInput(JSON.parse(input));
+    const parsed = JSON.parse(input) as Record<string, unknown>;
+    // A restore (prepare/restore.ts) carries the gitsha and config of the deployment it puts back.
+    execution = parseExecutionInput(
+      'restoreOf' in parsed ? { gitsha: parsed.gitsha, config: parsed.config, source: 'console' } : parsed,
+    );
   } catch {
     return null;
   }

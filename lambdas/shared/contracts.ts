@@ -74,6 +74,22 @@ export interface Plan {
    * in the Succeed state Nothing To Deploy.
    */
   skipped?: string;
+  /**
+   * A restore (input `{ restoreOf }`, execution `restore-…`): the execution that ended without
+   * reaching a gehen terminal state, whose plan this is. The workflow notifies the abort, then goes
+   * straight to the rollback, which puts every target back on the revision recorded before it.
+   */
+  restoreOf?: AbortedExecution;
+}
+
+/** An execution stopped, timed out or failed uncatchably: what a restore puts back. */
+export interface AbortedExecution {
+  executionArn: string;
+  status: 'ABORTED' | 'TIMED_OUT' | 'FAILED';
+  /** The error it ended with (States.Timeout, States.DataLimitExceeded…), or its status when none. */
+  error: string;
+  /** How it ended, in a sentence, with its cause when it has one. */
+  cause: string;
 }
 
 /** One Deploy Services Map iteration's input (ItemSelector). */
@@ -189,8 +205,10 @@ export interface NotRestored {
 /** The Succeed state's output and the CLI's --json report. */
 export interface DeploymentReport {
   execution: string;
-  status: 'deployed' | 'skipped' | 'rolled-back' | 'failed' | 'timed-out' | 'running';
+  status: 'deployed' | 'skipped' | 'rolled-back' | 'failed' | 'timed-out' | 'running' | 'aborted';
   gitsha: string;
+  /** A restore's report: the execution it restored after. */
+  restoreOf?: string;
   /** Why nothing was deployed (status skipped). */
   reason?: string;
   /** The terminal Fail state's error and its message (failures only, in notifications). */

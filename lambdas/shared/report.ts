@@ -18,6 +18,7 @@ const CHANGED_OUTCOME: Record<DeploymentReport['status'], string> = {
   failed: 'failed',
   'timed-out': 'unknown',
   running: 'deploying',
+  aborted: 'unknown',
 };
 
 /**

@@ -81,6 +81,9 @@ describe('least privilege', () => {
         'states:ListExecutions',
         'states:DescribeExecution',
         'iam:SimulatePrincipalPolicy',
+        // A restore: the aborted execution's plan, and starting restore-<name>.
+        'states:GetExecutionHistory',
+        'states:StartExecution',
       ],
     ],
     [

@@ -148,14 +148,14 @@ describe('ECR push triggers', () => {
 });
 
 describe('notifications and alarms', () => {
-  it('alarms on any failed or timed-out execution', () => {
+  it('alarms on any failed, timed-out or stopped execution', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Threshold: 1,
       EvaluationPeriods: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
       Metrics: Match.arrayWith([
-        Match.objectLike({ Expression: 'failed + timedOut' }),
+        Match.objectLike({ Expression: 'failed + timedOut + aborted' }),
         Match.objectLike({
           Id: 'failed',
           MetricStat: Match.objectLike({
@@ -165,6 +165,10 @@ describe('notifications and alarms', () => {
         Match.objectLike({
           Id: 'timedOut',
           MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsTimedOut' }) }),
+        }),
+        Match.objectLike({
+          Id: 'aborted',
+          MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'ExecutionsAborted' }) }),
         }),
       ]),
     });

@@ -86,7 +86,9 @@ describe('decideOverlap', () => {
     expect(() => decideOverlap(plan(), self(), [running('earlier')])).toThrow(
       new ConcurrentDeploymentError(
         `execution ${execution('earlier')} is already deploying ${OLD_SHA} to service prod/api; nothing was changed. ` +
-          'Wait for it to finish, or stop it, then deploy again.',
+          'Wait for it to finish, then deploy again; or stop it (StopExecution), which restores every service and ' +
+          'scheduled task it planned to the revision it ran before, and deploy again once that restore ' +
+          `(restore-earlier) has ended.`,
       ),
     );
   });
