@@ -29,12 +29,7 @@ export const REALISTIC_SCALE = 0.01;
  */
 export function onProfile(profile: Profile, fleet: FleetInput): FleetInput {
   if (profile === 'ideal') return fleet;
-  return {
-    ...fleet,
-    profile: 'realistic',
-    timing: { scale: REALISTIC_SCALE },
-    ...(process.env.PROBE_ECS ? { consistency: { ecsSeconds: Number(process.env.PROBE_ECS) } } : {}),
-  }; // PROBE-HACK
+  return { ...fleet, profile: 'realistic', timing: { scale: REALISTIC_SCALE } };
 }
 
 /**
