@@ -19,6 +19,8 @@ export interface BenchFleetOptions {
   timing?: { taskStartSeconds: number; drainSeconds: number };
   /** Faults by image tag, besides CRASHING_SHA's crash. */
   faults?: Record<string, { startSeconds: number }>;
+  /** `aws`: ECS and EventBridge token buckets at AWS's rates (sandbox/throttling.ts). @default off */
+  throttling?: 'aws';
 }
 
 /** A generated fleet: `svc-001`… spread round-robin over `cluster-1`…, each with the circuit breaker on. */
@@ -45,6 +47,7 @@ export function benchFleet(options: BenchFleetOptions): FleetInput {
     })),
     timing: options.timing ?? { taskStartSeconds: 0.2, drainSeconds: 0.2 },
     faults: { ...options.faults, [CRASHING_SHA]: 'crash' },
+    ...(options.throttling ? { throttling: options.throttling } : {}),
   };
 }
 

@@ -38,6 +38,15 @@ function plan(smoke: boolean) {
     rollback: true,
     pollIntervalSeconds: 1,
   });
+  // RegisterTaskDefinition's bucket (burst 20, 1 a second) sets a floor on a large deploy.
+  const throttledServices = smoke ? 3 : 200;
+  scale.push({
+    label: `${throttledServices} services, throttling: aws`,
+    services: throttledServices,
+    rollback: false,
+    pollIntervalSeconds: 1,
+    throttling: 'aws',
+  });
   return {
     scale,
     latency: smoke

@@ -1,11 +1,12 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { SandboxAssembly } from '../sandbox/gehen-sandbox';
 import { startGehenSandbox } from '../sandbox/gehen-sandbox';
+import { bucketOf } from '../sandbox/throttling';
 import { benchConfig, benchFleet, CRASHING_SHA } from './bench-fleet';
 import { historyMetrics, readHistory } from './history';
-import type { ApiLoad, ScaleRun } from './result';
+import type { ApiLoad, ScaleRun, ThrottledRun } from './result';
 import { runDeploy } from './run-deploy';
-import { readStats, resetStats, snapshotAtFirstPoll } from './sandbox-stats';
+import { readStats, resetStats, type SandboxStatsBody, snapshotAtFirstPoll } from './sandbox-stats';
 
 /** The original polled DescribeServices, ListTasks and DescribeTasks for every service each round. */
 export const ORIGINAL_CALLS_PER_SERVICE_PER_ROUND = 3;
@@ -18,6 +19,8 @@ export interface ScaleSpec {
   /** Deploy an image that crashes: the circuit breaker fails the rollout and gehen rolls everything back. */
   rollback: boolean;
   pollIntervalSeconds: number;
+  /** `aws`: the sandbox throttles as AWS does; the run is measured against RegisterTaskDefinition's floor. */
+  throttling?: 'aws';
 }
 
 export interface BenchContext {
@@ -30,7 +33,7 @@ export interface BenchContext {
 
 /** One deployment of a generated fleet on a fresh sandbox: its time, history and ECS calls. */
 export async function runScale(spec: ScaleSpec, context: BenchContext): Promise<ScaleRun> {
-  const fleet = benchFleet({ services: spec.services, clusters: CLUSTERS });
+  const fleet = benchFleet({ services: spec.services, clusters: CLUSTERS, throttling: spec.throttling });
   const sandbox = await startGehenSandbox({ fleet, port: 0, assembly: context.assembly });
   const sfn = new SFNClient({ endpoint: sandbox.endpoint, region: sandbox.region, credentials: CREDENTIALS });
   try {
@@ -46,6 +49,7 @@ export async function runScale(spec: ScaleSpec, context: BenchContext): Promise<
     const metrics = historyMetrics(events, context.memoryMbByArn, end.executions[run.executionArn]?.events ?? null);
     const first = events[0]?.timestamp?.getTime() ?? run.startedAt;
     const last = events.at(-1)?.timestamp?.getTime() ?? run.endedAt;
+    const wallSeconds = (run.endedAt - run.startedAt) / 1000;
     const result: ScaleRun = {
       label: spec.label,
       services: spec.services,
@@ -55,12 +59,14 @@ export async function runScale(spec: ScaleSpec, context: BenchContext): Promise<
       pollIntervalSeconds: spec.pollIntervalSeconds,
       status: run.status,
       exitCode: run.exitCode,
-      wallSeconds: (run.endedAt - run.startedAt) / 1000,
+      wallSeconds,
       executionSeconds: (last - first) / 1000,
+      // Throttled runs retry: their calls say more about the SDK's backoff than about gehen's polling.
       apiLoad:
-        spec.rollback || atFirstPoll === null
+        spec.rollback || spec.throttling || atFirstPoll === null
           ? null
           : apiLoad(spec.services, metrics.pollRounds, atFirstPoll, end.calls),
+      throttling: spec.throttling ? throttledRun(end, wallSeconds, sandbox.region) : null,
       executionArn: run.executionArn,
       ...metrics,
     };
@@ -72,6 +78,21 @@ export async function runScale(spec: ScaleSpec, context: BenchContext): Promise<
     sfn.destroy();
     await sandbox.close();
   }
+}
+
+function throttledRun(stats: SandboxStatsBody, wallSeconds: number, region: string): ThrottledRun {
+  const { burst, rate } = bucketOf('ecs', 'RegisterTaskDefinition', region);
+  const operation = 'ecs:RegisterTaskDefinition';
+  const registrations = (stats.calls[operation] ?? 0) - (stats.throttled[operation] ?? 0);
+  const floorSeconds = Math.max(0, registrations - burst) / rate;
+  return {
+    registrations,
+    burst,
+    ratePerSecond: rate,
+    floorSeconds,
+    ratio: floorSeconds > 0 ? wallSeconds / floorSeconds : null,
+    throttledCalls: stats.throttled,
+  };
 }
 
 function apiLoad(
