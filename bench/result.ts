@@ -40,7 +40,7 @@ export interface ApiLoad {
  * second) lets R registrations through no sooner than (R − burst) / rate seconds: the floor.
  */
 export interface ThrottledRun {
-  /** RegisterTaskDefinition calls that succeeded: one per service and scheduled-task target. */
+  /** The registrations the deploy needs: one per service and scheduled-task target. */
   registrations: number;
   burst: number;
   ratePerSecond: number;

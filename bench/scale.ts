@@ -1,4 +1,5 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
+import type { FleetInput } from '../sandbox';
 import type { SandboxAssembly } from '../sandbox/gehen-sandbox';
 import { startGehenSandbox } from '../sandbox/gehen-sandbox';
 import { bucketOf } from '../sandbox/throttling';
@@ -66,7 +67,7 @@ export async function runScale(spec: ScaleSpec, context: BenchContext): Promise<
         spec.rollback || spec.throttling || atFirstPoll === null
           ? null
           : apiLoad(spec.services, metrics.pollRounds, atFirstPoll, end.calls),
-      throttling: spec.throttling ? throttledRun(end, wallSeconds, sandbox.region) : null,
+      throttling: spec.throttling ? throttledRun(fleet, end, wallSeconds, sandbox.region) : null,
       executionArn: run.executionArn,
       ...metrics,
     };
@@ -80,10 +81,11 @@ export async function runScale(spec: ScaleSpec, context: BenchContext): Promise<
   }
 }
 
-function throttledRun(stats: SandboxStatsBody, wallSeconds: number, region: string): ThrottledRun {
+function throttledRun(fleet: FleetInput, stats: SandboxStatsBody, wallSeconds: number, region: string): ThrottledRun {
   const { burst, rate } = bucketOf('ecs', 'RegisterTaskDefinition', region);
-  const operation = 'ecs:RegisterTaskDefinition';
-  const registrations = (stats.calls[operation] ?? 0) - (stats.throttled[operation] ?? 0);
+  // What the deploy must register, whether or not it got that far.
+  const registrations =
+    (fleet.services?.length ?? 0) + (fleet.scheduledTasks ?? []).reduce((sum, task) => sum + task.targets.length, 0);
   const floorSeconds = Math.max(0, registrations - burst) / rate;
   return {
     registrations,
