@@ -21,6 +21,8 @@ export interface BenchFleetOptions {
   faults?: Record<string, { startSeconds: number }>;
   /** Each service's name (and task definition family) is padded to this many characters. @default 7 */
   nameLength?: number;
+  /** `aws`: ECS and EventBridge token buckets at AWS's rates (sandbox/throttling.ts). @default off */
+  throttling?: 'aws';
 }
 
 /** A generated fleet: `svc-001`… spread round-robin over `cluster-1`…, each with the circuit breaker on. */
@@ -47,6 +49,7 @@ export function benchFleet(options: BenchFleetOptions): FleetInput {
     })),
     timing: options.timing ?? { taskStartSeconds: 0.2, drainSeconds: 0.2 },
     faults: { ...options.faults, [CRASHING_SHA]: 'crash' },
+    ...(options.throttling ? { throttling: options.throttling } : {}),
   };
 }
 

@@ -35,6 +35,22 @@ export interface ApiLoad {
   originalPerServicePerRound: number;
 }
 
+/**
+ * A deployment under `throttling: aws`: ECS's task-definition-modify bucket (burst 20, then 1 a
+ * second) lets R registrations through no sooner than (R − burst) / rate seconds: the floor.
+ */
+export interface ThrottledRun {
+  /** The registrations the deploy needs: one per service and scheduled-task target. */
+  registrations: number;
+  burst: number;
+  ratePerSecond: number;
+  floorSeconds: number;
+  /** wallSeconds / floorSeconds (null when the registrations fit in the burst). */
+  ratio: number | null;
+  /** Calls answered ThrottlingException, by operation. */
+  throttledCalls: Record<string, number>;
+}
+
 export interface ScaleRun extends HistoryMetrics {
   label: string;
   services: number;
@@ -49,6 +65,8 @@ export interface ScaleRun extends HistoryMetrics {
   /** StartExecution to the terminal event. */
   executionSeconds: number;
   apiLoad: ApiLoad | null;
+  /** Set for runs under `throttling: aws`; null otherwise. */
+  throttling: ThrottledRun | null;
   executionArn: string;
 }
 

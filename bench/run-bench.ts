@@ -52,6 +52,15 @@ function plan(smoke: boolean) {
       shape,
     });
   }
+  // RegisterTaskDefinition's bucket (burst 20, 1 a second) sets a floor on a large deploy.
+  const throttledServices = smoke ? 3 : 200;
+  scale.push({
+    label: `${throttledServices} services, throttling: aws`,
+    services: throttledServices,
+    rollback: false,
+    pollIntervalSeconds: 1,
+    throttling: 'aws',
+  });
   return {
     scale,
     latency: smoke

@@ -3,6 +3,8 @@ import type { GehenSandbox } from '../sandbox/gehen-sandbox';
 
 export interface SandboxStatsBody {
   calls: Record<string, number>;
+  /** Calls answered ThrottlingException, by operation (counted in `calls` too). */
+  throttled: Record<string, number>;
   executions: Record<string, { events: number }>;
 }
 

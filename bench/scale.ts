@@ -1,12 +1,14 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
+import type { FleetInput } from '../sandbox';
 import type { SandboxAssembly } from '../sandbox/gehen-sandbox';
 import { startGehenSandbox } from '../sandbox/gehen-sandbox';
+import { bucketOf } from '../sandbox/throttling';
 import { benchConfig, benchFleet, CRASHING_SHA } from './bench-fleet';
 import { historyMetrics, readHistory } from './history';
 import type { FleetShape } from './largest-fleet';
-import type { ApiLoad, ScaleRun } from './result';
+import type { ApiLoad, ScaleRun, ThrottledRun } from './result';
 import { runDeploy } from './run-deploy';
-import { readStats, resetStats, snapshotAtFirstPoll } from './sandbox-stats';
+import { readStats, resetStats, type SandboxStatsBody, snapshotAtFirstPoll } from './sandbox-stats';
 
 /** The original polled DescribeServices, ListTasks and DescribeTasks for every service each round. */
 export const ORIGINAL_CALLS_PER_SERVICE_PER_ROUND = 3;
@@ -21,6 +23,8 @@ export interface ScaleSpec {
   pollIntervalSeconds: number;
   /** Names and urls padded to this many characters, every service with a url (default: `svc-001`, one url in 50). */
   shape?: FleetShape;
+  /** `aws`: the sandbox throttles as AWS does; the run is measured against RegisterTaskDefinition's floor. */
+  throttling?: 'aws';
 }
 
 export interface BenchContext {
@@ -36,6 +40,7 @@ export async function runScale(spec: ScaleSpec, context: BenchContext): Promise<
   const fleet = benchFleet({
     services: spec.services,
     clusters: CLUSTERS,
+    throttling: spec.throttling,
     ...(spec.shape ? { nameLength: spec.shape.nameLength, loadBalancerEvery: 1, scheduledTasks: 0 } : {}),
   });
   const sandbox = await startGehenSandbox({ fleet, port: 0, assembly: context.assembly });
@@ -56,6 +61,7 @@ export async function runScale(spec: ScaleSpec, context: BenchContext): Promise<
     const metrics = historyMetrics(events, context.memoryMbByArn, end.executions[run.executionArn]?.events ?? null);
     const first = events[0]?.timestamp?.getTime() ?? run.startedAt;
     const last = events.at(-1)?.timestamp?.getTime() ?? run.endedAt;
+    const wallSeconds = (run.endedAt - run.startedAt) / 1000;
     const result: ScaleRun = {
       label: spec.label,
       services: spec.services,
@@ -65,12 +71,14 @@ export async function runScale(spec: ScaleSpec, context: BenchContext): Promise<
       pollIntervalSeconds: spec.pollIntervalSeconds,
       status: run.status,
       exitCode: run.exitCode,
-      wallSeconds: (run.endedAt - run.startedAt) / 1000,
+      wallSeconds,
       executionSeconds: (last - first) / 1000,
+      // Throttled runs retry: their calls say more about the SDK's backoff than about gehen's polling.
       apiLoad:
-        spec.rollback || atFirstPoll === null
+        spec.rollback || spec.throttling || atFirstPoll === null
           ? null
           : apiLoad(spec.services, metrics.pollRounds, atFirstPoll, end.calls),
+      throttling: spec.throttling ? throttledRun(fleet, end, wallSeconds, sandbox.region) : null,
       executionArn: run.executionArn,
       ...metrics,
     };
@@ -82,6 +90,22 @@ export async function runScale(spec: ScaleSpec, context: BenchContext): Promise<
     sfn.destroy();
     await sandbox.close();
   }
+}
+
+function throttledRun(fleet: FleetInput, stats: SandboxStatsBody, wallSeconds: number, region: string): ThrottledRun {
+  const { burst, rate } = bucketOf('ecs', 'RegisterTaskDefinition', region);
+  // What the deploy must register, whether or not it got that far.
+  const registrations =
+    (fleet.services?.length ?? 0) + (fleet.scheduledTasks ?? []).reduce((sum, task) => sum + task.targets.length, 0);
+  const floorSeconds = Math.max(0, registrations - burst) / rate;
+  return {
+    registrations,
+    burst,
+    ratePerSecond: rate,
+    floorSeconds,
+    ratio: floorSeconds > 0 ? wallSeconds / floorSeconds : null,
+    throttledCalls: stats.throttled,
+  };
 }
 
 function apiLoad(

@@ -37,6 +37,23 @@ export function renderTable(result: BenchResult): string {
         : margin(run.historyEvents, HISTORY_EVENT_LIMIT),
     );
     add('largest state payload', kb(run.maxPayloadBytes), '≤ 256 KB', margin(run.maxPayloadBytes, PAYLOAD_LIMIT_BYTES));
+    const throttled = run.throttling;
+    if (throttled) {
+      add(
+        'wall time ÷ RegisterTaskDefinition floor',
+        throttled.ratio === null ? 'n/a (within the burst)' : `${throttled.ratio.toFixed(2)}×`,
+        throttled.ratio === null
+          ? `floor 0 s: ${throttled.registrations} registrations ≤ burst ${throttled.burst}`
+          : `floor ${throttled.floorSeconds.toFixed(0)} s = (${throttled.registrations} − ${throttled.burst}) / ${throttled.ratePerSecond} s`,
+      );
+      const calls = Object.entries(throttled.throttledCalls).sort(([a], [b]) => a.localeCompare(b));
+      add(
+        'calls throttled',
+        int(calls.reduce((sum, [, n]) => sum + n, 0)),
+        '',
+        calls.map(([operation, n]) => `${operation} ${int(n)}`).join(', '),
+      );
+    }
   }
 
   const load = result.apiLoad;

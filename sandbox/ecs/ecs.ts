@@ -3,6 +3,7 @@ import { clusterOperations } from './clusters';
 import type { EcsContext } from './context';
 import { type EcsRegion, newRegion, type ServiceRecord } from './model';
 import type { RolloutEnv } from './rollout';
+import { runTaskOperations } from './run-task';
 import { serviceOperations } from './services';
 import { taskDefinitionOperations } from './task-definitions';
 import { taskOperations } from './tasks';
@@ -16,6 +17,7 @@ const operations: Record<string, Operation> = {
   ...clusterOperations,
   ...serviceOperations,
   ...taskOperations,
+  ...runTaskOperations,
 };
 
 /** The sandbox's ECS: state per region, operations by name. */

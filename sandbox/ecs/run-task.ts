@@ -24,6 +24,7 @@ export interface StandaloneTask {
   startedAt?: number;
   stoppedAt?: number;
   stoppedReason?: string;
+  stopCode?: 'EssentialContainerExited' | 'UserInitiated';
   exitCode?: number;
 }
 
@@ -80,11 +81,14 @@ function launch(
   const fault = taskDefinition.containers.map((c) => faults[imageTag(c.image)]).find((f) => f !== undefined);
   const delay = typeof fault === 'object' && 'startSeconds' in fault ? fault.startSeconds : timing.taskStartSeconds;
   timers.after(delay * (timing.scale ?? 1), () => {
+    // StopTask got there first.
+    if (task.lastStatus === 'STOPPED') return;
     if (fault === 'crash') {
       Object.assign(task, {
         lastStatus: 'STOPPED',
         stoppedAt: nowSeconds(),
         stoppedReason: 'Essential container in task exited',
+        stopCode: 'EssentialContainerExited',
         exitCode: 1,
       });
       return;
@@ -110,7 +114,7 @@ export function standaloneTaskView(task: StandaloneTask) {
     startedAt: task.startedAt,
     stoppedAt: task.stoppedAt,
     stoppedReason: task.stoppedReason,
-    ...(task.stoppedReason ? { stopCode: 'EssentialContainerExited' } : {}),
+    stopCode: task.stopCode,
     containers: task.taskDefinition.containers.map((c) => ({
       name: c.name,
       image: c.image,
@@ -121,5 +125,16 @@ export function standaloneTaskView(task: StandaloneTask) {
   };
 }
 
-/** For ecs.ts's operation table, once the ECS model serves RunTask on the API too. */
+/** StopTask of a standalone task: it stops at once (no load balancer to drain from). */
+export function stopStandaloneTask(task: StandaloneTask, reason: string): void {
+  if (task.lastStatus === 'STOPPED') return;
+  Object.assign(task, {
+    lastStatus: 'STOPPED',
+    stoppedAt: nowSeconds(),
+    stoppedReason: reason,
+    stopCode: 'UserInitiated',
+  });
+}
+
+/** RunTask on the API, beside the rule fires of sandbox/control-routes.ts. */
 export const runTaskOperations = { RunTask: runTask };

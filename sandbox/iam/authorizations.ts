@@ -123,6 +123,11 @@ function ecsAuthorizations(operation: string, input: Input, arns: Arns, scope: A
       const tasks = operation === 'StopTask' ? strings([input.task]) : strings(input.tasks);
       return tasks.map((task) => on(task.startsWith('arn:') ? task : arns.ecs(`task/${clusterName}/${task}`)));
     }
+    case 'RunTask':
+      // On the revision, with ecs:cluster (the Service Authorization Reference's RunTask row; the
+      // ECS EventBridge role's policy grants it the same way:
+      // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/CWE_IAM_role.html).
+      return [on(taskDefinition(str(input.taskDefinition) ?? ''))];
     case 'ListServices':
       return [on('*')];
     case 'TagResource':

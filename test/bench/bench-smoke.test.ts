@@ -18,11 +18,12 @@ describe('npm run bench --smoke', () => {
     result = await runBench({ smoke: true, command: 'jest test/bench' });
   }, 240_000);
 
-  it('measures a deployment of 1 and 3 services and a 3-service rollback, with their history', () => {
-    expect(result.scale.map((run) => [run.services, run.rollback, run.status])).toEqual([
-      [1, false, 'deployed'],
-      [3, false, 'deployed'],
-      [3, true, 'rolled-back'],
+  it('measures a deployment of 1 and 3 services, a 3-service rollback and a throttled deploy, with their history', () => {
+    expect(result.scale.map((run) => [run.services, run.rollback, run.throttling !== null, run.status])).toEqual([
+      [1, false, false, 'deployed'],
+      [3, false, false, 'deployed'],
+      [3, true, false, 'rolled-back'],
+      [3, false, true, 'deployed'],
     ]);
     for (const run of result.scale) {
       expect(run.wallSeconds).toBeGreaterThan(0);
@@ -34,6 +35,19 @@ describe('npm run bench --smoke', () => {
       expect(run.lambdaGbSeconds).toBeGreaterThan(0);
     }
     expect(result.scale[2]?.historyEvents).toBeGreaterThan(result.scale[1]?.historyEvents ?? Infinity);
+  });
+
+  it('sets the throttled deploy beside the floor of RegisterTaskDefinition’s token bucket', () => {
+    // 3 registrations fit in the burst of 20: no floor at this size (200 services: 180 s).
+    expect(result.scale[3]?.throttling).toEqual({
+      registrations: 3,
+      burst: 20,
+      ratePerSecond: 1,
+      floorSeconds: 0,
+      ratio: null,
+      throttledCalls: {},
+    });
+    expect(renderTable(result)).toContain('| wall time ÷ RegisterTaskDefinition floor');
   });
 
   it('counts the ECS calls of the poll rounds by operation', () => {

@@ -1,7 +1,19 @@
 import { DescribeServicesCommand } from '@aws-sdk/client-ecs';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { StateNames } from '../../lib/state-names';
-import { circuitBreaker, demoConfig, demoService, ECR, FAST, nightlyReport, probedServices } from './fleets';
+import {
+  circuitBreaker,
+  demoConfig,
+  demoService,
+  ECR,
+  FAST,
+  ISSUE_13_4,
+  itOn,
+  nightlyReport,
+  onProfile,
+  PROFILES,
+  probedServices,
+} from './fleets';
 import { type E2e, enteredStates, startE2e } from './harness';
 
 /** A service behind a load balancer, with two tasks and a circuit breaker. */
@@ -16,27 +28,30 @@ function roundStatuses(history: readonly HistoryEvent[], state: string): string[
   });
 }
 
-describe('gehen deploy when things go wrong', () => {
+describe.each(PROFILES)('gehen deploy when things go wrong (%s)', (profile) => {
+  const realisticFails = itOn(profile, ISSUE_13_4);
   let e2e: E2e;
   beforeAll(async () => {
-    e2e = await startE2e({
-      services: [
-        served('api'),
-        served('web'),
-        served('lagging'),
-        // Its running tasks, once stopped, drain for an hour.
-        served('sticky', 'd0d0d0d'),
-        { ...served('crashy'), listen: undefined },
-      ],
-      scheduledTasks: [nightlyReport],
-      timing: FAST,
-      faults: {
-        a1a1a1a: 'unhealthy',
-        b2b2b2b: { reports: '1111111' },
-        d0d0d0d: { drainSeconds: 3600 },
-        bad0000: 'crash',
-      },
-    });
+    e2e = await startE2e(
+      onProfile(profile, {
+        services: [
+          served('api'),
+          served('web'),
+          served('lagging'),
+          // Its running tasks, once stopped, drain for an hour.
+          served('sticky', 'd0d0d0d'),
+          { ...served('crashy'), listen: undefined },
+        ],
+        scheduledTasks: [nightlyReport],
+        timing: FAST,
+        faults: {
+          a1a1a1a: 'unhealthy',
+          b2b2b2b: { reports: '1111111' },
+          d0d0d0d: { drainSeconds: 3600 },
+          bad0000: 'crash',
+        },
+      }),
+    );
   });
   afterAll(() => e2e.close());
 
@@ -56,25 +71,30 @@ describe('gehen deploy when things go wrong', () => {
   const taskDefinitions = (names: string[]) =>
     Promise.all(names.map(async (name) => (await e2e.service(name)).taskDefinition));
 
-  it('rolls every service back onto its exact previous revision when the new image is unhealthy', async () => {
-    const before = await taskDefinitions(['api', 'web']);
+  realisticFails(
+    'rolls every service back onto its exact previous revision when the new image is unhealthy',
+    async () => {
+      const before = await taskDefinitions(['api', 'web']);
 
-    const { code, report } = await e2e.deploy('a1a1a1a', config(['api', 'web']));
+      const { code, report } = await e2e.deploy('a1a1a1a', config(['api', 'web']));
 
-    expect(code).toBe(1);
-    expect(report.error?.code).toBe('Gehen.RolledBack');
-    expect(await taskDefinitions(['api', 'web'])).toEqual(before);
-    for (const [index, name] of ['api', 'web'].entries()) {
-      // The unhealthy revision was registered and deployed before the rollback.
-      expect(await e2e.revisions(name)).toContainEqual(expect.stringMatching(new RegExp(`/${name}:2$`)));
-      const service = await e2e.service(name);
-      expect(service.deployments?.map((d) => [d.taskDefinition, d.rolloutState])).toEqual([
-        [before[index], 'COMPLETED'],
-      ]);
-    }
-  });
+      expect(code).toBe(1);
+      expect(report.error?.code).toBe('Gehen.RolledBack');
+      expect(await taskDefinitions(['api', 'web'])).toEqual(before);
+      for (const [index, name] of ['api', 'web'].entries()) {
+        // The unhealthy revision was registered and deployed before the rollback.
+        expect(await e2e.revisions(name)).toContainEqual(expect.stringMatching(new RegExp(`/${name}:2$`)));
+        const service = await e2e.service(name);
+        expect(service.deployments?.map((d) => [d.taskDefinition, d.rolloutState])).toEqual([
+          [before[index], 'COMPLETED'],
+        ]);
+      }
+      // Rolled back for the unhealthy tasks: the new version was deployed and probed first.
+      expect(enteredStates(await e2e.history(report.execution ?? ''))).toContain(StateNames.probe);
+    },
+  );
 
-  it('rolls back when the new version never appears by the deadline', async () => {
+  realisticFails('rolls back when the new version never appears by the deadline', async () => {
     const before = await taskDefinitions(['lagging']);
 
     const { code, report } = await e2e.deploy('b2b2b2b', config(['lagging'], { timeoutMinutes: 0.1 }));
@@ -88,7 +108,7 @@ describe('gehen deploy when things go wrong', () => {
     expect((await e2e.service('lagging')).deployments).toHaveLength(1);
   });
 
-  it('exits 2 without rolling back when the old version never drains', async () => {
+  realisticFails('exits 2 without rolling back when the old version never drains', async () => {
     const [previous] = await taskDefinitions(['sticky']);
 
     const { code, report } = await e2e.deploy('c3c3c3c', config(['sticky'], { timeoutMinutes: 0.1 }));
@@ -131,7 +151,7 @@ describe('gehen deploy when things go wrong', () => {
     expect(await writes()).toEqual(writesBefore);
   });
 
-  it('rolls a scheduled task back with the services when the image crashes', async () => {
+  realisticFails('rolls a scheduled task back with the services when the image crashes', async () => {
     const [previous] = await taskDefinitions(['crashy']);
     const targetsBefore = await e2e.targets('nightly-report');
 
@@ -140,6 +160,8 @@ describe('gehen deploy when things go wrong', () => {
     expect(code).toBe(1);
     expect(report.error?.code).toBe('Gehen.RolledBack');
     expect(await taskDefinitions(['crashy'])).toEqual([previous]);
+    // Rolled back for the crash: ECS's circuit breaker failed the deployment.
+    expect(report.services[0]?.reason).toMatch(/circuit breaker/);
     expect(await e2e.targets('nightly-report')).toEqual(targetsBefore);
     // It had been changed: a revision of the crashing image was registered for it, then put back.
     expect(report.scheduledTasks[0]?.targets[0]?.taskDefinition).toMatch(/task-definition\/report:2$/);

@@ -1,27 +1,42 @@
 import { StateNames } from '../../lib/state-names';
-import { circuitBreaker, demoConfig, demoService, FAST, nightlyReport } from './fleets';
+import {
+  circuitBreaker,
+  demoConfig,
+  demoService,
+  FAST,
+  ISSUE_13_4,
+  itOn,
+  nightlyReport,
+  onProfile,
+  PROFILES,
+} from './fleets';
 import { type E2e, enteredStates, startE2e } from './harness';
 
-/** The new version: it runs healthy, and once stopped its tasks drain for ten minutes. */
+/**
+ * The new version: it runs healthy, and once stopped its tasks drain for 100 modelled hours (an hour
+ * on the realistic profile's 1/100 scale): past the deadline on both profiles.
+ */
 const STUCK = 'f5f5f5f';
 
-describe('gehen deploy when the rollback itself does not finish', () => {
+describe.each(PROFILES)('gehen deploy when the rollback itself does not finish (%s)', (profile) => {
   let e2e: E2e;
   beforeAll(async () => {
-    e2e = await startE2e({
-      services: [
-        demoService('stuck', { desiredCount: 2, listen: 0, circuitBreaker }),
-        // Serves decoy-1111111: probed instead of stuck, it never shows the new SHA.
-        demoService('decoy', { listen: 0 }),
-      ],
-      scheduledTasks: [nightlyReport],
-      timing: FAST,
-      faults: { [STUCK]: { drainSeconds: 600 } },
-    });
+    e2e = await startE2e(
+      onProfile(profile, {
+        services: [
+          demoService('stuck', { desiredCount: 2, listen: 0, circuitBreaker }),
+          // Serves decoy-1111111: probed instead of stuck, it never shows the new SHA.
+          demoService('decoy', { listen: 0 }),
+        ],
+        scheduledTasks: [nightlyReport],
+        timing: FAST,
+        faults: { [STUCK]: { drainSeconds: 360_000 } },
+      }),
+    );
   });
   afterAll(() => e2e.close());
 
-  it('still puts the scheduled task back when the rollback drain times out', async () => {
+  itOn(profile, ISSUE_13_4)('still puts the scheduled task back when the rollback drain times out', async () => {
     const { taskDefinition: previous } = await e2e.service('stuck');
     const targetsBefore = await e2e.targets('nightly-report');
     // The url answers with the previous SHA only: the new version is never seen live, so gehen

@@ -1,8 +1,14 @@
-import { RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeTasksCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+} from '@aws-sdk/client-ecs';
 import { PutEventsCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { type Sandbox, startSandbox } from '../../sandbox';
 import type { StoredEvent } from '../../sandbox/events';
-import { clients, fastFleet, taskDefinition } from './helpers';
+import { clients, fastFleet, taskDefinition, waitFor } from './helpers';
 
 const TASK_DEFINITION = 'arn:aws:ecs:us-east-1:000000000000:task-definition';
 const LIMITED = 'arn:aws:iam::000000000000:role/reportOnlyRevision1';
@@ -129,6 +135,42 @@ describe('control endpoints', () => {
       expect(fired.body.tasks).toEqual(
         Array.from({ length: 4 }, () => expect.stringMatching(/^arn:aws:ecs:us-east-1:000000000000:task\/jobs\/\w+$/)),
       );
+    });
+
+    it('launches tasks ECS lists and describes as the rule started them, RUNNING once started, stoppable', async () => {
+      const fired = await call('POST', '/_sandbox/rules/nightly-report/fire');
+      const launched = fired.body.tasks as string[];
+      const listed = async (desiredStatus?: 'STOPPED') =>
+        (
+          await sdk.ecs.send(
+            new ListTasksCommand({ cluster: 'jobs', startedBy: 'events-rule/nightly-report', desiredStatus }),
+          )
+        ).taskArns ?? [];
+      expect(await listed()).toEqual(expect.arrayContaining(launched));
+      const describe = async () =>
+        (await sdk.ecs.send(new DescribeTasksCommand({ cluster: 'jobs', tasks: launched }))).tasks ?? [];
+      await waitFor('the fired tasks to run', async () => (await describe()).every((t) => t.lastStatus === 'RUNNING'));
+      expect((await describe()).map((t) => [t.startedBy, t.group, t.taskDefinitionArn?.split('/').at(-1)])).toEqual([
+        ['events-rule/nightly-report', 'family:report', 'report:1'],
+        ['events-rule/nightly-report', 'family:report', 'report:1'],
+        ['events-rule/nightly-report', 'family:cleanup', 'cleanup:1'],
+        ['events-rule/nightly-report', 'family:audit', 'audit:1'],
+      ]);
+
+      const [first = ''] = launched;
+      const { task } = await sdk.ecs.send(new StopTaskCommand({ cluster: 'jobs', task: first, reason: 'done' }));
+      expect([task?.lastStatus, task?.stoppedReason, task?.stopCode]).toEqual(['STOPPED', 'done', 'UserInitiated']);
+      expect(await listed()).not.toContain(first);
+      expect(await listed('STOPPED')).toContain(first);
+    });
+
+    it('serves RunTask on the ECS API too', async () => {
+      const { tasks = [], failures } = await sdk.ecs.send(
+        new RunTaskCommand({ cluster: 'jobs', taskDefinition: 'audit:1', count: 2, startedBy: 'me' }),
+      );
+      expect(failures).toEqual([]);
+      const { taskArns } = await sdk.ecs.send(new ListTasksCommand({ cluster: 'jobs', startedBy: 'me' }));
+      expect(taskArns).toEqual(tasks.map((t) => t.taskArn));
     });
 
     it('refuses a revision the role was not granted, naming the role and the task definition', async () => {
