@@ -1,12 +1,12 @@
 import { DescribeExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { waitFor } from '../sandbox/helpers';
-import { demoConfig, demoService, FAST, ISSUE_13_4, itOn, onProfile, PROFILES } from './fleets';
+import { demoConfig, demoService, FAST, itOn, onProfile, PROFILES } from './fleets';
 import { type E2e, startE2e } from './harness';
 
 /** Exit 2, "the result is unknown": the watch gave up (--wait-timeout), or old tasks never drained. */
 
 describe.each(PROFILES)('gehen deploy exits 2 when the result is unknown (%s)', (profile) => {
-  const realisticFails = itOn(profile, ISSUE_13_4);
+  const realisticFails = itOn(profile);
   let e2e: E2e;
   const running: string[] = [];
   beforeAll(async () => {

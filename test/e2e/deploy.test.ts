@@ -1,15 +1,4 @@
-import {
-  circuitBreaker,
-  demoConfig,
-  demoService,
-  ECR,
-  FAST,
-  ISSUE_13_4,
-  itOn,
-  nightlyReport,
-  onProfile,
-  PROFILES,
-} from './fleets';
+import { circuitBreaker, demoConfig, demoService, ECR, FAST, itOn, nightlyReport, onProfile, PROFILES } from './fleets';
 import { type E2e, startE2e, taskDefinition } from './harness';
 
 describe.each(PROFILES)('gehen deploy on the sandbox (%s)', (profile) => {
@@ -51,7 +40,7 @@ describe.each(PROFILES)('gehen deploy on the sandbox (%s)', (profile) => {
     );
   }
 
-  const realisticFails = itOn(profile, ISSUE_13_4);
+  const realisticFails = itOn(profile);
 
   realisticFails('deploys three services and a scheduled task, and a Task really ran', async () => {
     const run = await e2e.gehen(['deploy', '--gitsha', '2222222', '--path', config(), '--json']);

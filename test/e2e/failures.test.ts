@@ -7,7 +7,6 @@ import {
   demoService,
   ECR,
   FAST,
-  ISSUE_13_4,
   itOn,
   nightlyReport,
   onProfile,
@@ -29,7 +28,7 @@ function roundStatuses(history: readonly HistoryEvent[], state: string): string[
 }
 
 describe.each(PROFILES)('gehen deploy when things go wrong (%s)', (profile) => {
-  const realisticFails = itOn(profile, ISSUE_13_4);
+  const realisticFails = itOn(profile);
   let e2e: E2e;
   beforeAll(async () => {
     e2e = await startE2e(

@@ -1,15 +1,5 @@
 import { StateNames } from '../../lib/state-names';
-import {
-  circuitBreaker,
-  demoConfig,
-  demoService,
-  FAST,
-  ISSUE_13_4,
-  itOn,
-  nightlyReport,
-  onProfile,
-  PROFILES,
-} from './fleets';
+import { circuitBreaker, demoConfig, demoService, FAST, itOn, nightlyReport, onProfile, PROFILES } from './fleets';
 import { type E2e, enteredStates, startE2e } from './harness';
 
 /**
@@ -36,7 +26,7 @@ describe.each(PROFILES)('gehen deploy when the rollback itself does not finish (
   });
   afterAll(() => e2e.close());
 
-  itOn(profile, ISSUE_13_4)('still puts the scheduled task back when the rollback drain times out', async () => {
+  itOn(profile)('still puts the scheduled task back when the rollback drain times out', async () => {
     const { taskDefinition: previous } = await e2e.service('stuck');
     const targetsBefore = await e2e.targets('nightly-report');
     // The url answers with the previous SHA only: the new version is never seen live, so gehen

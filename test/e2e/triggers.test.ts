@@ -10,7 +10,7 @@ import {
 import type { DeploymentReport } from '../../lambdas/shared/contracts';
 import { StateNames } from '../../lib/state-names';
 import type { StoredEvent } from '../../sandbox/events';
-import { demoConfig, demoService, ECR, ISSUE_13_4, itOn, OVERLAP_UNSEEN, onProfile, PROFILES } from './fleets';
+import { demoConfig, demoService, ECR, itOn, OVERLAP_UNSEEN, onProfile, PROFILES } from './fleets';
 import { type E2e, enteredStates, startE2e, taskDefinition } from './harness';
 
 const SLOW = 'f00f00f';
@@ -115,29 +115,26 @@ describe.each(PROFILES)('ECR push triggers and overlapping deployments on the sa
     (await e2e.service('worker')).taskDefinition,
   ];
 
-  itOn(profile, ISSUE_13_4)(
-    'deploys the pushed tag to every service of the config, and says so on the default bus',
-    async () => {
-      const [run, ...others] = await push(pushOf('3333333'));
-      expect(others).toEqual([]);
-      expect(run?.described.status).toBe('SUCCEEDED');
-      expect(JSON.parse(run?.described.input ?? '{}')).toMatchObject({ gitsha: '3333333', source: 'ecr' });
-      expect(run?.report).toMatchObject({ status: 'deployed', gitsha: '3333333', execution: run?.executionArn });
-      for (const name of ['api', 'worker']) {
-        const service = await e2e.service(name);
-        expect(service.taskDefinition).toMatch(new RegExp(`task-definition/${name}:2$`));
-        expect(await e2e.images(service.taskDefinition ?? '')).toEqual({ [name]: `${ECR}/api:3333333` });
-      }
-      const notification = notifications.find(
-        (event) => JSON.parse(event.Detail ?? '{}').execution === run?.executionArn,
-      );
-      expect(notification).toMatchObject({ Source: 'gehen', DetailType: 'Gehen Deployment State Change' });
-      expect(JSON.parse(notification?.Detail ?? '{}')).toEqual(run?.report);
-    },
-  );
+  itOn(profile)('deploys the pushed tag to every service of the config, and says so on the default bus', async () => {
+    const [run, ...others] = await push(pushOf('3333333'));
+    expect(others).toEqual([]);
+    expect(run?.described.status).toBe('SUCCEEDED');
+    expect(JSON.parse(run?.described.input ?? '{}')).toMatchObject({ gitsha: '3333333', source: 'ecr' });
+    expect(run?.report).toMatchObject({ status: 'deployed', gitsha: '3333333', execution: run?.executionArn });
+    for (const name of ['api', 'worker']) {
+      const service = await e2e.service(name);
+      expect(service.taskDefinition).toMatch(new RegExp(`task-definition/${name}:2$`));
+      expect(await e2e.images(service.taskDefinition ?? '')).toEqual({ [name]: `${ECR}/api:3333333` });
+    }
+    const notification = notifications.find(
+      (event) => JSON.parse(event.Detail ?? '{}').execution === run?.executionArn,
+    );
+    expect(notification).toMatchObject({ Source: 'gehen', DetailType: 'Gehen Deployment State Change' });
+    expect(JSON.parse(notification?.Detail ?? '{}')).toEqual(run?.report);
+  });
 
   // It needs the deploy above.
-  itOn(profile, ISSUE_13_4)(
+  itOn(profile)(
     'does not deploy the same push again: the second execution ends at once as Nothing To Deploy',
     async () => {
       const before = await taskDefinitions();
@@ -164,7 +161,7 @@ describe.each(PROFILES)('ECR push triggers and overlapping deployments on the sa
     },
   );
 
-  itOn(profile, `${ISSUE_13_4}; ${OVERLAP_UNSEEN}`)(
+  itOn(profile, OVERLAP_UNSEEN)(
     'deploys a push delivered twice at once exactly once: one execution deploys, the other skips',
     async () => {
       const revisions = await e2e.revisions();
@@ -206,7 +203,7 @@ describe.each(PROFILES)('ECR push triggers and overlapping deployments on the sa
     expect(await taskDefinitions()).toEqual(before);
   });
 
-  itOn(profile, `${ISSUE_13_4}; ${OVERLAP_UNSEEN}`)(
+  itOn(profile, OVERLAP_UNSEEN)(
     'refuses a CLI deploy that overlaps a running one, naming it, and changes nothing',
     async () => {
       const path = e2e.config(demoConfig({ services: { api: {} }, requiredMatches: null }));
