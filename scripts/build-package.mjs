@@ -30,7 +30,8 @@ await build({
 });
 execFileSync(process.execPath, [join(root, '.cache', 'lambda-bundles.cjs')], { stdio: 'inherit' });
 
-await build({ ...common, entryPoints: ['cli/index.ts'], outfile: 'dist/cli/index.cjs', external: PEERS });
+// The AWS SDK is most of it: minified, as the binary is.
+await build({ ...common, entryPoints: ['cli/index.ts'], outfile: 'dist/cli/index.cjs', external: PEERS, minify: true });
 await build({ ...common, entryPoints: ['lib/index.ts'], outfile: 'dist/cdk/index.cjs', external: PEERS });
 
 rmSync(join(root, 'dist', 'types'), { recursive: true, force: true });
