@@ -143,6 +143,48 @@ const io = (out) => ({ write: (chunk) => out.push(String(chunk)) });
     expect(bad?.output).toContain('clusterr');
   });
 
+  it("types a TypeScript app's use of gehen and gehen/cdk, and rejects a wrong prop", async () => {
+    const use = (concurrency: string) => `import { App, Stack } from 'aws-cdk-lib';
+import { type CliReport, runCli } from 'gehen';
+import { GehenDeployer } from 'gehen/cdk';
+const deployer = new GehenDeployer(new Stack(new App(), 'MyStack'), 'Gehen', { maxConcurrency: ${concurrency} });
+export const arn: string = deployer.stateMachine.stateMachineArn;
+export const exitCode: Promise<number> = runCli(['validate']);
+export const services = (report: CliReport): number[] => report.services.map((s) => s.seconds ?? 0);
+`;
+    writeFileSync(join(app, 'good.ts'), use('3'));
+    writeFileSync(join(app, 'wrong.ts'), use("'three'"));
+    const compile = (file: string) =>
+      run(
+        process.execPath,
+        [
+          join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+          '--noEmit',
+          '--strict',
+          '--module',
+          'nodenext',
+          '--moduleResolution',
+          'nodenext',
+          '--target',
+          'es2022',
+          // As `tsc --init` sets it: the declarations name the bundled packages' types (zod, the SDK),
+          // which a consumer does not install.
+          '--skipLibCheck',
+          '--types',
+          'node',
+          '--typeRoots',
+          join(ROOT, 'node_modules', '@types'),
+          file,
+        ],
+        { cwd: app },
+      ).then(
+        () => '',
+        (error: { stdout: string }) => error.stdout,
+      );
+    expect(await compile('good.ts')).toBe('');
+    expect(await compile('wrong.ts')).toMatch(/wrong\.ts.*error TS2322.*'string' is not assignable to type 'number'/s);
+  });
+
   it('names what to install when gehen sandbox runs without its optional packages', async () => {
     const result = await run(join(app, 'node_modules', '.bin', 'gehen'), ['sandbox'], { cwd: app }).then(
       () => ({ code: 0, stderr: '' }),
