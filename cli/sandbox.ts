@@ -39,16 +39,35 @@ export function registerSandboxCommands(program: Command, io: CliIo, load: () =>
   }
 }
 
+/**
+ * What the sandbox needs beyond the CLI: the npm package lists them as optional peer dependencies,
+ * so `npm install gehen` stays small for those who only deploy (package.json, README "Install").
+ */
+export const SANDBOX_PACKAGES = ['aws-cdk-lib', 'constructs', 'aws-local-stepfunctions'] as const;
+
 function loadSandbox(): SandboxModule {
   try {
     // Resolved at run time, next to this bundle: never part of dist/cli/gehen.cjs.
     return require('../sandbox/commands') as SandboxModule;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String(error).includes('../sandbox/commands')) {
-      throw new CliError('this build of gehen has no sandbox (build it with npm run build from a clone)', 1, {
-        cause: error,
-      });
-    }
-    throw error;
+    throw sandboxLoadError(error);
   }
+}
+
+/** A missing sandbox or sandbox dependency as a message that says what to install. */
+export function sandboxLoadError(error: unknown): unknown {
+  if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') return error;
+  const message = String(error);
+  if (message.includes('../sandbox/commands')) {
+    return new CliError('this build of gehen has no sandbox (build it with npm run build from a clone)', 1, {
+      cause: error,
+    });
+  }
+  const missing = SANDBOX_PACKAGES.find((name) => message.includes(`'${name}'`) || message.includes(`'${name}/`));
+  if (missing === undefined) return error;
+  return new CliError(
+    `gehen sandbox and gehen demo need ${SANDBOX_PACKAGES.join(', ')} next to gehen (${missing} is missing): npm install --save-dev ${SANDBOX_PACKAGES.join(' ')}`,
+    1,
+    { cause: error },
+  );
 }

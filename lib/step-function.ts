@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { packageRoot } from './package-root';
+import { stepCode } from './step-code';
 
 /** The workflow's Lambda steps: one folder each under lambdas/. */
 export type StepName =
@@ -38,7 +39,8 @@ export const STEP_LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type StepLogLevel = (typeof STEP_LOG_LEVELS)[number];
 
 /**
- * One workflow step: a Node.js 22 arm64 function bundled by the local esbuild, with its own role
+ * One workflow step: a Node.js 22 arm64 function bundled by the local esbuild (or, from the npm
+ * package, its prebuilt bundle: lib/step-code.ts), with its own role
  * (no managed policy: it may write only to its own log group) and an explicit log group.
  */
 export class StepFunction extends Construct {
@@ -65,9 +67,11 @@ export class StepFunction extends Construct {
       }),
     );
 
+    const code = stepCode(root, props.step);
     this.function = new NodejsFunction(this, 'Function', {
-      entry: join(root, 'lambdas', props.step, 'handler.ts'),
-      handler: 'handler',
+      ...(code.kind === 'source'
+        ? { entry: code.entry, handler: 'handler' }
+        : { code: code.code, handler: code.handler }),
       projectRoot: root,
       depsLockFilePath: join(root, 'package-lock.json'),
       runtime: Runtime.NODEJS_22_X,

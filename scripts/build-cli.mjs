@@ -52,12 +52,13 @@ await build({
   plugins: [sandboxOutside],
 });
 
-// The sandbox, where cli/sandbox.ts looks for it; its heavy dependencies stay in node_modules.
+// The sandbox, where cli/sandbox.ts looks for it. Its heavy dependencies stay in node_modules: the
+// npm package lists them as optional peer dependencies, and cli/sandbox.ts names any that is missing.
 if (existsSync(join(root, 'sandbox', 'commands.ts'))) {
   await build({
     ...common,
     entryPoints: ['sandbox/commands.ts'],
     outfile: 'dist/sandbox/commands.js',
-    packages: 'external',
+    external: SANDBOX_ONLY,
   });
 }
