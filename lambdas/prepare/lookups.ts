@@ -10,6 +10,15 @@ export type Problems = string[];
 const DESCRIBE_CONCURRENCY = 8;
 
 /**
+ * ECS's task-definition reads share one token bucket per account and Region (50 burst, 20 a
+ * second: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html), so a
+ * plan of hundreds of revisions outruns it. A throttled describe waits and tries again (full
+ * jitter, 250 ms doubling to 4 s) for up to this long, well inside Prepare's 90 s timeout, instead
+ * of failing Prepare, whose retry would start every describe over and throttle again.
+ */
+const THROTTLED_DESCRIBE_BUDGET_MS = 45_000;
+
+/**
  * An AWS error as one of Prepare's problems. Throttling and transient faults are not problems
  * with the deployment: they are thrown as TransientAwsError, for the workflow to retry.
  */
@@ -41,11 +50,14 @@ export async function describeTaskDefinitions(
   const distinct = new Map(wanted.map((w) => [key(w.region, w.taskDefinition), w]));
   const found = new Map<string, TaskDefinition>();
   const queue = [...distinct.entries()];
+  const deadline = Date.now() + THROTTLED_DESCRIBE_BUDGET_MS;
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
       const [id, { region, taskDefinition }] = next;
       try {
-        const response = await clients.ecs(region).send(new DescribeTaskDefinitionCommand({ taskDefinition }));
+        const response = await retryThrottled(deadline, () =>
+          clients.ecs(region).send(new DescribeTaskDefinitionCommand({ taskDefinition })),
+        );
         if (response.taskDefinition) found.set(id, response.taskDefinition);
         else problems.push(`task definition ${shortTaskDefinition(taskDefinition)} (${region}) was not described`);
       } catch (error) {
@@ -55,4 +67,21 @@ export async function describeTaskDefinitions(
   };
   await Promise.all(Array.from({ length: Math.min(DESCRIBE_CONCURRENCY, queue.length) }, worker));
   return { get: (region, taskDefinition) => found.get(key(region, taskDefinition)) };
+}
+
+/** `call`, tried again after a transient error (throttling, a timeout) until `deadline` (epoch ms). */
+export async function retryThrottled<T>(
+  deadline: number,
+  call: () => Promise<T>,
+  sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+): Promise<T> {
+  for (let ceiling = 250; ; ceiling = Math.min(4000, ceiling * 2)) {
+    try {
+      return await call();
+    } catch (error) {
+      const wait = Math.random() * ceiling;
+      if (!isTransientAwsError(error) || Date.now() + wait > deadline) throw error;
+      await sleep(wait);
+    }
+  }
 }
