@@ -8,13 +8,13 @@ const $ = sfn.JsonPath;
 
 export interface ReportStepProps {
   readonly task: WorkflowTask;
-  /** The Report Task, its Pass for when it fails, and the Notify and Succeed states it ends in. */
-  readonly names: { report: string; withoutDetails: string; notify: string; succeed: string };
+  /** The Report Task, its Pass for when it fails, and the Release Lock, Notify and Succeed states it ends in. */
+  readonly names: { report: string; withoutDetails: string; release: string; notify: string; succeed: string };
   readonly status: 'deployed' | 'skipped';
 }
 
 /**
- * Report → Notify → Succeed. A Report step that fails after its retries must not turn a finished
+ * Report → Release Lock → Notify → Succeed. A Report step that fails after its retries must not turn a finished
  * deployment into a raw Lambda error (CLI exit 1, no notification): its Catch ends in the same
  * Succeed state, with a report that has no per-service lists (the CLI reads those from the
  * history; the Report step's error stays in it).
@@ -29,7 +29,7 @@ export function reportStep(scope: Construct, props: ReportStepProps): sfn.IChain
       executionArn: $.stringAt('$$.Execution.Id'),
     }),
   });
-  const end = succeedEnding(scope, props.task, names.notify, names.succeed);
+  const end = succeedEnding(scope, props.task, { release: names.release, notify: names.notify }, names.succeed);
   report.addCatch(reportWithoutDetails(scope, names.withoutDetails, props.status).next(end), {
     resultPath: ERROR_PATH,
   });

@@ -17,7 +17,8 @@ export type StepName =
   | 'check-drain'
   | 'roll-back'
   | 'report'
-  | 'notify';
+  | 'notify'
+  | 'release-lock';
 
 /** The tag that names a function's step, so the sandbox can map each function to its bundle. */
 export const STEP_TAG = 'gehen:step';
@@ -28,6 +29,8 @@ export interface StepFunctionProps {
   readonly timeout: Duration;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
+  /** More environment variables for the handler. @default - none */
+  readonly environment?: Record<string, string>;
 }
 
 /**
@@ -71,7 +74,7 @@ export class StepFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       description: `gehen: ${props.step}`,
-      environment: { NODE_OPTIONS: '--enable-source-maps' },
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       bundling: {
         minify: true,
         sourceMap: true,

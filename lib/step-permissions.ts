@@ -8,8 +8,8 @@ export interface StepPermissionOptions {
   readonly passRoleArns: readonly string[];
   /** Roles the steps may assume (gehen.yml `role.arn`); empty: none. */
   readonly assumeRoleArns: readonly string[];
-  /** The deploy state machine's name: its ARN is built from it, so there is no dependency cycle. */
-  readonly stateMachineName: string;
+  /** The deployment lock's table (lib/lock-table.ts). */
+  readonly lockTableArn: string;
 }
 
 /** A step's policy and the cdk-nag acknowledgement of every wildcard in it, each with its reason. */
@@ -108,20 +108,9 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       describeServices();
       describeTaskDefinition();
       allow(['events:ListTargetsByRule'], [rules()]);
-      // Refusing overlapping deployments reads this state machine's running executions.
-      allow(
-        ['states:ListExecutions'],
-        [`arn:${partition}:states:${region}:${account}:stateMachine:${options.stateMachineName}`],
-      );
-      allow(
-        ['states:DescribeExecution'],
-        [
-          wildcard(
-            `arn:{p}:states:{r}:{a}:execution:${options.stateMachineName}:*`,
-            'Prepare reads the running executions of this state machine only, to refuse overlapping deployments.',
-          ),
-        ],
-      );
+      // The deployment lock: conditional writes (TransactWriteItems is authorized as the PutItem
+      // of each item), the reads and deletes of releasing it again when it is refused.
+      allow(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], [options.lockTableArn]);
       assumeRole();
       break;
     case 'register-task-definition':
@@ -159,6 +148,10 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       assumeRole();
       break;
     case 'report':
+      break;
+    case 'release-lock':
+      // Reads an execution's lock record and deletes the items it holds: it never writes one.
+      allow(['dynamodb:GetItem', 'dynamodb:DeleteItem'], [options.lockTableArn]);
       break;
     case 'notify':
       // The deployment notification goes to this account's default bus, and nowhere else.

@@ -1,14 +1,15 @@
-import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { AwsClients } from '../shared/clients';
 import { ConfigError } from '../shared/config-error';
 import type { DeploymentContext, Plan, PrepareInput } from '../shared/contracts';
 import type { DeployConfig } from '../shared/deploy-config';
+import { acquireLock, LockError, type LockStore } from '../shared/deploy-lock';
 import { InvalidDeploymentError } from '../shared/errors';
 import { type ExecutionInput, parseExecutionInput } from '../shared/execution-input';
+import { lockTargets } from '../shared/lock-targets';
 import { stateSizeProblem } from '../shared/state-size';
 import { inspectContainers } from './containers';
 import type { Problems } from './lookups';
-import { alreadyRuns, decideOverlap, runningDeployments } from './overlaps';
+import { alreadyRuns, decideOverlap } from './overlaps';
 import { unmatchedTag } from './pushed-tag';
 import { resolveRules } from './resolve-rules';
 import { resolveServices } from './resolve-services';
@@ -17,11 +18,12 @@ export interface PrepareOptions {
   /** The region for services and rules whose cluster is a bare name and whose file has no `region`. */
   defaultRegion: string;
   /**
-   * Reads this state machine's running executions, to refuse overlapping deployments and skip
-   * duplicate pushes. The function's own credentials (never `role.arn`'s): the state machine is in
-   * gehen's account. The handler always passes it; without it no overlap is looked for.
+   * The deployment lock (deploy-lock.ts), taken for every service and rule of the plan, to refuse
+   * overlapping deployments and skip duplicate pushes. The function's own credentials (never
+   * `role.arn`'s): the table is in gehen's account. The handler always passes it; without it no
+   * lock is taken.
    */
-  stepFunctions?: SFNClient;
+  lock?: { store: LockStore; ttlSeconds: number };
 }
 
 /**
@@ -67,12 +69,28 @@ export async function prepare(
   if (execution.source === 'ecr' && alreadyRuns(plan)) {
     return { ...plan, skipped: `every service and scheduled task already runs ${execution.gitsha}` };
   }
-  if (options.stepFunctions) {
-    const { self, others } = await runningDeployments(options.stepFunctions, input.executionArn, options.defaultRegion);
-    const decision = decideOverlap(plan, { ...self, source: execution.source }, others);
+  // Last, once nothing can refuse the deployment any more: a Prepare that takes the lock returns.
+  if (options.lock) {
+    const outcome = await takeLock(plan, input.executionArn, options.lock);
+    const decision = decideOverlap(plan, execution.source, outcome);
     if (decision.kind === 'skip') return { ...plan, skipped: decision.reason };
   }
   return plan;
+}
+
+async function takeLock(plan: Plan, executionArn: string, lock: NonNullable<PrepareOptions['lock']>) {
+  try {
+    return await acquireLock(lock.store, {
+      executionArn,
+      gitsha: plan.deployment.gitsha,
+      targets: lockTargets(plan),
+      ttlSeconds: lock.ttlSeconds,
+    });
+  } catch (error) {
+    // AccessDenied, a missing table: nothing was changed, and retrying will not help.
+    if (error instanceof LockError) throw new InvalidDeploymentError(error.message, [error.message], { cause: error });
+    throw error;
+  }
 }
 
 /** The plan of a push whose tag is not deployed: the config is still validated, no AWS call is made. */
