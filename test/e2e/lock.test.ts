@@ -1,4 +1,6 @@
 import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { DeploymentReport } from '../../lambdas/shared/contracts';
 import { sandboxAssembly } from '../../sandbox/gehen-sandbox';
 import { ACCOUNT } from '../../sandbox/ids';
 import { circuitBreaker, demoConfig, demoService, ECR, FAST, probedServices } from './fleets';
@@ -90,6 +92,35 @@ describe('the deployment lock', () => {
       expect(await image(service)).toEqual({ [service]: `${ECR}/${service}:7777777` });
     },
   );
+
+  it('deploys a push delivered twice at the same moment once: the other execution skips it', async () => {
+    const first = await e2e.deploy('1212121', config(['worker']));
+    expect(first.code).toBe(0);
+    // The input ECR's trigger gives an execution: the CLI's own, with the pushed tag and source ecr.
+    const { input = '{}' } = await e2e.sfn.send(
+      new DescribeExecutionCommand({ executionArn: first.report.execution ?? '' }),
+    );
+    const pushed = JSON.stringify({ ...JSON.parse(input), gitsha: '3434343', source: 'ecr' });
+    const revisions = await e2e.revisions('worker');
+
+    const started = await Promise.all(
+      ['push-a', 'push-b'].map((name) =>
+        e2e.sfn.send(new StartExecutionCommand({ stateMachineArn: e2e.sandbox.stateMachineArn, name, input: pushed })),
+      ),
+    );
+    const reports = await Promise.all(
+      started.map(async ({ executionArn = '' }) => {
+        await e2e.sandbox.stepFunctions.executionDone(executionArn);
+        const { status, output } = await e2e.sfn.send(new DescribeExecutionCommand({ executionArn }));
+        return { status, report: JSON.parse(output ?? 'null') as DeploymentReport };
+      }),
+    );
+
+    expect(reports.map((run) => run.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(reports.map((run) => run.report.status).sort()).toEqual(['deployed', 'skipped']);
+    expect(await e2e.revisions('worker')).toHaveLength(revisions.length + 1);
+    expect(await image('worker')).toEqual({ worker: `${ECR}/worker:3434343` });
+  });
 
   it('takes over a lock whose TTL has passed but DynamoDB has not deleted yet', async () => {
     const crashed = `arn:aws:states:us-east-1:${ACCOUNT}:execution:gehen-deploy:crashed`;
