@@ -9,6 +9,7 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type Sandbox, startSandbox } from '../../sandbox';
+import { evaluateCondition } from '../../sandbox/dynamodb-conditions';
 import { fastFleet } from './helpers';
 
 let sandbox: Sandbox;
@@ -150,5 +151,25 @@ describe("the sandbox's DynamoDB", () => {
     await expect(dynamodb.send(new GetItemCommand({ TableName: 'nope', Key: { pk: S('a') } }))).rejects.toBeInstanceOf(
       ResourceNotFoundException,
     );
+  });
+});
+
+describe('condition expressions', () => {
+  const item = { pk: S('a'), owner: S('me'), expiresAt: N(10) };
+  const values = { ':me': S('me'), ':other': S('other'), ':five': N(5), ':twenty': N(20) };
+  test.each([
+    // AND binds tighter than OR, NOT tighter than AND (AWS's documented precedence).
+    ['owner = :other OR owner = :me AND expiresAt < :twenty', true],
+    ['(owner = :other OR owner = :me) AND expiresAt < :five', false],
+    ['NOT owner = :me AND expiresAt > :twenty', false],
+    ['NOT (owner = :me AND expiresAt > :five)', false],
+    // Numbers compare as numbers, not strings ("10" < "5" as text).
+    ['expiresAt > :five', true],
+    // A missing attribute compares false either way.
+    ['missing < :five OR missing >= :five', false],
+    ['begins_with(owner, :me) AND attribute_not_exists(missing) AND attribute_exists(pk)', true],
+  ])('%s → %s', (expression, expected) => {
+    const used = Object.fromEntries(Object.entries(values).filter(([name]) => expression.includes(name)));
+    expect(evaluateCondition(expression, item, { values: used })).toBe(expected);
   });
 });
