@@ -2,12 +2,11 @@ import { type LockStore, releaseLock } from '../shared/deploy-lock';
 
 /**
  * Release Lock's input: the execution whose deployment lock to release. The workflow passes
- * `$$.Execution.Id`; an abort path (Step Functions' status-change event of an ABORTED, TIMED_OUT
- * or FAILED execution) passes the event's `detail.executionArn`.
+ * `{ executionArn: $$.Execution.Id }`; an abort path may pass the same, or Step Functions' own
+ * `Step Functions Execution Status Change` event of an ABORTED, TIMED_OUT or FAILED execution as
+ * EventBridge delivers it (`detail.executionArn`), so a rule can target the function directly.
  */
-export interface ReleaseLockInput {
-  executionArn: string;
-}
+export type ReleaseLockInput = { executionArn: string } | { detail: { executionArn: string } };
 
 export interface ReleaseLockResult {
   executionArn: string;
@@ -22,9 +21,16 @@ export interface ReleaseLockResult {
  * left alone.
  */
 export async function releaseDeploymentLock(input: ReleaseLockInput, store: LockStore): Promise<ReleaseLockResult> {
-  if (typeof input?.executionArn !== 'string' || !input.executionArn.startsWith('arn:')) {
-    throw new Error(`Release Lock needs an execution ARN, got ${JSON.stringify(input?.executionArn)}`);
+  const executionArn = executionArnOf(input);
+  const { released } = await releaseLock(store, executionArn);
+  return { executionArn, released };
+}
+
+function executionArnOf(input: unknown): string {
+  const record = (input ?? {}) as { executionArn?: unknown; detail?: { executionArn?: unknown } };
+  const arn = record.executionArn ?? record.detail?.executionArn;
+  if (typeof arn !== 'string' || !/^arn:[^:]+:states:[^:]+:\d{12}:execution:/.test(arn)) {
+    throw new Error(`Release Lock needs an execution ARN, got ${JSON.stringify(arn)}`);
   }
-  const { released } = await releaseLock(store, input.executionArn);
-  return { executionArn: input.executionArn, released };
+  return arn;
 }

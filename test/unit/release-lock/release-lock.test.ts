@@ -42,8 +42,25 @@ describe('release-lock handler', () => {
     });
   });
 
-  it.each([[{}], [{ executionArn: 'run-1' }]])('refuses input without an execution ARN: %j', async (input) => {
-    await expect(handler(input as { executionArn: string }, context)).rejects.toThrow(/needs an execution ARN/);
-    expect(dynamodb.calls()).toHaveLength(0);
+  it("takes Step Functions' status-change event as EventBridge delivers it, for the abort path", async () => {
+    dynamodb.on(GetItemCommand).resolves({});
+    const event = {
+      source: 'aws.states',
+      'detail-type': 'Step Functions Execution Status Change',
+      detail: { executionArn: EXECUTION, status: 'ABORTED' },
+    };
+    await expect(handler(event, context)).resolves.toEqual({
+      executionArn: EXECUTION,
+      released: 0,
+    });
+    expect(dynamodb).toHaveReceivedCommandWith(GetItemCommand, { Key: { pk: { S: `execution#${EXECUTION}` } } });
   });
+
+  it.each([[{}], [{ executionArn: 'run-1' }], [{ detail: { executionArn: 'arn:aws:ecs:us-east-1:1:service/x' } }]])(
+    'refuses input without an execution ARN: %j',
+    async (input) => {
+      await expect(handler(input as { executionArn: string }, context)).rejects.toThrow(/needs an execution ARN/);
+      expect(dynamodb.calls()).toHaveLength(0);
+    },
+  );
 });
