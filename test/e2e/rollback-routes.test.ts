@@ -57,6 +57,7 @@ describe('gehen deploy when the rollback itself does not finish', () => {
       StateNames.rollBackScheduledTask,
       StateNames.summariseRollback,
       StateNames.rollbackOutcomeChoice,
+      StateNames.releaseLockRollbackTimedOut,
       StateNames.notifyRollbackTimedOut,
       StateNames.rollbackTimedOut,
     ]);

@@ -145,6 +145,7 @@ describe('ECR push triggers and overlapping deployments on the sandbox', () => {
       StateNames.prepare,
       StateNames.skipChoice,
       StateNames.reportSkipped,
+      StateNames.releaseLockSkipped,
       StateNames.notifySkipped,
       StateNames.skipped,
     ]);
