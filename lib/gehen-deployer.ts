@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { DeploymentDashboard } from './dashboard';
+import { DeploymentLockTable } from './lock-table';
 import { DeploymentNotifications } from './notifications';
 import { type ProbeVpc, placeProbeInVpc } from './probe-vpc';
 import { RestoreTrigger } from './restore-trigger';
@@ -136,6 +137,8 @@ const SIZING: Record<StepName, StepSizing> = {
   'clean-up-revisions': { memorySize: 256, timeout: Duration.seconds(90) },
   // One PutEvents.
   notify: { memorySize: 256, timeout: Duration.seconds(10) },
+  // One GetItem, then one DeleteItem per service and rule (ten at a time).
+  'release-lock': { memorySize: 256, timeout: Duration.seconds(30) },
 };
 
 /**
@@ -155,6 +158,8 @@ export class GehenDeployer extends Construct {
   readonly dashboard: DeploymentDashboard;
   /** The SNS and Datadog notifications, when configured. */
   readonly notifications?: DeploymentNotifications;
+  /** The deployment lock: one item per service and rule an execution is deploying. */
+  readonly lockTable: DeploymentLockTable;
 
   constructor(scope: Construct, id: string, props: GehenDeployerProps = {}) {
     super(scope, id);
@@ -170,10 +175,21 @@ export class GehenDeployer extends Construct {
       throw new Error(`maxConcurrency must be a whole number from 1 to 40, got ${maxConcurrency}`);
     }
 
+    const executionTimeout = props.executionTimeout ?? Duration.days(5);
+    this.lockTable = new DeploymentLockTable(this, 'DeploymentLock');
     const permissions: StepPermissionOptions = {
       passRoleArns: props.passRoleArns ?? [],
       assumeRoleArns: props.assumeRoleArns ?? [],
+      lockTableArn: this.lockTable.table.tableArn,
       stateMachineName,
+    };
+    // The lock's items live as long as an execution can: the state machine's timeout.
+    const lockEnvironment: Partial<Record<StepName, Record<string, string>>> = {
+      prepare: {
+        LOCK_TABLE_NAME: this.lockTable.table.tableName,
+        LOCK_TTL_SECONDS: String(executionTimeout.toSeconds()),
+      },
+      'release-lock': { LOCK_TABLE_NAME: this.lockTable.table.tableName },
     };
 
     const steps = {} as Record<StepName, StepFunction>;
@@ -184,6 +200,7 @@ export class GehenDeployer extends Construct {
         logRetention,
         logRemovalPolicy,
         logLevel,
+        environment: lockEnvironment[step],
       });
       const { statements, acknowledgements } = stepPermissions(this, step, permissions);
       for (const statement of statements) fn.role.addToPrincipalPolicy(statement);
@@ -214,7 +231,7 @@ export class GehenDeployer extends Construct {
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
       comment: 'gehen: deploy a git SHA to ECS services and scheduled tasks; verify, drain, roll back.',
       definitionBody: sfn.DefinitionBody.fromChainable(definition.startState),
-      timeout: props.executionTimeout ?? Duration.days(5),
+      timeout: executionTimeout,
       tracingEnabled: true,
       // Every event, but no state data: task definitions' names and URLs stay in the history only.
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },

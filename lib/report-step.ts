@@ -8,8 +8,8 @@ const $ = sfn.JsonPath;
 
 export interface ReportStepProps {
   readonly task: WorkflowTask;
-  /** The Report Task, its Pass for when it fails, and the Notify and Succeed states it ends in. */
-  readonly names: { report: string; withoutDetails: string; notify: string; succeed: string };
+  /** The Report Task, its Pass for when it fails, and the Release Lock, Notify and Succeed states it ends in. */
+  readonly names: { report: string; withoutDetails: string; release: string; notify: string; succeed: string };
   readonly status: 'deployed' | 'skipped';
   /**
    * The Clean Up Old Revisions state, run before Report (it needs the plan, which Report's output
@@ -19,7 +19,7 @@ export interface ReportStepProps {
 }
 
 /**
- * [Clean Up Revisions? → Clean Up Old Revisions →] Report → Notify → Succeed. A Report step that fails after its retries must not turn a finished
+ * [Clean Up Revisions? → Clean Up Old Revisions →] Report → Release Lock → Notify → Succeed. A Report step that fails after its retries must not turn a finished
  * deployment into a raw Lambda error (CLI exit 1, no notification): its Catch ends in the same
  * Succeed state, with a report that has no per-service lists (the CLI reads those from the
  * history; the Report step's error stays in it).
@@ -34,7 +34,7 @@ export function reportStep(scope: Construct, props: ReportStepProps): sfn.IChain
       executionArn: $.stringAt('$$.Execution.Id'),
     }),
   });
-  const end = succeedEnding(scope, props.task, names.notify, names.succeed);
+  const end = succeedEnding(scope, props.task, { release: names.release, notify: names.notify }, names.succeed);
   report.addCatch(reportWithoutDetails(scope, names.withoutDetails, props.status).next(end), {
     resultPath: ERROR_PATH,
   });

@@ -80,6 +80,16 @@ export const StateNames = {
   notifyVerifyFailed: 'Notify Verify Failed',
   notifyDrainTimedOut: 'Notify Drain Timed Out',
   notifyRollbackTimedOut: 'Notify Rollback Timed Out',
+  // Release Lock: one before each Notify, named after the ending; the lock is released at every end.
+  releaseLockDeployed: 'Release Lock (Deployed)',
+  releaseLockSkipped: 'Release Lock (Nothing To Deploy)',
+  releaseLockInvalid: 'Release Lock (Invalid Deployment)',
+  releaseLockConcurrent: 'Release Lock (Concurrent Deployment)',
+  releaseLockRolledBack: 'Release Lock (Rolled Back)',
+  releaseLockRollbackFailed: 'Release Lock (Rollback Failed)',
+  releaseLockVerifyFailed: 'Release Lock (Verify Failed)',
+  releaseLockDrainTimedOut: 'Release Lock (Drain Timed Out)',
+  releaseLockRollbackTimedOut: 'Release Lock (Rollback Timed Out)',
 } as const;
 
 export type StateName = (typeof StateNames)[keyof typeof StateNames];

@@ -19,7 +19,8 @@ export type StepName =
   | 'roll-back'
   | 'report'
   | 'clean-up-revisions'
-  | 'notify';
+  | 'notify'
+  | 'release-lock';
 
 /** The tag that names a function's step, so the sandbox can map each function to its bundle. */
 export const STEP_TAG = 'gehen:step';
@@ -32,6 +33,8 @@ export interface StepFunctionProps {
   readonly logRemovalPolicy: RemovalPolicy;
   /** The steps' log level (POWERTOOLS_LOG_LEVEL). */
   readonly logLevel: StepLogLevel;
+  /** More environment variables for the handler. @default - none */
+  readonly environment?: Record<string, string>;
 }
 
 /** Levels the steps log at; DEBUG adds one line per AWS call. */
@@ -83,7 +86,7 @@ export class StepFunction extends Construct {
       logGroup: this.logGroup,
       description: `gehen: ${props.step}`,
       // Powertools' Logger reads its level here (lambdas/shared/logger.ts).
-      environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_LOG_LEVEL: props.logLevel },
+      environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_LOG_LEVEL: props.logLevel, ...props.environment },
       bundling: {
         minify: true,
         sourceMap: true,

@@ -8,7 +8,9 @@ export interface StepPermissionOptions {
   readonly passRoleArns: readonly string[];
   /** Roles the steps may assume (gehen.yml `role.arn`); empty: none. */
   readonly assumeRoleArns: readonly string[];
-  /** The deploy state machine's name: its ARN is built from it, so there is no dependency cycle. */
+  /** The deployment lock's table (lib/lock-table.ts). */
+  readonly lockTableArn: string;
+  /** The state machine's name: a restore reads its executions and starts one. */
   readonly stateMachineName: string;
 }
 
@@ -117,18 +119,13 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       describeServices();
       describeTaskDefinition();
       allow(['events:ListTargetsByRule'], [rules()]);
-      // Refusing overlapping deployments reads this state machine's running executions.
-      allow(
-        ['states:ListExecutions'],
-        [`arn:${partition}:states:${region}:${account}:stateMachine:${options.stateMachineName}`],
-      );
-      // A restore also reads the aborted execution's plan from its history, and starts `restore-<name>`.
+      // A restore reads the aborted execution's plan from its history, and starts `restore-<name>`.
       allow(
         ['states:DescribeExecution', 'states:GetExecutionHistory'],
         [
           wildcard(
             `arn:{p}:states:{r}:{a}:execution:${options.stateMachineName}:*`,
-            'Prepare reads executions of this state machine only: the running ones, to refuse overlapping deployments; an aborted one, to restore its plan.',
+            'Prepare reads executions of this state machine only: an aborted one, to restore its plan.',
           ),
         ],
       );
@@ -149,6 +146,9 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
         ['states:StartExecution'],
         [`arn:${partition}:states:${region}:${account}:stateMachine:${options.stateMachineName}`],
       );
+      // The deployment lock: conditional writes (TransactWriteItems is authorized as the PutItem
+      // of each item), the reads and deletes of releasing it again when it is refused.
+      allow(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], [options.lockTableArn]);
       assumeRole();
       break;
     case 'register-task-definition':
@@ -194,6 +194,10 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       allow(['events:ListTargetsByRule'], [rules()]);
       allow(['ecs:ListTaskDefinitions', 'ecs:DeregisterTaskDefinition'], ['*']);
       assumeRole();
+      break;
+    case 'release-lock':
+      // Reads an execution's lock record and deletes the items it holds: it never writes one.
+      allow(['dynamodb:GetItem', 'dynamodb:DeleteItem'], [options.lockTableArn]);
       break;
     case 'notify':
       // The deployment notification goes to this account's default bus, and nowhere else.

@@ -9,7 +9,7 @@ const $ = sfn.JsonPath;
 const LAMBDA_CAUSE = '$.error.Cause';
 
 /**
- * The failure endings, each Notify → Fail. Their Error is what the CLI maps to an exit code.
+ * The failure endings, each Release Lock → Notify → Fail. Their Error is what the CLI maps to an exit code.
  */
 export interface FailureEndings {
   readonly invalid: sfn.IChainable;
@@ -21,11 +21,38 @@ export interface FailureEndings {
   readonly rollbackTimedOut: sfn.IChainable;
 }
 
+/** The Release Lock and Notify states before one terminal state. */
+export interface EndingNames {
+  readonly release: string;
+  readonly notify: string;
+}
+
 /**
- * Notify, then `terminal`. Notify puts the outcome on the default bus and leaves the state as it
+ * Release Lock, Notify, then `terminal`. Release Lock frees every service and rule this execution
+ * holds in the deployment lock (none: nothing happens), so the next deployment of them may start
+ * once this one has ended. Notify puts the outcome on the default bus. Both leave the state as it
  * is (the Fail states read $.error.Cause; the Succeed states' output is the report); whatever goes
- * wrong with it, the execution still ends in the terminal state it was going to.
+ * wrong with either, the execution still ends in the terminal state it was going to (a lock not
+ * released expires with its TTL).
  */
+function endThen(
+  task: WorkflowTask,
+  names: EndingNames,
+  terminal: sfn.State,
+  failure?: FailureOutcome,
+): sfn.IChainable {
+  const release = task(names.release, 'release-lock', {
+    payload: sfn.TaskInput.fromObject({ executionArn: $.stringAt('$$.Execution.Id') }),
+    resultPath: $.DISCARD,
+    // Idempotent: a second attempt after a crash releases what the first did not.
+    retryCrashes: true,
+  });
+  const notify = notifyThen(task, names.notify, terminal, failure);
+  release.addCatch(notify, { resultPath: $.DISCARD });
+  return release.next(notify);
+}
+
+/** Notify, then `terminal`. */
 function notifyThen(task: WorkflowTask, name: string, terminal: sfn.State, failure?: FailureOutcome): sfn.IChainable {
   const payload = failure
     ? sfn.TaskInput.fromObject({
@@ -58,46 +85,88 @@ export function notifyAborted(task: WorkflowTask, next: sfn.IChainable): sfn.ICh
   return notify.next(next);
 }
 
-/** Notify, then the Succeed state `name`. */
-export function succeedEnding(scope: Construct, task: WorkflowTask, notifyName: string, name: string): sfn.IChainable {
-  return notifyThen(task, notifyName, new sfn.Succeed(scope, name));
+/** Release Lock, Notify, then the Succeed state `name`. */
+export function succeedEnding(scope: Construct, task: WorkflowTask, names: EndingNames, name: string): sfn.IChainable {
+  return endThen(task, names, new sfn.Succeed(scope, name));
 }
 
 export function failureEndings(scope: Construct, task: WorkflowTask): FailureEndings {
   const fail = (
     name: string,
-    notifyName: string,
+    names: EndingNames,
     error: string,
     status: FailureOutcome['status'],
     cause: { cause?: string; causePath?: string },
   ) =>
-    notifyThen(task, notifyName, new sfn.Fail(scope, name, { error, ...cause }), {
+    endThen(task, names, new sfn.Fail(scope, name, { error, ...cause }), {
       code: error,
       status,
       ...(cause.cause === undefined ? {} : { cause: cause.cause }),
     });
   return {
-    invalid: fail(S.invalid, S.notifyInvalid, FailureCodes.invalidDeployment, 'failed', {
-      causePath: LAMBDA_CAUSE,
-    }),
-    concurrent: fail(S.concurrent, S.notifyConcurrent, FailureCodes.concurrentDeployment, 'failed', {
-      causePath: LAMBDA_CAUSE,
-    }),
-    rolledBack: fail(S.rolledBack, S.notifyRolledBack, FailureCodes.rolledBack, 'rolled-back', {
-      cause: 'The deployment failed; services and scheduled tasks are back on their previous task definitions.',
-    }),
+    invalid: fail(
+      S.invalid,
+      { release: S.releaseLockInvalid, notify: S.notifyInvalid },
+      FailureCodes.invalidDeployment,
+      'failed',
+      {
+        causePath: LAMBDA_CAUSE,
+      },
+    ),
+    concurrent: fail(
+      S.concurrent,
+      { release: S.releaseLockConcurrent, notify: S.notifyConcurrent },
+      FailureCodes.concurrentDeployment,
+      'failed',
+      {
+        causePath: LAMBDA_CAUSE,
+      },
+    ),
+    rolledBack: fail(
+      S.rolledBack,
+      { release: S.releaseLockRolledBack, notify: S.notifyRolledBack },
+      FailureCodes.rolledBack,
+      'rolled-back',
+      {
+        cause: 'The deployment failed; services and scheduled tasks are back on their previous task definitions.',
+      },
+    ),
     // Summarise Rollback names every service and rule not restored and what each runs now.
-    rollbackFailed: fail(S.rollbackFailed, S.notifyRollbackFailed, FailureCodes.rollbackFailed, 'failed', {
-      causePath: '$.rollbackResult.message',
-    }),
-    verifyFailed: fail(S.verifyFailed, S.notifyVerifyFailed, FailureCodes.verifyFailed, 'failed', {
-      cause: 'The new version did not become live (updateStrategy none: nothing is rolled back).',
-    }),
-    drainTimedOut: fail(S.drainTimedOut, S.notifyDrainTimedOut, FailureCodes.drainTimedOut, 'timed-out', {
-      cause: 'The new version is live but the old one had not drained by the deadline.',
-    }),
-    rollbackTimedOut: fail(S.rollbackTimedOut, S.notifyRollbackTimedOut, FailureCodes.rollbackTimedOut, 'timed-out', {
-      cause: 'The rollback had not finished by the deadline: services may still run either version.',
-    }),
+    rollbackFailed: fail(
+      S.rollbackFailed,
+      { release: S.releaseLockRollbackFailed, notify: S.notifyRollbackFailed },
+      FailureCodes.rollbackFailed,
+      'failed',
+      {
+        causePath: '$.rollbackResult.message',
+      },
+    ),
+    verifyFailed: fail(
+      S.verifyFailed,
+      { release: S.releaseLockVerifyFailed, notify: S.notifyVerifyFailed },
+      FailureCodes.verifyFailed,
+      'failed',
+      {
+        cause: 'The new version did not become live (updateStrategy none: nothing is rolled back).',
+      },
+    ),
+    drainTimedOut: fail(
+      S.drainTimedOut,
+      { release: S.releaseLockDrainTimedOut, notify: S.notifyDrainTimedOut },
+      FailureCodes.drainTimedOut,
+      'timed-out',
+      {
+        cause: 'The new version is live but the old one had not drained by the deadline.',
+      },
+    ),
+    rollbackTimedOut: fail(
+      S.rollbackTimedOut,
+      { release: S.releaseLockRollbackTimedOut, notify: S.notifyRollbackTimedOut },
+      FailureCodes.rollbackTimedOut,
+      'timed-out',
+      {
+        cause: 'The rollback had not finished by the deadline: services may still run either version.',
+      },
+    ),
   };
 }

@@ -63,6 +63,7 @@ export class WorkflowDefinition extends Construct {
       names: {
         report: S.reportSkipped,
         withoutDetails: S.reportSkippedWithoutDetails,
+        release: S.releaseLockSkipped,
         notify: S.notifySkipped,
         succeed: S.skipped,
       },
@@ -109,6 +110,7 @@ export class WorkflowDefinition extends Construct {
       names: {
         report: S.report,
         withoutDetails: S.reportWithoutDetails,
+        release: S.releaseLockDeployed,
         notify: S.notifyDeployed,
         succeed: S.deployed,
       },

@@ -8,6 +8,8 @@ export class SandboxAwsError extends Error {
     readonly type: string,
     message: string,
     readonly status = 400,
+    /** More members of the error's body, as AWS sends them (DynamoDB's CancellationReasons, Item). */
+    readonly fields: Record<string, unknown> = {},
   ) {
     super(message);
   }

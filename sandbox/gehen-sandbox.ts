@@ -103,6 +103,7 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
   const stepFunctions = service;
   let eventRouting: EventRouting;
   try {
+    sandbox.dynamodb.createTablesFromTemplate(assembly.template, sandbox.region);
     if (sandbox.fleet.iam) {
       const { template } = assembly;
       const { region, fleet } = sandbox;

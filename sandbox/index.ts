@@ -1,6 +1,7 @@
 import { apiFaultsGuard } from './api-faults';
 import { SandboxAwsError } from './aws-error';
 import { controlRoutes } from './control-routes';
+import { DynamoDb } from './dynamodb';
 import { Ecs } from './ecs/ecs';
 import { type LoadBalancer, startLoadBalancer } from './ecs/load-balancer';
 import { TaskServers } from './ecs/task-servers';
@@ -77,6 +78,8 @@ export interface Sandbox {
   onEvent(subscriber: (event: StoredEvent) => void): void;
   /** The EventBridge rules and events, for what wires rules to targets (sandbox/event-routing.ts). */
   events: Events;
+  /** DynamoDB's tables: none until created (startGehenSandbox creates the template's). */
+  dynamodb: DynamoDb;
   /** Closes every server and cancels every timer the sandbox started. */
   close(): Promise<void>;
 }
@@ -87,6 +90,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const timers = new Timers();
   const servers = new TaskServers();
   const events = new Events();
+  const dynamodb = new DynamoDb();
   const ecs = new Ecs({
     timing: fleet.timing,
     faults: fleet.faults,
@@ -141,6 +145,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       ecs,
       events,
       stepFunctions: delegate,
+      dynamodb,
       guards: [
         ...(options.guards ?? []),
         ...(fleet.apiFaults.length > 0 ? [apiFaultsGuard(fleet.apiFaults)] : []),
@@ -171,6 +176,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       resetStats: () => running.resetStats(),
       onEvent: (subscriber) => events.onEvent(subscriber),
       events,
+      dynamodb,
       close,
     };
   } catch (error) {

@@ -25,8 +25,8 @@ export interface SandboxStats {
 
 /** One API call as the sandbox received it, before it is answered. */
 export interface ApiCall {
-  /** The IAM prefix: ecs, events, states, sts. */
-  service: 'ecs' | 'events' | 'states' | 'sts';
+  /** The IAM prefix: ecs, events, states, sts, dynamodb. */
+  service: 'ecs' | 'events' | 'states' | 'sts' | 'dynamodb';
   operation: string;
   /** The parsed request (JSON body, or the query parameters of STS). */
   input: Record<string, unknown>;
@@ -61,6 +61,8 @@ export interface ServerOptions {
   events: JsonService;
   /** Until one is given, Step Functions calls answer UnknownOperationException. */
   stepFunctions?: StepFunctionsHandler;
+  /** DynamoDB's JSON 1.0 API; without it those calls answer UnknownOperationException. */
+  dynamodb?: JsonService;
   /** Checked in order before every call; the first to throw answers it. */
   guards?: ApiGuard[];
   /** Tried in order before the AWS APIs. */
@@ -76,7 +78,7 @@ export interface SandboxServer {
 }
 
 interface JsonRoute {
-  service: 'ecs' | 'events' | 'states';
+  service: 'ecs' | 'events' | 'states' | 'dynamodb';
   contentType: string;
 }
 
@@ -85,6 +87,7 @@ const JSON_ROUTES: Record<string, JsonRoute> = {
   AmazonEC2ContainerServiceV20141113: { service: 'ecs', contentType: 'application/x-amz-json-1.1' },
   AWSEvents: { service: 'events', contentType: 'application/x-amz-json-1.1' },
   AWSStepFunctions: { service: 'states', contentType: 'application/x-amz-json-1.0' },
+  DynamoDB_20120810: { service: 'dynamodb', contentType: 'application/x-amz-json-1.0' },
 };
 
 const CREDENTIAL_SCOPE = /Credential=[^/,\s]+\/\d{8}\/([^/,\s]+)\/[^/,\s]+\/aws4_request/;
@@ -103,7 +106,7 @@ export function regionOf(request: IncomingMessage, fallback: string): string {
 
 /**
  * One loopback HTTP server speaking AWS's wire protocols: JSON 1.1 (ECS, EventBridge), JSON 1.0
- * (Step Functions) and query (STS), plus `GET /_sandbox/stats` and `POST /_sandbox/reset-stats`.
+ * (Step Functions, DynamoDB) and query (STS), plus `GET /_sandbox/stats` and `POST /_sandbox/reset-stats`.
  */
 export async function startServer(options: ServerOptions): Promise<SandboxServer> {
   let calls: Record<string, number> = {};
@@ -158,14 +161,19 @@ export async function startServer(options: ServerOptions): Promise<SandboxServer
         region,
         accessKeyId: accessKeyOf(request),
       });
-      const service =
-        route.service === 'ecs' ? options.ecs : route.service === 'events' ? options.events : options.stepFunctions;
+      const services = {
+        ecs: options.ecs,
+        events: options.events,
+        states: options.stepFunctions,
+        dynamodb: options.dynamodb,
+      };
+      const service = services[route.service];
       if (!service)
-        throw new SandboxAwsError('UnknownOperationException', `Step Functions is not running: ${operation}.`);
+        throw new SandboxAwsError('UnknownOperationException', `${route.service} is not running: ${operation}.`);
       send(200, (await service.handle(operation, input, region)) ?? {});
     } catch (error) {
       if (error instanceof SandboxAwsError) {
-        send(error.status, { __type: error.type, message: error.message }, error.type);
+        send(error.status, { __type: error.type, message: error.message, ...error.fields }, error.type);
       } else {
         console.error(`sandbox: ${target} failed`, error);
         send(

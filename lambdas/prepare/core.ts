@@ -4,12 +4,14 @@ import type { AwsClients } from '../shared/clients';
 import { ConfigError } from '../shared/config-error';
 import type { DeploymentContext, Plan, PrepareInput } from '../shared/contracts';
 import type { DeployConfig } from '../shared/deploy-config';
+import { acquireLock, LockError, type LockStore, releaseLock } from '../shared/deploy-lock';
 import { InvalidDeploymentError } from '../shared/errors';
 import { type ExecutionInput, parseExecutionInput } from '../shared/execution-input';
+import { lockTargets } from '../shared/lock-targets';
 import { stateSizeProblem } from '../shared/state-size';
 import { inspectContainers } from './containers';
 import type { Problems } from './lookups';
-import { alreadyRuns, decideOverlap, runningDeployments } from './overlaps';
+import { alreadyRuns, decideOverlap } from './overlaps';
 import { unmatchedTag } from './pushed-tag';
 import { resolveRules } from './resolve-rules';
 import { resolveServices } from './resolve-services';
@@ -19,17 +21,20 @@ import { checkTargetRoles, type TargetRoles } from './target-roles';
 export interface PrepareOptions {
   /** The region for services and rules whose cluster is a bare name and whose file has no `region`. */
   defaultRegion: string;
-  /**
-   * Reads this state machine's running executions, to refuse overlapping deployments and skip
-   * duplicate pushes. The function's own credentials (never `role.arn`'s): the state machine is in
-   * gehen's account. The handler always passes it; without it no overlap is looked for.
-   */
+  /** Step Functions, the function's own credentials: a restore reads the stopped execution's plan. */
   stepFunctions?: SFNClient;
   /**
    * IAM, with `role.arn`'s credentials (the rules' roles are in that account): checks that every
    * scheduled task's role may run the revisions gehen will register. Without it nothing is checked.
    */
   iam?: (clients: AwsClients) => IAMClient;
+  /**
+   * The deployment lock (deploy-lock.ts), taken for every service and rule of the plan, to refuse
+   * overlapping deployments and skip duplicate pushes. The function's own credentials (never
+   * `role.arn`'s): the table is in gehen's account. The handler always passes it; without it no
+   * lock is taken.
+   */
+  lock?: { store: LockStore; ttlSeconds: number };
 }
 
 /**
@@ -44,14 +49,12 @@ export async function prepare(
 ): Promise<Plan> {
   if (isRestoreInput(input.execution)) {
     const plan = await prepareRestore(input.execution, input.executionArn, options.stepFunctions);
-    if (plan.skipped === undefined && options.stepFunctions) {
-      // A deployment started since the abort goes first: restoring would undo it.
-      const { self, others } = await runningDeployments(
-        options.stepFunctions,
-        input.executionArn,
-        options.defaultRegion,
-      );
-      decideOverlap(plan, { ...self, source: 'console' }, others);
+    if (plan.skipped === undefined && options.lock) {
+      // The stopped execution still holds its targets (it never reached Release Lock): hand them to
+      // the restore. A deployment that took any of them since (after the lock's TTL) goes first:
+      // restoring would undo it, so the restore is refused, naming it.
+      if (plan.restoreOf) await releaseLock(options.lock.store, plan.restoreOf.executionArn);
+      decideOverlap(plan, 'console', await takeLock(plan, input.executionArn, options.lock));
     }
     return plan;
   }
@@ -92,12 +95,28 @@ export async function prepare(
   if (execution.source === 'ecr' && alreadyRuns(plan)) {
     return { ...plan, skipped: `every service and scheduled task already runs ${execution.gitsha}` };
   }
-  if (options.stepFunctions) {
-    const { self, others } = await runningDeployments(options.stepFunctions, input.executionArn, options.defaultRegion);
-    const decision = decideOverlap(plan, { ...self, source: execution.source }, others);
+  // Last, once nothing can refuse the deployment any more: a Prepare that takes the lock returns.
+  if (options.lock) {
+    const outcome = await takeLock(plan, input.executionArn, options.lock);
+    const decision = decideOverlap(plan, execution.source, outcome);
     if (decision.kind === 'skip') return { ...plan, skipped: decision.reason };
   }
   return plan;
+}
+
+async function takeLock(plan: Plan, executionArn: string, lock: NonNullable<PrepareOptions['lock']>) {
+  try {
+    return await acquireLock(lock.store, {
+      executionArn,
+      gitsha: plan.deployment.gitsha,
+      targets: lockTargets(plan),
+      ttlSeconds: lock.ttlSeconds,
+    });
+  } catch (error) {
+    // AccessDenied, a missing table: nothing was changed, and retrying will not help.
+    if (error instanceof LockError) throw new InvalidDeploymentError(error.message, [error.message], { cause: error });
+    throw error;
+  }
 }
 
 /** The plan of a push whose tag is not deployed: the config is still validated, no AWS call is made. */

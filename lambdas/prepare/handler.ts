@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
@@ -9,10 +10,22 @@ import * as z from '../shared/zod'; // zod/mini: tree-shakes
 import { prepare } from './core';
 
 const logger = stepLogger('prepare');
-const env = z.object({ AWS_REGION: z.string().check(z.minLength(1)) }).parse(process.env);
+const env = z
+  .object({
+    AWS_REGION: z.string().check(z.minLength(1)),
+    LOCK_TABLE_NAME: z.string().check(z.minLength(1)),
+    LOCK_TTL_SECONDS: z.coerce.number().check(z.positive()),
+  })
+  .parse(process.env);
 const clients = new Map<string, AwsClients>();
-// The function's own credentials: the running executions are in gehen's account, not role.arn's.
+// The function's own credentials: the executions (a restore reads the stopped one's plan) and the
+// lock table are in gehen's account, not role.arn's.
 const stepFunctions = withCallLog(new SFNClient({ ...CLIENT_DEFAULTS, region: env.AWS_REGION }), logger);
+const dynamodb = withCallLog(new DynamoDBClient({ ...CLIENT_DEFAULTS, region: env.AWS_REGION }), logger);
+const lock = {
+  store: { dynamodb, tableName: env.LOCK_TABLE_NAME, now: () => new Date() },
+  ttlSeconds: env.LOCK_TTL_SECONDS,
+};
 
 export const handler = middy<PrepareInput, Plan>()
   .use(stepLogging(logger))
@@ -20,6 +33,7 @@ export const handler = middy<PrepareInput, Plan>()
     prepare(event, (roleArn) => clientsForRole(clients, roleArn, sessionName('prepare', event.executionArn), logger), {
       defaultRegion: env.AWS_REGION,
       stepFunctions,
+      lock,
       // IAM is global: one client per Prepare call, with the role's credentials (cached by the factory).
       iam: (roleClients) =>
         withCallLog(

@@ -1,56 +1,11 @@
-import {
-  DescribeExecutionCommand,
-  type ExecutionListItem,
-  ListExecutionsCommand,
-  type SFNClient,
-} from '@aws-sdk/client-sfn';
 import type { Plan } from '../shared/contracts';
-import { clusterName } from '../shared/ecs-names';
-import { ConcurrentDeploymentError, InvalidDeploymentError, TransientAwsError, wrapAwsError } from '../shared/errors';
-import { type ExecutionInput, parseExecutionInput } from '../shared/execution-input';
+import type { LockHolder, LockOutcome } from '../shared/deploy-lock';
+import { ConcurrentDeploymentError } from '../shared/errors';
+import type { ExecutionInput } from '../shared/execution-input';
 import { restoreNameOf } from '../shared/restore-name';
 
-/** Another running execution of gehen-deploy, and what its input deploys. */
-export interface RunningDeployment {
-  executionArn: string;
-  startDate: Date;
-  gitsha: string;
-  /** `region|cluster name|service`: a bare cluster name and its ARN are the same cluster. */
-  services: string[];
-  /** `region|rule`. */
-  rules: string[];
-}
-
-/** This execution, as DescribeExecution reports it. */
-export interface ThisExecution {
-  executionArn: string;
-  startDate: Date;
-  source: ExecutionInput['source'];
-}
-
-/** What Prepare does about the other running executions. */
+/** What Prepare does once it has tried the deployment lock. */
 export type OverlapDecision = { kind: 'proceed' } | { kind: 'skip'; reason: string };
-
-// DescribeExecution is throttled per account; running executions are few, a handful at a time is plenty.
-const DESCRIBE_CONCURRENCY = 5;
-
-export const serviceKey = (region: string, cluster: string, name: string) =>
-  `${region}|${clusterName(cluster)}|${name}`;
-export const ruleKey = (region: string, rule: string) => `${region}|${rule}`;
-
-/**
- * Who goes first when two executions overlap: the one that started earlier; for two starts at
- * the same instant (ECR delivering one push twice), the one with the smaller execution ARN.
- * Total and the same from both sides, so exactly one of two overlapping executions proceeds.
- */
-export function goesFirst(
-  other: { executionArn: string; startDate: Date },
-  self: { executionArn: string; startDate: Date },
-): boolean {
-  const difference = other.startDate.getTime() - self.startDate.getTime();
-  if (difference !== 0) return difference < 0;
-  return other.executionArn < self.executionArn;
-}
 
 /** The same commit, whatever the case each SHA was written in (the tags themselves stay as given). */
 export function sameSha(a: string | null, b: string | null): boolean {
@@ -67,159 +22,37 @@ export function alreadyRuns(plan: Plan): boolean {
 }
 
 /**
- * Refuses a deployment that touches a service or rule another running execution deploys, unless
- * this one goes second to nothing (see goesFirst: executions that started later refuse in their
- * own Prepare). A push-started deployment of a SHA those executions are already deploying to all
- * of its services and rules is a duplicate: skipped, not refused, so a repeated ECR event raises
- * no alarm.
+ * What a refused lock means. A push-started deployment whose every service and rule is held by
+ * executions deploying the same SHA is a duplicate (ECR delivering one push twice): skipped, not
+ * refused, so a repeated event raises no alarm. Anything else is refused with
+ * ConcurrentDeploymentError, naming the execution that holds the first contested target.
  */
-export function decideOverlap(plan: Plan, self: ThisExecution, running: readonly RunningDeployment[]): OverlapDecision {
-  const services = new Set(plan.services.map((s) => serviceKey(s.region, s.cluster, s.name)));
-  const rules = new Set(plan.scheduledTasks.map((r) => ruleKey(r.region, r.rule)));
-  const conflicts = running
-    .filter((other) => other.executionArn !== self.executionArn && goesFirst(other, self))
-    .map((other) => ({
-      other,
-      services: other.services.filter((key) => services.has(key)),
-      rules: other.rules.filter((key) => rules.has(key)),
-    }))
-    .filter((conflict) => conflict.services.length + conflict.rules.length > 0);
-  if (conflicts.length === 0) return { kind: 'proceed' };
-
+export function decideOverlap(plan: Plan, source: ExecutionInput['source'], outcome: LockOutcome): OverlapDecision {
+  if (outcome.kind === 'acquired') return { kind: 'proceed' };
   const { gitsha } = plan.deployment;
-  if (self.source === 'ecr' && conflicts.every(({ other }) => sameSha(other.gitsha, gitsha))) {
-    const coveredServices = new Set(conflicts.flatMap((c) => c.services));
-    const coveredRules = new Set(conflicts.flatMap((c) => c.rules));
-    if (coveredServices.size === services.size && coveredRules.size === rules.size) {
-      const names = conflicts.map(({ other }) => executionName(other.executionArn)).join(', ');
-      return { kind: 'skip', reason: `${gitsha} is already being deployed to these services by ${names}` };
-    }
+  const { holders } = outcome;
+  if (source === 'ecr' && outcome.everyTargetHeld && holders.every((holder) => sameSha(holder.gitsha, gitsha))) {
+    const names = [...new Set(holders.map((holder) => executionName(holder.executionArn)))].join(', ');
+    return { kind: 'skip', reason: `${gitsha} is already being deployed to these services by ${names}` };
   }
-
-  const [first] = conflicts;
-  if (!first) return { kind: 'proceed' };
-  const touched = [
-    ...first.services.map((key) => `service ${key.split('|').slice(1).join('/')}`),
-    ...first.rules.map((key) => `scheduled task ${key.split('|')[1]}`),
-  ];
-  const shown = touched.slice(0, 5).join(', ') + (touched.length > 5 ? ` and ${touched.length - 5} more` : '');
-  const others = conflicts.length > 1 ? ` (and ${conflicts.length - 1} other running execution(s))` : '';
-  throw new ConcurrentDeploymentError(
-    `execution ${first.other.executionArn} is already deploying ${first.other.gitsha} to ${shown}${others}; ` +
-      'nothing was changed. Wait for it to finish, then deploy again; or stop it (StopExecution), which restores ' +
-      'every service and scheduled task it planned to the revision it ran before, and deploy again once that restore ' +
-      `(${restoreNameOf(first.other.executionArn)}) has ended.`,
-  );
+  throw new ConcurrentDeploymentError(concurrentMessage(holders));
 }
 
-/** The state machine of an execution: `…:execution:NAME:ID` → `…:stateMachine:NAME`. */
-export function stateMachineArnOf(executionArn: string): string {
-  const match = /^(arn:[^:]+:states:[^:]+:\d{12}):execution:([^:]+):[^:]+$/.exec(executionArn);
-  if (!match) throw new Error(`not a Standard workflow execution ARN: ${executionArn}`);
-  return `${match[1]}:stateMachine:${match[2]}`;
+function concurrentMessage(holders: readonly LockHolder[]): string {
+  const [first] = holders;
+  if (!first) return 'another execution is deploying the same targets; nothing was changed. Deploy again later.';
+  const touched = holders.filter((holder) => holder.executionArn === first.executionArn).map((holder) => holder.label);
+  const shown = touched.slice(0, 5).join(', ') + (touched.length > 5 ? ` and ${touched.length - 5} more` : '');
+  const others = new Set(holders.map((holder) => holder.executionArn)).size - 1;
+  const more = others > 0 ? ` (and ${others} other running execution(s))` : '';
+  return (
+    `execution ${first.executionArn} is already deploying ${first.gitsha} to ${shown}${more}; nothing was changed. ` +
+    'Wait for it to finish, or stop it (StopExecution: a follow-up execution, ' +
+    `${restoreNameOf(first.executionArn)}, then puts every service and scheduled task it planned back on ` +
+    'the revision it ran before), then deploy again once that has ended.'
+  );
 }
 
 function executionName(executionArn: string): string {
   return executionArn.slice(executionArn.lastIndexOf(':') + 1);
-}
-
-/**
- * This execution and every other RUNNING execution of its state machine, with what each deploys
- * (from its input). Inputs that are not valid deployments are left out: their own Prepare refuses
- * them before they change anything.
- */
-export async function runningDeployments(
-  sfn: SFNClient,
-  executionArn: string,
-  defaultRegion: string,
-): Promise<{ self: { executionArn: string; startDate: Date }; others: RunningDeployment[] }> {
-  const stateMachineArn = stateMachineArnOf(executionArn);
-  // This execution's own start comes from DescribeExecution, never from the listing: ListExecutions
-  // is eventually consistent, and an execution missing from it has no start date to break a tie with.
-  const [self, listed] = await Promise.all([ownStart(sfn, executionArn), listRunning(sfn, stateMachineArn)]);
-
-  const queue = listed.filter((item) => item.executionArn && item.executionArn !== executionArn);
-  const others: RunningDeployment[] = [];
-  const worker = async () => {
-    for (let item = queue.shift(); item; item = queue.shift()) {
-      const arn = item.executionArn as string;
-      let input: string | undefined;
-      let startDate = item.startDate;
-      try {
-        const described = await sfn.send(new DescribeExecutionCommand({ executionArn: arn }));
-        if (described.status !== 'RUNNING') continue;
-        input = described.input;
-        startDate = described.startDate ?? startDate;
-      } catch (error) {
-        if (error instanceof Error && error.name === 'ExecutionDoesNotExist') continue;
-        throw readError(`describe execution ${arn}`, error);
-      }
-      const deployment = deploymentOf(arn, startDate, input, defaultRegion);
-      if (deployment) others.push(deployment);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(DESCRIBE_CONCURRENCY, queue.length) }, worker));
-  return { self, others };
-}
-
-async function ownStart(sfn: SFNClient, executionArn: string): Promise<{ executionArn: string; startDate: Date }> {
-  const context = `describe this execution ${executionArn}`;
-  try {
-    const { startDate } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    if (startDate) return { executionArn, startDate: new Date(startDate) };
-  } catch (error) {
-    throw readError(context, error);
-  }
-  throw new InvalidDeploymentError(`failed to ${context}: it has no start date`);
-}
-
-async function listRunning(sfn: SFNClient, stateMachineArn: string): Promise<ExecutionListItem[]> {
-  const listed: ExecutionListItem[] = [];
-  let nextToken: string | undefined;
-  try {
-    do {
-      const page = await sfn.send(
-        new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 100, nextToken }),
-      );
-      listed.push(...(page.executions ?? []));
-      nextToken = page.nextToken;
-    } while (nextToken);
-  } catch (error) {
-    throw readError(`list the running executions of ${stateMachineArn}`, error);
-  }
-  return listed;
-}
-
-/** Throttling is retried by the workflow; anything else (AccessDenied…) stops the deployment before it starts. */
-export function readError(context: string, error: unknown): Error {
-  const wrapped = wrapAwsError(context, error);
-  if (wrapped instanceof TransientAwsError) return wrapped;
-  return new InvalidDeploymentError(wrapped.message, [wrapped.message], { cause: error });
-}
-
-function deploymentOf(
-  executionArn: string,
-  startDate: Date | undefined,
-  input: string | undefined,
-  defaultRegion: string,
-): RunningDeployment | null {
-  if (!startDate || input === undefined) return null;
-  let execution: ExecutionInput;
-  try {
-    const parsed = JSON.parse(input) as Record<string, unknown>;
-    // A restore (prepare/restore.ts) carries the gitsha and config of the deployment it puts back.
-    execution = parseExecutionInput(
-      'restoreOf' in parsed ? { gitsha: parsed.gitsha, config: parsed.config, source: 'console' } : parsed,
-    );
-  } catch {
-    return null;
-  }
-  const { config } = execution;
-  return {
-    executionArn,
-    startDate: new Date(startDate),
-    gitsha: execution.gitsha,
-    services: config.services.map((s) => serviceKey(s.region ?? config.region ?? defaultRegion, s.cluster, s.name)),
-    rules: config.scheduledTasks.map((t) => ruleKey(t.region ?? config.region ?? defaultRegion, t.rule)),
-  };
 }

@@ -8,11 +8,10 @@ import {
 } from '@aws-sdk/client-sfn';
 import { StateNames } from '../../lib/state-names';
 import type { AbortedExecution, DeploymentContext, Plan } from '../shared/contracts';
-import { InvalidDeploymentError } from '../shared/errors';
+import { InvalidDeploymentError, TransientAwsError, wrapAwsError } from '../shared/errors';
 import { parseExecutionInput } from '../shared/execution-input';
 import { executionNameOf, restoreNameOf } from '../shared/restore-name';
 import * as z from '../shared/zod';
-import { readError, stateMachineArnOf } from './overlaps';
 
 /**
  * Restores: an execution of this state machine that was stopped, timed out, or failed without
@@ -228,4 +227,18 @@ function skippedPlan(gitsha: string, executionArn: string, reason: string): Plan
     executionArn,
   };
   return { deployment, services: [], scheduledTasks: [], skipped: reason };
+}
+
+/** The state machine an execution ARN belongs to. */
+export function stateMachineArnOf(executionArn: string): string {
+  const match = /^(arn:[^:]+:states:[^:]+:\d{12}):execution:([^:]+):[^:]+$/.exec(executionArn);
+  if (!match) throw new Error(`not a Standard workflow execution ARN: ${executionArn}`);
+  return `${match[1]}:stateMachine:${match[2]}`;
+}
+
+/** A failed read: transient errors stay transient (retried), anything else refuses the restore. */
+function readError(context: string, error: unknown): Error {
+  const wrapped = wrapAwsError(context, error);
+  if (wrapped instanceof TransientAwsError) return wrapped;
+  return new InvalidDeploymentError(wrapped.message, [wrapped.message], { cause: error });
 }

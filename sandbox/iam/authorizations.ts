@@ -9,6 +9,7 @@ import type { AuthorizationRequest } from './policy';
  * - EventBridge: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html
  * - Step Functions: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsstepfunctions.html
  * - STS: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awssecuritytokenservice.html
+ * - DynamoDB: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
  * An action with no resource type in the reference is authorized on `*`. Every request must be
  * allowed; the first denied one answers the call.
  */
@@ -29,6 +30,8 @@ export function authorizationsFor(call: ApiCall, scope: AuthorizationScope): Aut
       return statesAuthorizations(call.operation, call.input);
     case 'sts':
       return stsAuthorizations(call.operation, call.input);
+    case 'dynamodb':
+      return dynamodbAuthorizations(call.operation, call.input, call.region);
   }
 }
 
@@ -189,4 +192,32 @@ function stsAuthorizations(operation: string, input: Input): AuthorizationReques
   // GetCallerIdentity needs no permission: "no permissions are required to perform this operation".
   if (operation === 'GetCallerIdentity') return [];
   return [{ action: `sts:${operation}`, resource: str(input.RoleArn) ?? '*', context: {} }];
+}
+
+/**
+ * Item operations on the table's ARN. TransactWriteItems has no action of its own: each item is
+ * authorized as the PutItem, DeleteItem or UpdateItem it performs, a ConditionCheck as
+ * dynamodb:ConditionCheckItem (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html).
+ */
+function dynamodbAuthorizations(operation: string, input: Input, region: string): AuthorizationRequest[] {
+  const table = (name: unknown) => `arn:aws:dynamodb:${region}:${ACCOUNT}:table/${str(name) ?? ''}`;
+  if (operation !== 'TransactWriteItems') {
+    return [{ action: `dynamodb:${operation}`, resource: table(input.TableName), context: {} }];
+  }
+  const actions: Record<string, string> = {
+    Put: 'dynamodb:PutItem',
+    Delete: 'dynamodb:DeleteItem',
+    Update: 'dynamodb:UpdateItem',
+    ConditionCheck: 'dynamodb:ConditionCheckItem',
+  };
+  const items = Array.isArray(input.TransactItems) ? (input.TransactItems as Input[]) : [];
+  const requests = items.flatMap((item) =>
+    Object.entries(item).map(([kind, body]) => ({
+      action: actions[kind] ?? `dynamodb:${kind}`,
+      resource: table((body as Input | undefined)?.TableName),
+      context: {},
+    })),
+  );
+  // One request per distinct action and table: IAM's answer is the same for every item of them.
+  return [...new Map(requests.map((r) => [`${r.action} ${r.resource}`, r])).values()];
 }

@@ -189,6 +189,11 @@ function getAtt(id: string, attribute: string, options: TemplateRolesOptions): s
   if (attribute === 'Arn' && type === 'AWS::IAM::Role')
     return `arn:aws:iam::${ACCOUNT}:role/${roleNameOf(id, resources)}`;
   if (attribute === 'Arn' && type === 'AWS::StepFunctions::StateMachine') return options.stateMachineArn;
+  if (attribute === 'Arn' && type === 'AWS::DynamoDB::Table') {
+    // Named as the sandbox's DynamoDB names it (sandbox/dynamodb.ts): TableName, else the logical id.
+    const tableName = resources[id]?.Properties?.TableName;
+    return `arn:aws:dynamodb:${options.region}:${ACCOUNT}:table/${typeof tableName === 'string' ? tableName : id}`;
+  }
   // Resources the sandbox does not serve (log groups, …): an ARN nothing of the sandbox's carries.
   return `arn:aws:sandbox:${options.region}:${ACCOUNT}:${id}/${attribute}`;
 }

@@ -109,6 +109,27 @@ describe('the gehen-deploy definition', () => {
     expect(wait.Next).toBe(StateNames.failureKindChoice);
   });
 
+  it('releases the deployment lock before every Notify, whatever becomes of the release', () => {
+    // Every ending's Notify; not a restore's first step, Notify Aborted, which ends nothing.
+    const notifies = allStates().filter(
+      ([name, state]) => stepOfResource(state.Resource) === 'notify' && name !== StateNames.notifyAborted,
+    );
+    expect(notifies).toHaveLength(9);
+    for (const [notify] of notifies) {
+      const into = allStates().filter(([, state]) => targetsOf(state).includes(notify));
+      const release = `Release Lock (${notify.replace(/^Notify /, '')})`;
+      expect(into.map(([name]) => name)).toEqual([release]);
+      expect(into[0]?.[1]).toMatchObject({
+        Type: 'Task',
+        Parameters: { 'executionArn.$': '$$.Execution.Id' },
+        ResultPath: null,
+        Next: notify,
+        Catch: [{ ErrorEquals: ['States.ALL'], Next: notify, ResultPath: null }],
+      });
+      expect(stepOfResource(into[0]?.[1].Resource)).toBe('release-lock');
+    }
+  });
+
   it('puts the scheduled tasks back on every way a rollback ends, keeping each ending', () => {
     // From Roll Back Services, nothing reaches a Notify or terminal state without Roll Back Scheduled Tasks.
     const seen = new Set<string>();
@@ -121,7 +142,10 @@ describe('the gehen-deploy definition', () => {
     }
     expect(
       [...seen].filter(
-        (name) => name.startsWith('Notify ') || !asl.States[name]?.Type.match(/Task|Map|Pass|Wait|Choice/),
+        (name) =>
+          name.startsWith('Notify ') ||
+          name.startsWith('Release Lock ') ||
+          !asl.States[name]?.Type.match(/Task|Map|Pass|Wait|Choice/),
       ),
     ).toEqual([]);
     for (const record of [
@@ -147,31 +171,33 @@ describe('the gehen-deploy definition', () => {
         .filter(([, state]) => targetsOf(state).includes(notify))
         .map(([name]) => name)
         .sort();
-    expect(into(StateNames.notifyRolledBack)).toEqual([StateNames.rollbackOutcomeChoice]);
-    expect(into(StateNames.notifyRollbackTimedOut)).toEqual([StateNames.rollbackOutcomeChoice]);
-    expect(into(StateNames.notifyRollbackFailed)).toEqual([StateNames.rollbackOutcomeChoice]);
+    expect(into(StateNames.releaseLockRolledBack)).toEqual([StateNames.rollbackOutcomeChoice]);
+    expect(into(StateNames.releaseLockRollbackTimedOut)).toEqual([StateNames.rollbackOutcomeChoice]);
+    expect(into(StateNames.releaseLockRollbackFailed)).toEqual([StateNames.rollbackOutcomeChoice]);
     const outcome = (value: string) =>
       (
         asl.States[StateNames.rollbackOutcomeChoice] as AslState & {
           Choices: Array<{ StringEquals: string; Next: string }>;
         }
       ).Choices.find((choice) => choice.StringEquals === value)?.Next;
-    expect(outcome('rolled-back')).toBe(StateNames.notifyRolledBack);
-    expect(outcome('timed-out')).toBe(StateNames.notifyRollbackTimedOut);
-    expect(asl.States[StateNames.rollbackOutcomeChoice]).toMatchObject({ Default: StateNames.notifyRollbackFailed });
+    expect(outcome('rolled-back')).toBe(StateNames.releaseLockRolledBack);
+    expect(outcome('timed-out')).toBe(StateNames.releaseLockRollbackTimedOut);
+    expect(asl.States[StateNames.rollbackOutcomeChoice]).toMatchObject({
+      Default: StateNames.releaseLockRollbackFailed,
+    });
   });
 
   it.each([
-    [StateNames.report, StateNames.reportWithoutDetails, StateNames.notifyDeployed, 'deployed'],
-    [StateNames.reportSkipped, StateNames.reportSkippedWithoutDetails, StateNames.notifySkipped, 'skipped'],
-  ])('still ends successfully when %s fails', (report, fallback, notify, status) => {
+    [StateNames.report, StateNames.reportWithoutDetails, StateNames.releaseLockDeployed, 'deployed'],
+    [StateNames.reportSkipped, StateNames.reportSkippedWithoutDetails, StateNames.releaseLockSkipped, 'skipped'],
+  ])('still ends successfully when %s fails', (report, fallback, release, status) => {
     expect(asl.States[report]).toMatchObject({
-      Next: notify,
+      Next: release,
       Catch: [{ ErrorEquals: ['States.ALL'], Next: fallback }],
     });
     expect(asl.States[fallback]).toMatchObject({
       Type: 'Pass',
-      Next: notify,
+      Next: release,
       Parameters: { status, services: [], scheduledTasks: [] },
     });
   });
@@ -206,7 +232,7 @@ describe('the gehen-deploy definition', () => {
 
   it('gives every Task a timeout and a jittered retry of transient errors, once', () => {
     const tasks = allStates().filter(([, state]) => state.Type === 'Task');
-    expect(tasks).toHaveLength(24);
+    expect(tasks).toHaveLength(34);
     for (const [name, task] of tasks) {
       expect({ name, timeout: (task.TimeoutSeconds ?? 0) > 0 }).toEqual({ name, timeout: true });
       const transient = (task.Retry ?? []).filter((retry) => retry.ErrorEquals.includes(ErrorNames.transient));
@@ -216,7 +242,7 @@ describe('the gehen-deploy definition', () => {
     }
   });
 
-  it('runs a read-only round again when its function timed out or crashed, and only a read-only one', () => {
+  it('runs a read-only round or an idempotent release again when its function timed out or crashed, and nothing else', () => {
     const crashRetried = allStates()
       .filter(([, state]) => (state.Retry ?? []).some((retry) => retry.ErrorEquals.includes('States.Timeout')))
       .map(([name, state]) => [name, stepOfResource(state.Resource)]);
@@ -226,6 +252,9 @@ describe('the gehen-deploy definition', () => {
         [StateNames.checkDrainRollback, 'check-drain'],
         [StateNames.probe, 'probe'],
         [StateNames.probeRollback, 'probe'],
+        ...Object.entries(StateNames)
+          .filter(([key]) => key.startsWith('releaseLock'))
+          .map(([, name]) => [name, 'release-lock']),
       ].sort(),
     );
     for (const [, state] of allStates().filter(([name]) => name === StateNames.probe)) {
@@ -254,6 +283,8 @@ describe('the gehen-deploy definition', () => {
       [StateNames.cleanUpRevisions]: 'clean-up-revisions',
       [StateNames.notifyDeployed]: 'notify',
       [StateNames.notifyRolledBack]: 'notify',
+      [StateNames.releaseLockDeployed]: 'release-lock',
+      [StateNames.releaseLockConcurrent]: 'release-lock',
     };
     const stepOf = new Map(
       functions.map((fn) => [`arn:aws:lambda:us-east-1:000000000000:function:${fn.logicalId}`, fn.step]),

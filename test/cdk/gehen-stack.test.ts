@@ -31,7 +31,7 @@ const actionsOf = (step: string) => statementsOf(step).flatMap((statement) => [s
 describe('the Lambda steps', () => {
   it('run on Node.js 22, arm64, with memory and timeouts sized per step', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(10);
+    expect(functions).toHaveLength(11);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -48,7 +48,7 @@ describe('the Lambda steps', () => {
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('Logs') } },
     });
     // Ten steps, the state machine, and the dashboard's deployment event log.
-    template.resourceCountIs('AWS::Logs::LogGroup', 12);
+    template.resourceCountIs('AWS::Logs::LogGroup', 13);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -78,12 +78,14 @@ describe('least privilege', () => {
         'ecs:DescribeServices',
         'ecs:DescribeTaskDefinition',
         'events:ListTargetsByRule',
-        'states:ListExecutions',
         'states:DescribeExecution',
         'iam:SimulatePrincipalPolicy',
         // A restore: the aborted execution's plan, and starting restore-<name>.
         'states:GetExecutionHistory',
         'states:StartExecution',
+        'dynamodb:PutItem',
+        'dynamodb:GetItem',
+        'dynamodb:DeleteItem',
       ],
     ],
     [
@@ -117,6 +119,7 @@ describe('least privilege', () => {
         'ecs:DeregisterTaskDefinition',
       ],
     ],
+    ['release-lock', ['dynamodb:GetItem', 'dynamodb:DeleteItem']],
   ])('%s may call exactly what its core sends', (step, calls) => {
     const granted = actionsOf(step).filter(
       (action) => !['logs:CreateLogStream', 'logs:PutLogEvents', 'sts:AssumeRole'].includes(action),
@@ -237,6 +240,35 @@ describe('the state machine', () => {
     template.hasOutput('StateMachineArn', { Value: { Ref: Match.stringLikeRegexp('StateMachine') } });
     template.hasOutput('ConsoleUrl', {
       Value: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('console.aws.amazon.com/states')])] },
+    });
+  });
+});
+
+describe('the deployment lock table', () => {
+  it('is on demand, with expiresAt as its TTL, point-in-time recovery and encryption', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it("gives Prepare the table and the execution's maximum duration as the lock's TTL", () => {
+    const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
+    // The state machine's default timeout, five days.
+    const timeout = 5 * 24 * 3600;
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Tags: [{ Key: 'gehen:step', Value: 'prepare' }],
+      Environment: {
+        Variables: Match.objectLike({ LOCK_TABLE_NAME: { Ref: tableId }, LOCK_TTL_SECONDS: String(timeout) }),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Tags: [{ Key: 'gehen:step', Value: 'release-lock' }],
+      Environment: { Variables: Match.objectLike({ LOCK_TABLE_NAME: { Ref: tableId } }) },
     });
   });
 });

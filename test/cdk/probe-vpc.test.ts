@@ -36,8 +36,8 @@ describe('the probe in a VPC', () => {
     );
     const { probe, ...others } = vpcConfigs(template);
     expect(probe).toEqual({ SubnetIds: SUBNETS.split(','), SecurityGroupIds: [GROUPS] });
-    expect(Object.keys(others)).toHaveLength(9);
-    expect(Object.values(others)).toEqual(Array(9).fill(undefined));
+    expect(Object.keys(others)).toHaveLength(10);
+    expect(Object.values(others)).toEqual(Array(10).fill(undefined));
     // Lambda manages the probe's network interfaces with the probe's own role.
     const statements = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).flatMap(
       (policy) => (policy.Properties.PolicyDocument as { Statement: Array<{ Action: unknown }> }).Statement,

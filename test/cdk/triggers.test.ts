@@ -174,7 +174,7 @@ describe('notifications and alarms', () => {
     });
   });
 
-  it('lets Notify put events on the default bus only, and Prepare read this state machine’s executions only', () => {
+  it('lets Notify put events on the default bus only, and only Prepare and Release Lock touch the lock table', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
     const statements = policies.flatMap(
       (p) => (p.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> }).Statement,
@@ -182,7 +182,10 @@ describe('notifications and alarms', () => {
     const grants = (action: string) =>
       statements.filter((s) => [s.Action].flat().includes(action)).map((s) => JSON.stringify(s.Resource));
     expect(grants('events:PutEvents')).toEqual([expect.stringMatching(/:events:.*:event-bus\/default"/)]);
-    expect(grants('states:ListExecutions')).toEqual([expect.stringMatching(/:stateMachine:gehen-deploy"/)]);
-    expect(grants('states:DescribeExecution')).toEqual([expect.stringMatching(/:execution:gehen-deploy:\*"/)]);
+    const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
+    const lockTable = JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] });
+    expect(grants('dynamodb:PutItem')).toEqual([lockTable]);
+    expect(grants('dynamodb:DeleteItem')).toEqual([lockTable, lockTable]);
+    expect(grants('states:ListExecutions')).toEqual([]);
   });
 });

@@ -38,15 +38,6 @@ export function onProfile(profile: Profile, fleet: FleetInput): FleetInput {
  * takes ECS's answer as final, so every deploy that registers a revision is rolled back.
  */
 
-/**
- * Issue 14 item 3 (docs/operating.md, "Overlapping deployments", admits it). Prepare finds the
- * executions it overlaps through ListExecutions, which under `profile: realistic`
- * (consistency.executionsSeconds 2) lists an execution 2 s after it starts: two deploys started
- * within 2 s do not see each other, and both go ahead.
- */
-export const OVERLAP_UNSEEN =
-  'issue 14 item 3: Prepare reads overlapping executions from ListExecutions, which lags 2 s (executionsSeconds), so starts within 2 s both deploy';
-
 type TestFn = (name: string, fn: jest.ProvidesCallback, timeout?: number) => void;
 
 /**

@@ -62,6 +62,7 @@ describe.each(PROFILES)('gehen deploy when the rollback itself does not finish (
       StateNames.rollBackScheduledTask,
       StateNames.summariseRollback,
       StateNames.rollbackOutcomeChoice,
+      StateNames.releaseLockRollbackTimedOut,
       StateNames.notifyRollbackTimedOut,
       StateNames.rollbackTimedOut,
     ]);

@@ -18,6 +18,8 @@ const STATE_MACHINE = `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:gehen-de
 const FOREIGN_ROLE = 'arn:aws:iam::111111111111:role/GehenDeploy';
 
 const { template } = sandboxAssembly({});
+const LOCK_TABLE =
+  Object.keys(template.Resources).find((id) => template.Resources[id]?.Type === 'AWS::DynamoDB::Table') ?? '';
 const fleet = parseFleet({
   services: [
     {
@@ -145,20 +147,38 @@ describe('the IAM guard on the real policies', () => {
       'allowed',
     ],
     [
-      'Prepare reads its own executions',
+      'Prepare takes the deployment lock in a transaction',
+      'Prepare',
+      'dynamodb',
+      'TransactWriteItems',
+      { TransactItems: [{ Put: { TableName: LOCK_TABLE, Item: {} } }, { Put: { TableName: LOCK_TABLE, Item: {} } }] },
+      'allowed',
+    ],
+    [
+      'Prepare may not write another table',
+      'Prepare',
+      'dynamodb',
+      'PutItem',
+      { TableName: 'other', Item: {} },
+      /dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table\/other because/,
+    ],
+    [
+      'Prepare no longer reads the running executions',
       'Prepare',
       'states',
       'DescribeExecution',
       { executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:gehen-deploy:x` },
-      'allowed',
+      /states:DescribeExecution/,
     ],
+    ['Release Lock reads a lock record', 'ReleaseLock', 'dynamodb', 'GetItem', { TableName: LOCK_TABLE }, 'allowed'],
+    ['Release Lock deletes lock items', 'ReleaseLock', 'dynamodb', 'DeleteItem', { TableName: LOCK_TABLE }, 'allowed'],
     [
-      'Prepare may not read another machine’s',
-      'Prepare',
-      'states',
-      'DescribeExecution',
-      { executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:other:x` },
-      /states:DescribeExecution on resource: arn:aws:states:us-east-1:000000000000:execution:other:x/,
+      'Release Lock may not take a lock',
+      'ReleaseLock',
+      'dynamodb',
+      'TransactWriteItems',
+      { TransactItems: [{ Put: { TableName: LOCK_TABLE, Item: {} } }] },
+      /is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:us-east-1:000000000000:table\/DeployerDeploymentLockTable\w+ because/,
     ],
     [
       'Notify puts events on the default bus',

@@ -1,4 +1,12 @@
 import {
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
+import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
@@ -7,7 +15,6 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { EventBridgeClient, ListTargetsByRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { prepare } from '../../../lambdas/prepare/core';
@@ -34,6 +41,14 @@ beforeEach(() => {
 });
 
 const EXECUTION_ARN = `arn:aws:states:eu-west-1:${ACCOUNT}:execution:gehen-deploy:run-1`;
+const OTHER_EXECUTION = `arn:aws:states:eu-west-1:${ACCOUNT}:execution:gehen-deploy:other`;
+const dynamodb = mockClient(DynamoDBClient);
+beforeEach(() => dynamodb.reset());
+afterAll(() => dynamodb.restore());
+const lock = {
+  store: { dynamodb: new DynamoDBClient({ region: 'eu-west-1' }), tableName: 'lock', now: () => new Date() },
+  ttlSeconds: 3600,
+};
 
 function prepareInput(config: DeployConfig) {
   return { execution: { gitsha: NEW_SHA.toUpperCase(), config }, executionArn: EXECUTION_ARN };
@@ -340,64 +355,61 @@ describe('prepare', () => {
       prepare(prepareInput(deployConfig()), testClients, { defaultRegion: 'eu-west-1' }),
     ).rejects.toBeInstanceOf(TransientAwsError);
   });
+});
 
-  it('reads the running executions of its own state machine, with its own credentials', async () => {
-    ecsKnows('eu-west-1');
-    const sfn = mockClient(SFNClient);
-    sfn.on(DescribeExecutionCommand).resolves({ executionArn: EXECUTION_ARN, startDate: new Date() });
-    sfn.on(ListExecutionsCommand).resolves({
-      executions: [
-        {
-          executionArn: EXECUTION_ARN,
-          stateMachineArn: 'x',
-          name: 'run-1',
-          status: 'RUNNING',
-          startDate: new Date(),
-        },
-      ],
-    });
-    try {
-      const plan = await prepare(prepareInput(deployConfig()), testClients, {
-        defaultRegion: 'eu-west-1',
-        stepFunctions: new SFNClient({ region: 'eu-west-1' }),
-      });
-      expect(plan.skipped).toBeUndefined();
-      expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, {
-        stateMachineArn: `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:gehen-deploy`,
-        statusFilter: 'RUNNING',
-      });
-    } finally {
-      sfn.restore();
-    }
+describe('prepare: the deployment lock', () => {
+  const input = (source: 'cli' | 'ecr' = 'cli') => ({
+    execution: { gitsha: NEW_SHA, source, config: deployConfig() },
+    executionArn: EXECUTION_ARN,
   });
 
-  it('breaks a tie with its own start date even before ListExecutions lists it', async () => {
-    // Two executions of the same service started a second apart; the listing shows only the
-    // later one. Taking "now" as this execution's start would make both of them refuse.
+  it('refuses with ConcurrentDeploymentError when another execution holds a target', async () => {
     ecsKnows('eu-west-1');
-    const sfn = mockClient(SFNClient);
-    const started = new Date('2020-01-01T00:00:00.000Z');
-    const laterArn = EXECUTION_ARN.replace(/run-1$/, 'run-2');
-    sfn.on(DescribeExecutionCommand, { executionArn: EXECUTION_ARN }).resolves({ startDate: started });
-    sfn.on(DescribeExecutionCommand, { executionArn: laterArn }).resolves({
-      status: 'RUNNING',
-      startDate: new Date(started.getTime() + 1000),
-      input: JSON.stringify({ gitsha: OLD_SHA, config: deployConfig() }),
+    dynamodb.on(PutItemCommand).resolves({});
+    dynamodb.on(TransactWriteItemsCommand).rejects(
+      new TransactionCanceledException({
+        message: 'Transaction cancelled',
+        $metadata: {},
+        CancellationReasons: [
+          {
+            Code: 'ConditionalCheckFailed',
+            Item: { owner: { S: OTHER_EXECUTION }, gitsha: { S: OLD_SHA }, target: { S: 'service prod/api' } },
+          },
+        ],
+      }),
+    );
+    dynamodb.on(GetItemCommand).resolves({});
+
+    await expect(prepare(input(), testClients, { defaultRegion: 'eu-west-1', lock })).rejects.toThrow(
+      `execution ${OTHER_EXECUTION} is already deploying ${OLD_SHA} to service prod/api`,
+    );
+  });
+
+  it('takes the lock last, with its own client, for every service of the plan', async () => {
+    ecsKnows('eu-west-1');
+    dynamodb.on(PutItemCommand).resolves({});
+    dynamodb.on(TransactWriteItemsCommand).resolves({});
+
+    const planned = await prepare(input(), testClients, { defaultRegion: 'eu-west-1', lock });
+
+    expect(planned.skipped).toBeUndefined();
+    expect(dynamodb).toHaveReceivedCommandTimes(TransactWriteItemsCommand, 1);
+    expect(
+      dynamodb.commandCalls(TransactWriteItemsCommand)[0]?.args[0].input.TransactItems?.[0]?.Put?.Item?.pk,
+    ).toEqual({
+      S: `service#${ACCOUNT}#eu-west-1#prod#api`,
     });
-    sfn.on(ListExecutionsCommand).resolves({
-      executions: [
-        { executionArn: laterArn, stateMachineArn: 'x', name: 'run-2', status: 'RUNNING', startDate: new Date() },
-      ],
-    });
-    try {
-      const plan = await prepare(prepareInput(deployConfig()), testClients, {
-        defaultRegion: 'eu-west-1',
-        stepFunctions: new SFNClient({ region: 'eu-west-1' }),
-      });
-      expect(plan.services.map((service) => service.name)).toEqual(['api']);
-      expect(sfn).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: EXECUTION_ARN });
-    } finally {
-      sfn.restore();
-    }
+  });
+
+  it('stops the deployment before it starts when it may not write the lock table', async () => {
+    ecsKnows('eu-west-1');
+    dynamodb
+      .on(PutItemCommand)
+      .rejects(awsError('AccessDeniedException', 'not authorized to perform: dynamodb:PutItem'));
+    dynamodb.on(DeleteItemCommand).resolves({});
+
+    await expect(prepare(input(), testClients, { defaultRegion: 'eu-west-1', lock })).rejects.toBeInstanceOf(
+      InvalidDeploymentError,
+    );
   });
 });

@@ -1,22 +1,14 @@
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { prepare } from '../../../lambdas/prepare/core';
-import {
-  alreadyRuns,
-  decideOverlap,
-  goesFirst,
-  type RunningDeployment,
-  runningDeployments,
-  serviceKey,
-  stateMachineArnOf,
-} from '../../../lambdas/prepare/overlaps';
+import { alreadyRuns, decideOverlap } from '../../../lambdas/prepare/overlaps';
 import type { Plan } from '../../../lambdas/shared/contracts';
-import type { DeployConfig } from '../../../lambdas/shared/deploy-config';
-import { ConcurrentDeploymentError, InvalidDeploymentError } from '../../../lambdas/shared/errors';
+import type { LockHolder } from '../../../lambdas/shared/deploy-lock';
+import { ConcurrentDeploymentError } from '../../../lambdas/shared/errors';
+import { lockTargets } from '../../../lambdas/shared/lock-targets';
 import {
   ACCOUNT,
-  awsError,
   CLUSTER_ARN,
   deployConfig,
   deployment,
@@ -28,15 +20,16 @@ import {
   testClients,
 } from '../shared/deploy-fixtures';
 
-const sfn = mockClient(SFNClient);
-beforeEach(() => sfn.reset());
-afterAll(() => sfn.restore());
+const dynamodb = mockClient(DynamoDBClient);
+beforeEach(() => dynamodb.reset());
+afterAll(() => dynamodb.restore());
 
-const MACHINE = `arn:aws:states:eu-west-1:${ACCOUNT}:stateMachine:gehen-deploy`;
 const execution = (name: string) => `arn:aws:states:eu-west-1:${ACCOUNT}:execution:gehen-deploy:${name}`;
 const SELF = execution('self');
-const AT = new Date('2026-01-01T12:00:00.000Z');
-const later = (ms: number) => new Date(AT.getTime() + ms);
+const lock = {
+  store: { dynamodb: new DynamoDBClient({ region: 'eu-west-1' }), tableName: 'lock', now: () => new Date() },
+  ttlSeconds: 3600,
+};
 
 function plan(overrides: Partial<Plan> = {}): Plan {
   return {
@@ -47,105 +40,97 @@ function plan(overrides: Partial<Plan> = {}): Plan {
   };
 }
 
-function running(name: string, overrides: Partial<RunningDeployment> = {}): RunningDeployment {
-  return {
-    executionArn: execution(name),
-    startDate: AT,
-    gitsha: OLD_SHA,
-    // A bare cluster name in its input is the same cluster as the ARN Prepare resolved.
-    services: [serviceKey('eu-west-1', 'prod', 'api')],
-    rules: [],
-    ...overrides,
-  };
-}
+const holder = (name: string, label: string, gitsha = OLD_SHA): LockHolder => ({
+  executionArn: execution(name),
+  label,
+  gitsha,
+});
 
-const self = (source: 'cli' | 'ecr' = 'cli', startDate = later(500)) => ({ executionArn: SELF, startDate, source });
-
-describe('goesFirst (the tie-break)', () => {
+describe('lockTargets', () => {
   test.each([
-    ['started a second earlier', AT, later(1000), 'b', 'a', true],
-    ['started a millisecond later', later(1), AT, 'a', 'b', false],
-    ['same instant, smaller ARN', AT, AT, 'a', 'b', true],
-    ['same instant, larger ARN', AT, AT, 'b', 'a', false],
-  ])('%s → %s', (_, otherStart, selfStart, otherName, selfName, expected) => {
-    const other = { executionArn: execution(otherName), startDate: otherStart };
-    const me = { executionArn: execution(selfName), startDate: selfStart };
-    expect(goesFirst(other, me)).toBe(expected);
-    // Total: of two different executions exactly one goes first.
-    expect(goesFirst(me, other)).toBe(!expected);
+    [
+      'a service by its account, region, cluster name and name',
+      plan({ scheduledTasks: [] }),
+      [`service#${ACCOUNT}#eu-west-1#prod#api`],
+    ],
+    [
+      'a rule by the account of role.arn, region, bus and name',
+      plan({
+        services: [],
+        deployment: deployment({ executionArn: SELF, roleArn: 'arn:aws:iam::444455556666:role/gehen' }),
+      }),
+      ['rule#444455556666#eu-west-1#default#nightly-report'],
+    ],
+    [
+      'the same service in two regions as two targets, sorted',
+      plan({
+        scheduledTasks: [],
+        services: [
+          plannedService({ region: 'us-east-1', cluster: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/prod` }),
+          plannedService(),
+        ],
+      }),
+      [`service#${ACCOUNT}#eu-west-1#prod#api`, `service#${ACCOUNT}#us-east-1#prod#api`],
+    ],
+  ])('names %s', (_, p, keys) => {
+    expect(lockTargets(p).map((t) => t.key)).toEqual(keys);
+  });
+
+  it('labels targets as messages name them', () => {
+    expect(lockTargets(plan()).map((t) => t.label)).toEqual(['scheduled task nightly-report', 'service prod/api']);
   });
 });
 
 describe('decideOverlap', () => {
-  it('proceeds when no running execution touches the same services or rules', () => {
-    const others = [running('other', { services: [serviceKey('eu-west-1', 'prod', 'web')] })];
-    expect(decideOverlap(plan(), self(), others)).toEqual({ kind: 'proceed' });
+  it('proceeds once the lock is taken', () => {
+    expect(decideOverlap(plan(), 'cli', { kind: 'acquired' })).toEqual({ kind: 'proceed' });
   });
 
-  it('refuses a deployment overlapping an earlier execution on one service, naming it', () => {
-    expect(() => decideOverlap(plan(), self(), [running('earlier')])).toThrow(
-      new ConcurrentDeploymentError(
-        `execution ${execution('earlier')} is already deploying ${OLD_SHA} to service prod/api; nothing was changed. ` +
-          'Wait for it to finish, then deploy again; or stop it (StopExecution), which restores every service and ' +
-          'scheduled task it planned to the revision it ran before, and deploy again once that restore ' +
-          `(restore-earlier) has ended.`,
-      ),
+  it('refuses a deployment whose target another execution holds, naming it, the target and what stopping does', () => {
+    const outcome = { kind: 'held' as const, holders: [holder('other', 'service prod/api')], everyTargetHeld: false };
+    expect(() => decideOverlap(plan(), 'cli', outcome)).toThrow(ConcurrentDeploymentError);
+    expect(() => decideOverlap(plan(), 'cli', outcome)).toThrow(
+      `execution ${execution('other')} is already deploying ${OLD_SHA} to service prod/api; nothing was changed. ` +
+        'Wait for it to finish, or stop it (StopExecution: a follow-up execution, restore-other, then puts every ' +
+        'service and scheduled task it planned back on the revision it ran before), then deploy again once that has ended.',
     );
   });
 
-  it('refuses on a shared scheduled-task rule too', () => {
-    const other = running('earlier', { services: [], rules: ['eu-west-1|nightly-report'] });
-    expect(() => decideOverlap(plan(), self(), [other])).toThrow(/to scheduled task nightly-report/);
-  });
-
-  it('tells a service in another region apart', () => {
-    const other = running('earlier', { services: [serviceKey('us-east-1', 'prod', 'api')] });
-    expect(decideOverlap(plan(), self(), [other])).toEqual({ kind: 'proceed' });
-  });
-
-  it('leaves executions that started later to refuse themselves', () => {
-    expect(decideOverlap(plan(), self('cli', AT), [running('later', { startDate: later(1) })])).toEqual({
-      kind: 'proceed',
-    });
-  });
-
-  it('breaks a tie of two starts in the same millisecond by the smaller execution ARN, from both sides', () => {
-    const a = { executionArn: execution('a'), startDate: AT };
-    const b = { executionArn: execution('b'), startDate: AT };
-    const deploys = (executionArn: string) => running('x', { executionArn, startDate: AT });
-    const planOf = (executionArn: string) => plan({ deployment: deployment({ executionArn }) });
-    expect(decideOverlap(planOf(a.executionArn), { ...a, source: 'cli' }, [deploys(b.executionArn)])).toEqual({
-      kind: 'proceed',
-    });
-    expect(() => decideOverlap(planOf(b.executionArn), { ...b, source: 'cli' }, [deploys(a.executionArn)])).toThrow(
-      ConcurrentDeploymentError,
+  it('names the first holder and counts the others', () => {
+    const outcome = {
+      kind: 'held' as const,
+      holders: [holder('a', 'service prod/api'), holder('b', 'scheduled task nightly-report')],
+      everyTargetHeld: true,
+    };
+    expect(() => decideOverlap(plan(), 'cli', outcome)).toThrow(
+      /service prod\/api \(and 1 other running execution\(s\)\)/,
     );
   });
 
-  it('skips a push whose SHA an earlier execution is already deploying to all of its services and rules', () => {
-    const other = running('earlier', { gitsha: NEW_SHA, rules: ['eu-west-1|nightly-report'] });
-    expect(decideOverlap(plan(), self('ecr'), [other])).toEqual({
-      kind: 'skip',
-      reason: `${NEW_SHA} is already being deployed to these services by earlier`,
-    });
-  });
-
-  it('skips a push of the same commit when the earlier execution wrote its SHA in another case', () => {
-    const other = running('earlier', { gitsha: NEW_SHA.toUpperCase(), rules: ['eu-west-1|nightly-report'] });
-    expect(decideOverlap(plan(), self('ecr'), [other])).toMatchObject({ kind: 'skip' });
-  });
-
-  it('refuses a push of the same SHA when the earlier execution covers only some of its services', () => {
-    const other = running('earlier', { gitsha: NEW_SHA });
-    expect(() => decideOverlap(plan(), self('ecr'), [other])).toThrow(ConcurrentDeploymentError);
-  });
-
-  it('refuses a push of another SHA, and a CLI deploy of the same SHA', () => {
-    const sameSha = running('earlier', { gitsha: NEW_SHA, rules: ['eu-west-1|nightly-report'] });
-    expect(() =>
-      decideOverlap(plan(), self('ecr'), [running('earlier', { rules: ['eu-west-1|nightly-report'] })]),
-    ).toThrow(ConcurrentDeploymentError);
-    expect(() => decideOverlap(plan(), self('cli'), [sameSha])).toThrow(ConcurrentDeploymentError);
+  test.each([
+    ['a push of the SHA the holders deploy to every target', 'ecr', NEW_SHA, true, 'skip'],
+    ['the same commit written in another case', 'ecr', NEW_SHA.toUpperCase(), true, 'skip'],
+    ['a push of the same SHA when only some targets are held', 'ecr', NEW_SHA, false, 'refuse'],
+    ['a push of another SHA', 'ecr', OLD_SHA, true, 'refuse'],
+    ['a CLI deploy of the same SHA', 'cli', NEW_SHA, true, 'refuse'],
+  ] as const)('%s → %s', (_, source, heldSha, everyTargetHeld, expected) => {
+    const outcome = {
+      kind: 'held' as const,
+      holders: [
+        holder('first', 'service prod/api', heldSha),
+        holder('first', 'scheduled task nightly-report', heldSha),
+      ],
+      everyTargetHeld,
+    };
+    const p = plan({ deployment: deployment({ executionArn: SELF, gitsha: NEW_SHA }) });
+    if (expected === 'skip') {
+      expect(decideOverlap(p, source, outcome)).toEqual({
+        kind: 'skip',
+        reason: `${NEW_SHA} is already being deployed to these services by first`,
+      });
+    } else {
+      expect(() => decideOverlap(p, source, outcome)).toThrow(ConcurrentDeploymentError);
+    }
   });
 });
 
@@ -163,72 +148,6 @@ describe('alreadyRuns', () => {
       scheduledTasks: [{ ...rule, targets: rule.targets.map((t) => ({ ...t, previousSha: targetSha })) }],
     });
     expect(alreadyRuns(p)).toBe(expected);
-  });
-});
-
-describe('runningDeployments', () => {
-  const input = (config: Partial<DeployConfig> & { gitsha?: string } = {}) =>
-    JSON.stringify({
-      gitsha: config.gitsha ?? OLD_SHA,
-      source: 'cli',
-      config: deployConfig({
-        scheduledTasks: [{ rule: 'nightly-report', region: 'us-east-1', containers: null }],
-        ...config,
-      }),
-    });
-
-  it('lists every page, describes each other execution, and reads what its input deploys', async () => {
-    sfn
-      .on(ListExecutionsCommand)
-      .resolvesOnce({
-        executions: [{ executionArn: SELF, stateMachineArn: MACHINE, name: 'self', status: 'RUNNING', startDate: AT }],
-        nextToken: 'page-2',
-      })
-      .resolvesOnce({
-        executions: [
-          {
-            executionArn: execution('other'),
-            stateMachineArn: MACHINE,
-            name: 'other',
-            status: 'RUNNING',
-            startDate: AT,
-          },
-          { executionArn: execution('junk'), stateMachineArn: MACHINE, name: 'junk', status: 'RUNNING', startDate: AT },
-        ],
-      });
-    sfn
-      .on(DescribeExecutionCommand, { executionArn: SELF })
-      .resolves({ executionArn: SELF, status: 'RUNNING', startDate: later(1) })
-      .on(DescribeExecutionCommand, { executionArn: execution('other') })
-      .resolves({ executionArn: execution('other'), status: 'RUNNING', startDate: later(-5), input: input() })
-      .on(DescribeExecutionCommand, { executionArn: execution('junk') })
-      .resolves({ executionArn: execution('junk'), status: 'RUNNING', startDate: AT, input: '{"gitsha":"latest"}' });
-
-    const found = await runningDeployments(new SFNClient({ region: 'eu-west-1' }), SELF, 'eu-west-1');
-
-    // Its own start date from DescribeExecution, not from the (eventually consistent) listing.
-    expect(found.self).toEqual({ executionArn: SELF, startDate: later(1) });
-    expect(found.others).toEqual([
-      {
-        executionArn: execution('other'),
-        startDate: later(-5),
-        gitsha: OLD_SHA,
-        services: ['eu-west-1|prod|api'],
-        rules: ['us-east-1|nightly-report'],
-      },
-    ]);
-    expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, { stateMachineArn: MACHINE, nextToken: 'page-2' });
-  });
-
-  it('stops the deployment before it starts when it may not read the executions', async () => {
-    sfn.on(ListExecutionsCommand).rejects(awsError('AccessDeniedException', 'not authorized'));
-    await expect(runningDeployments(new SFNClient({ region: 'eu-west-1' }), SELF, 'eu-west-1')).rejects.toBeInstanceOf(
-      InvalidDeploymentError,
-    );
-  });
-
-  it('derives the state machine from the execution ARN', () => {
-    expect(stateMachineArnOf(SELF)).toBe(MACHINE);
   });
 });
 
@@ -250,9 +169,9 @@ describe('prepare: push-started executions', () => {
   ])('ends tag %s (pattern %s) as nothing to deploy, without an AWS call', async (tag, pattern, reason) => {
     const planned = await prepare(pushed(tag, pattern), testClients, {
       defaultRegion: 'eu-west-1',
-      stepFunctions: new SFNClient({ region: 'eu-west-1' }),
+      lock,
     });
     expect(planned).toMatchObject({ skipped: reason, services: [], scheduledTasks: [], deployment: { gitsha: tag } });
-    expect(sfn.calls()).toHaveLength(0);
+    expect(dynamodb.calls()).toHaveLength(0);
   });
 });

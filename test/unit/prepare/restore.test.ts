@@ -1,16 +1,14 @@
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
-  ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { prepare } from '../../../lambdas/prepare/core';
 import { abortedExecution, MAX_RESTORE_DEPTH, prepareRestore } from '../../../lambdas/prepare/restore';
 import type { Plan } from '../../../lambdas/shared/contracts';
-import { ConcurrentDeploymentError, InvalidDeploymentError } from '../../../lambdas/shared/errors';
+import { InvalidDeploymentError } from '../../../lambdas/shared/errors';
 import { restoreArnOf, restoreNameOf } from '../../../lambdas/shared/restore-name';
 import { StateNames } from '../../../lib/state-names';
 import {
@@ -22,7 +20,6 @@ import {
   plannedRule,
   plannedService,
   serviceConfig,
-  testClients,
 } from '../shared/deploy-fixtures';
 
 const sfn = mockClient(SFNClient);
@@ -166,23 +163,5 @@ describe('prepareRestore, as restore-<name>', () => {
     abortedWith({}, null);
     const plan = await prepareRestore({ restoreOf: ABORTED }, RESTORE, client);
     expect(plan.skipped).toMatch(/ended before it changed anything/);
-  });
-
-  it('is refused when a deployment started since the abort touches the same service', async () => {
-    abortedWith({});
-    const since = execution('abcdef2-20260101T120500Z');
-    sfn.on(DescribeExecutionCommand, { executionArn: RESTORE }).resolves({ status: 'RUNNING', startDate: START });
-    sfn.on(ListExecutionsCommand).resolves({ executions: [{ executionArn: since, startDate: START } as never] });
-    sfn.on(DescribeExecutionCommand, { executionArn: since }).resolves({
-      status: 'RUNNING',
-      startDate: new Date(START.getTime() - 1),
-      input: JSON.stringify(deployed),
-    });
-    await expect(
-      prepare({ execution: { restoreOf: ABORTED }, executionArn: RESTORE }, () => testClients(), {
-        defaultRegion: 'eu-west-1',
-        stepFunctions: client,
-      }),
-    ).rejects.toThrow(ConcurrentDeploymentError);
   });
 });
