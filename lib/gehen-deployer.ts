@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -126,6 +126,14 @@ const SIZING: Record<StepName, StepSizing> = {
   notify: { memorySize: 256, timeout: Duration.seconds(10) },
 };
 
+/** The steps that change ECS or EventBridge: each checks its payload against a running execution's plan. */
+const WRITE_STEPS: readonly StepName[] = [
+  'register-task-definition',
+  'update-service',
+  'update-scheduled-task',
+  'roll-back',
+];
+
 /**
  * The gehen-deploy Step Functions workflow and its Lambda steps, with least-privilege roles.
  * Drop it into any stack; the `Gehen` stack is this construct and two outputs.
@@ -171,6 +179,14 @@ export class GehenDeployer extends Construct {
       });
       steps[step] = fn;
     }
+    // Built from the name, not a Ref: the state machine depends on the functions already.
+    const stateMachineArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    for (const step of WRITE_STEPS) steps[step].function.addEnvironment('GEHEN_STATE_MACHINE_ARN', stateMachineArn);
     if (props.probeVpc) placeProbeInVpc(steps.probe, steps.probe.function, steps.probe.role, props.probeVpc);
     this.functions = mapValues(steps, (fn) => fn.function);
 

@@ -99,6 +99,17 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       [wildcard('arn:{p}:ecs:*:{a}:task/*/*', 'DescribeTasks reads the tasks ECS starts at run time, read only.')],
     );
   };
+  // The write steps prove they act for a running execution of this state machine (execution-guard.ts).
+  const readOwnExecution = () =>
+    allow(
+      ['states:DescribeExecution', 'states:GetExecutionHistory'],
+      [
+        wildcard(
+          `arn:{p}:states:{r}:{a}:execution:${options.stateMachineName}:*`,
+          'The write steps read the executions of this state machine only, to prove a payload is one of its plans.',
+        ),
+      ],
+    );
   const assumeRole = () => {
     if (options.assumeRoleArns.length > 0) allow(['sts:AssumeRole'], [...options.assumeRoleArns]);
   };
@@ -128,15 +139,18 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       describeTaskDefinition();
       registerTaskDefinition();
       passRole(['ecs-tasks.amazonaws.com']);
+      readOwnExecution();
       assumeRole();
       break;
     case 'update-service':
       allow(['ecs:UpdateService'], [services()]);
+      readOwnExecution();
       assumeRole();
       break;
     case 'roll-back':
       // It reads each service's running revision first: a service already back is left alone.
       allow(['ecs:DescribeServices', 'ecs:UpdateService'], [services()]);
+      readOwnExecution();
       assumeRole();
       break;
     case 'update-scheduled-task':
@@ -144,6 +158,7 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       describeTaskDefinition();
       registerTaskDefinition();
       passRole(['ecs-tasks.amazonaws.com', 'events.amazonaws.com']);
+      readOwnExecution();
       assumeRole();
       break;
     case 'probe':

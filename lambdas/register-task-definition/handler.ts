@@ -1,17 +1,21 @@
 import middy from '@middy/core';
 import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
 import type { RegistrationResult, ServiceStepInput } from '../shared/contracts';
+import { executionGuard, guardOptionsFromEnv } from '../shared/execution-guard';
 import { registerTaskDefinition } from './core';
 
+const guard = guardOptionsFromEnv(process.env);
 const clients = new Map<string, AwsClients>();
 
-export const handler = middy<ServiceStepInput, RegistrationResult>().handler((event) =>
-  registerTaskDefinition(
-    event,
-    clientsForRole(
-      clients,
-      event.deployment.roleArn,
-      sessionName('register-task-definition', event.deployment.executionArn),
+export const handler = middy<ServiceStepInput, RegistrationResult>()
+  .use(executionGuard(guard, (event: ServiceStepInput) => ({ deployment: event.deployment, service: event.service })))
+  .handler((event) =>
+    registerTaskDefinition(
+      event,
+      clientsForRole(
+        clients,
+        event.deployment.roleArn,
+        sessionName('register-task-definition', event.deployment.executionArn),
+      ),
     ),
-  ),
-);
+  );

@@ -1,13 +1,17 @@
 import middy from '@middy/core';
 import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
 import type { RollbackResult, RollbackStepInput } from '../shared/contracts';
+import { executionGuard, guardOptionsFromEnv } from '../shared/execution-guard';
 import { rollBack } from './core';
 
+const guard = guardOptionsFromEnv(process.env);
 const clients = new Map<string, AwsClients>();
 
-export const handler = middy<RollbackStepInput, RollbackResult>().handler((event) =>
-  rollBack(
-    event,
-    clientsForRole(clients, event.deployment.roleArn, sessionName('roll-back', event.deployment.executionArn)),
-  ),
-);
+export const handler = middy<RollbackStepInput, RollbackResult>()
+  .use(executionGuard(guard, (event: RollbackStepInput) => ({ deployment: event.deployment, service: event.service })))
+  .handler((event) =>
+    rollBack(
+      event,
+      clientsForRole(clients, event.deployment.roleArn, sessionName('roll-back', event.deployment.executionArn)),
+    ),
+  );

@@ -1,17 +1,21 @@
 import middy from '@middy/core';
 import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
 import type { ScheduledTaskResult, ScheduledTaskStepInput } from '../shared/contracts';
+import { executionGuard, guardOptionsFromEnv } from '../shared/execution-guard';
 import { updateScheduledTask } from './core';
 
+const guard = guardOptionsFromEnv(process.env);
 const clients = new Map<string, AwsClients>();
 
-export const handler = middy<ScheduledTaskStepInput, ScheduledTaskResult>().handler((event) =>
-  updateScheduledTask(
-    event,
-    clientsForRole(
-      clients,
-      event.deployment.roleArn,
-      sessionName('update-scheduled-task', event.deployment.executionArn),
+export const handler = middy<ScheduledTaskStepInput, ScheduledTaskResult>()
+  .use(executionGuard(guard, (event: ScheduledTaskStepInput) => ({ deployment: event.deployment, rule: event.rule })))
+  .handler((event) =>
+    updateScheduledTask(
+      event,
+      clientsForRole(
+        clients,
+        event.deployment.roleArn,
+        sessionName('update-scheduled-task', event.deployment.executionArn),
+      ),
     ),
-  ),
-);
+  );

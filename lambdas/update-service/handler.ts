@@ -1,13 +1,23 @@
 import middy from '@middy/core';
 import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
 import type { ServiceDeployment, UpdateServiceInput } from '../shared/contracts';
+import { executionGuard, guardOptionsFromEnv } from '../shared/execution-guard';
 import { updateService } from './core';
 
+const guard = guardOptionsFromEnv(process.env);
 const clients = new Map<string, AwsClients>();
 
-export const handler = middy<UpdateServiceInput, ServiceDeployment>().handler((event) =>
-  updateService(
-    event,
-    clientsForRole(clients, event.deployment.roleArn, sessionName('update-service', event.deployment.executionArn)),
-  ),
-);
+export const handler = middy<UpdateServiceInput, ServiceDeployment>()
+  .use(
+    executionGuard(guard, (event: UpdateServiceInput) => ({
+      deployment: event.deployment,
+      service: event.service,
+      taskDefinition: event.registration.taskDefinition,
+    })),
+  )
+  .handler((event) =>
+    updateService(
+      event,
+      clientsForRole(clients, event.deployment.roleArn, sessionName('update-service', event.deployment.executionArn)),
+    ),
+  );
