@@ -71,9 +71,16 @@ describe('least privilege', () => {
     ],
     [
       'register-task-definition',
-      ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition', 'ecs:TagResource', 'iam:PassRole'],
+      [
+        'ecs:DescribeTaskDefinition',
+        'ecs:RegisterTaskDefinition',
+        'ecs:TagResource',
+        'iam:PassRole',
+        'states:DescribeExecution',
+        'states:GetExecutionHistory',
+      ],
     ],
-    ['update-service', ['ecs:UpdateService']],
+    ['update-service', ['ecs:UpdateService', 'states:DescribeExecution', 'states:GetExecutionHistory']],
     [
       'update-scheduled-task',
       [
@@ -83,11 +90,16 @@ describe('least privilege', () => {
         'ecs:RegisterTaskDefinition',
         'ecs:TagResource',
         'iam:PassRole',
+        'states:DescribeExecution',
+        'states:GetExecutionHistory',
       ],
     ],
     ['probe', ['ecs:DescribeServices']],
     ['check-drain', ['ecs:DescribeServices', 'ecs:ListTasks', 'ecs:DescribeTasks']],
-    ['roll-back', ['ecs:DescribeServices', 'ecs:UpdateService']],
+    [
+      'roll-back',
+      ['ecs:DescribeServices', 'ecs:UpdateService', 'states:DescribeExecution', 'states:GetExecutionHistory'],
+    ],
     ['notify', ['events:PutEvents']],
     ['report', []],
   ])('%s may call exactly what its core sends', (step, calls) => {
@@ -96,6 +108,20 @@ describe('least privilege', () => {
     );
     expect(granted.sort()).toEqual([...calls].sort());
   });
+
+  it.each(['register-task-definition', 'update-service', 'update-scheduled-task', 'roll-back'])(
+    '%s reads only this state machine’s executions, and knows its ARN without a Ref',
+    (step) => {
+      const read = statementsOf(step).find((s) => [s.Action].flat().includes('states:DescribeExecution'));
+      expect(JSON.stringify(read?.Resource)).toMatch(/:execution:gehen-deploy:\*"/);
+      const [fn] = Object.values(template.findResources('AWS::Lambda::Function')).filter((resource) =>
+        resource.Properties.Tags.some((tag: { Value: string }) => tag.Value === step),
+      );
+      const arn = JSON.stringify(fn?.Properties.Environment.Variables.GEHEN_STATE_MACHINE_ARN);
+      expect(arn).toMatch(/:stateMachine:gehen-deploy"/);
+      expect(arn).not.toContain('StateMachine');
+    },
+  );
 
   it.each(['probe', 'check-drain'])('%s writes nothing', (step) => {
     expect(actionsOf(step).filter((action) => writes.test(action))).toEqual([]);

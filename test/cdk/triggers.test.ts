@@ -179,6 +179,9 @@ describe('notifications and alarms', () => {
       statements.filter((s) => [s.Action].flat().includes(action)).map((s) => JSON.stringify(s.Resource));
     expect(grants('events:PutEvents')).toEqual([expect.stringMatching(/:events:.*:event-bus\/default"/)]);
     expect(grants('states:ListExecutions')).toEqual([expect.stringMatching(/:stateMachine:gehen-deploy"/)]);
-    expect(grants('states:DescribeExecution')).toEqual([expect.stringMatching(/:execution:gehen-deploy:\*"/)]);
+    // Prepare, and the four write steps proving their payload is a running execution's plan.
+    expect(grants('states:DescribeExecution')).toEqual(
+      Array(5).fill(expect.stringMatching(/:execution:gehen-deploy:\*"/)),
+    );
   });
 });
