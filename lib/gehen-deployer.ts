@@ -1,5 +1,7 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type Acknowledgment, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -96,6 +98,15 @@ export interface GehenDeployerProps {
    * @default - the probe runs outside any VPC and reaches public urls only
    */
   readonly probeVpc?: ProbeVpc;
+  /**
+   * A customer-managed KMS key (its ARN) for the log groups (the state machine's, every step's and
+   * the deployment event log), the state machine's execution data and the ECR trigger's dead-letter
+   * queue. The key is imported: its key policy must already allow CloudWatch Logs, Step Functions
+   * and EventBridge to use it (docs/deploy-to-aws.md lists the statements).
+   *
+   * @default - AWS-owned keys (each service's default encryption)
+   */
+  readonly kmsKeyArn?: string;
 }
 
 interface StepSizing {
@@ -160,6 +171,8 @@ export class GehenDeployer extends Construct {
       throw new Error(`maxConcurrency must be a whole number from 1 to 40, got ${maxConcurrency}`);
     }
 
+    const encryptionKey = props.kmsKeyArn ? kms.Key.fromKeyArn(this, 'Key', props.kmsKeyArn) : undefined;
+
     const permissions: StepPermissionOptions = {
       passRoleArns: props.passRoleArns ?? [],
       assumeRoleArns: props.assumeRoleArns ?? [],
@@ -168,10 +181,16 @@ export class GehenDeployer extends Construct {
 
     const steps = {} as Record<StepName, StepFunction>;
     for (const [step, sizing] of Object.entries(SIZING) as Array<[StepName, StepSizing]>) {
-      const fn = new StepFunction(this, stepConstructId(step), { step, ...sizing, logRetention, logRemovalPolicy });
+      const fn = new StepFunction(this, stepConstructId(step), {
+        step,
+        ...sizing,
+        logRetention,
+        logRemovalPolicy,
+        encryptionKey,
+      });
       const { statements, acknowledgements } = stepPermissions(this, step, permissions);
       for (const statement of statements) fn.role.addToPrincipalPolicy(statement);
-      Validations.of(fn.role).acknowledge(...acknowledgements);
+      Validations.of(fn.role).acknowledge(...withTracing(acknowledgements));
       Validations.of(fn.function).acknowledge({
         id: 'AwsSolutions::AwsSolutions-L1',
         reason:
@@ -199,9 +218,14 @@ export class GehenDeployer extends Construct {
     this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
       retention: logRetention,
       removalPolicy: logRemovalPolicy,
+      encryptionKey,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
+      role: stateMachineRole(this, stateMachineArn),
+      encryptionConfiguration: encryptionKey
+        ? new sfn.CustomerManagedEncryptionConfiguration(encryptionKey)
+        : undefined,
       stateMachineType: sfn.StateMachineType.STANDARD,
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
       comment: 'gehen: deploy a git SHA to ECS services and scheduled tasks; verify, drain, roll back.',
@@ -239,6 +263,7 @@ export class GehenDeployer extends Construct {
       failureAlarm: this.failureAlarm,
       logRetention,
       logRemovalPolicy,
+      encryptionKey,
     });
     if (props.notifySnsTopicArn || props.datadogApiKeySecretArn) {
       this.notifications = new DeploymentNotifications(this, 'Notifications', {
@@ -252,8 +277,35 @@ export class GehenDeployer extends Construct {
     this.triggers = new EcrPushTriggers(this, 'Triggers', {
       stateMachine: this.stateMachine,
       files: props.triggerFiles ?? [],
+      encryptionKey,
     });
   }
+}
+
+/**
+ * The state machine's role, which Step Functions may assume for this state machine of this account
+ * only: the confused-deputy guard of
+ * https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html and
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html.
+ */
+function stateMachineRole(scope: Construct, stateMachineArn: string): iam.Role {
+  return new iam.Role(scope, 'StateMachineRole', {
+    description: 'gehen: the deploy state machine',
+    assumedBy: new iam.ServicePrincipal('states.amazonaws.com', {
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
+        ArnLike: { 'aws:SourceArn': stateMachineArn },
+      },
+    }),
+  });
+}
+
+/** CDK grants X-Ray's writes (Tracing.ACTIVE) on `*`, the only resource they accept: one acknowledgement with the steps' own. */
+function withTracing(acknowledgements: readonly Acknowledgment[]): Acknowledgment[] {
+  const id = 'AwsSolutions::AwsSolutions-IAM5[Resource::*]';
+  const xray = 'xray:PutTraceSegments, xray:PutTelemetryRecords (active tracing) accept only *.';
+  const star = acknowledgements.find((a) => a.id === id);
+  return [...acknowledgements.filter((a) => a.id !== id), { id, reason: star ? `${star.reason} ${xray}` : xray }];
 }
 
 function stepConstructId(step: StepName): string {

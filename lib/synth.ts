@@ -24,6 +24,7 @@ export const ContextKeys = {
   datadogSite: 'gehen:datadogSite',
   probeSubnetIds: 'gehen:probeSubnetIds',
   probeSecurityGroupIds: 'gehen:probeSecurityGroupIds',
+  kmsKeyArn: 'gehen:kmsKeyArn',
 } as const;
 
 /** The deployer's props from the app's context. */
@@ -50,6 +51,7 @@ export function deployerPropsFromContext(app: App): GehenDeployerProps {
     notifySnsTopicArn: list(ContextKeys.notifySnsTopicArn)?.[0],
     datadogApiKeySecretArn: list(ContextKeys.datadogApiKeySecretArn)?.[0],
     datadogSite: list(ContextKeys.datadogSite)?.[0],
+    kmsKeyArn: list(ContextKeys.kmsKeyArn)?.[0],
   };
 }
 

@@ -26,7 +26,12 @@ function statementsOf(step: string): Statement[] {
     .filter((policy) => policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
 }
-const actionsOf = (step: string) => statementsOf(step).flatMap((statement) => [statement.Action].flat());
+/** What the Lambda runtime itself writes with the role (active tracing), not the step's code. */
+const TRACING = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+const actionsOf = (step: string) =>
+  statementsOf(step)
+    .flatMap((statement) => [statement.Action].flat())
+    .filter((action) => !TRACING.includes(action));
 
 describe('the Lambda steps', () => {
   it('run on Node.js 22, arm64, with memory and timeouts sized per step', () => {
@@ -41,6 +46,11 @@ describe('the Lambda steps', () => {
       expect(fn.Properties.Timeout).toBeLessThanOrEqual(90);
       expect([256, 512]).toContain(fn.Properties.MemorySize);
     }
+  });
+
+  it('are traced with X-Ray, as the state machine is', () => {
+    template.allResourcesProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: { Enabled: true } });
   });
 
   it('log to their own log groups, kept for a month', () => {
@@ -137,7 +147,7 @@ describe('least privilege', () => {
   });
 
   it('grants * only to the actions that accept nothing else', () => {
-    const starOnly = new Set(['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition', 'ecs:ListTasks']);
+    const starOnly = new Set(['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition', 'ecs:ListTasks', ...TRACING]);
     for (const step of [
       'prepare',
       'register-task-definition',
