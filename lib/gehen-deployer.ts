@@ -7,6 +7,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ALLOWLIST_ENV } from '../lambdas/shared/allowlists';
 import { DeploymentDashboard } from './dashboard';
 import { DeploymentNotifications } from './notifications';
 import { type ProbeVpc, placeProbeInVpc } from './probe-vpc';
@@ -107,6 +108,28 @@ export interface GehenDeployerProps {
    * @default - AWS-owned keys (each service's default encryption)
    */
   readonly kmsKeyArn?: string;
+  /**
+   * Clusters (names or ARNs, globs with `*` and `?`) whose services and scheduled tasks this stack
+   * may deploy. Prepare refuses a deployment naming any other cluster, and the steps' IAM grants
+   * reach only services under them (`service/<cluster>/*`).
+   *
+   * @default - every cluster of the account
+   */
+  readonly allowedClusters?: string[];
+  /**
+   * Image repositories (globs; with the registry host, or the repository path alone such as
+   * `team/*`) a deployment may retag: Prepare refuses one whose containers run any other.
+   *
+   * @default - any repository
+   */
+  readonly allowedRepositories?: string[];
+  /**
+   * The `role.arn`s a gehen.yml may name (globs). Prepare refuses any other, and `sts:AssumeRole`
+   * is granted on these only (in place of `assumeRoleArns`).
+   *
+   * @default - `assumeRoleArns`
+   */
+  readonly allowedRoleArns?: string[];
 }
 
 interface StepSizing {
@@ -175,7 +198,8 @@ export class GehenDeployer extends Construct {
 
     const permissions: StepPermissionOptions = {
       passRoleArns: props.passRoleArns ?? [],
-      assumeRoleArns: props.assumeRoleArns ?? [],
+      assumeRoleArns: props.allowedRoleArns ?? props.assumeRoleArns ?? [],
+      allowedClusters: props.allowedClusters ?? [],
       stateMachineName,
     };
 
@@ -206,6 +230,14 @@ export class GehenDeployer extends Construct {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     for (const step of WRITE_STEPS) steps[step].function.addEnvironment('GEHEN_STATE_MACHINE_ARN', stateMachineArn);
+    const allowlists: Array<[string, string[] | undefined]> = [
+      [ALLOWLIST_ENV.clusters, props.allowedClusters],
+      [ALLOWLIST_ENV.repositories, props.allowedRepositories],
+      [ALLOWLIST_ENV.roleArns, props.allowedRoleArns],
+    ];
+    for (const [name, list] of allowlists) {
+      if (list && list.length > 0) steps.prepare.function.addEnvironment(name, list.join(','));
+    }
     if (props.probeVpc) placeProbeInVpc(steps.probe, steps.probe.function, steps.probe.role, props.probeVpc);
     this.functions = mapValues(steps, (fn) => fn.function);
 

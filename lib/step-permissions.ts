@@ -8,6 +8,8 @@ export interface StepPermissionOptions {
   readonly passRoleArns: readonly string[];
   /** Roles the steps may assume (gehen.yml `role.arn`); empty: none. */
   readonly assumeRoleArns: readonly string[];
+  /** Clusters (names or ARNs, globs) whose services the steps may touch; empty: every cluster of the account. */
+  readonly allowedClusters?: readonly string[];
   /** The deploy state machine's name: its ARN is built from it, so there is no dependency cycle. */
   readonly stateMachineName: string;
 }
@@ -54,17 +56,29 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
     statements.push(new iam.PolicyStatement({ actions, resources, conditions }));
   };
 
-  const services = () =>
-    wildcard(
-      'arn:{p}:ecs:*:{a}:service/*/*',
-      'Services are named in gehen.yml files, unknown when the stack deploys: ECS services of this account.',
-    );
+  const allowedClusters = options.allowedClusters ?? [];
+  const services = (): string[] =>
+    allowedClusters.length === 0
+      ? [
+          wildcard(
+            'arn:{p}:ecs:*:{a}:service/*/*',
+            'Services are named in gehen.yml files, unknown when the stack deploys: ECS services of this account.',
+          ),
+        ]
+      : allowedClusters.map((cluster) => {
+          // A cluster ARN keeps its own region and account; a name may be in any region.
+          const arn = /^arn:([\w-]+):ecs:([\w*?-]+):([\d*?]+):cluster\/(.+)$/.exec(cluster);
+          const path = arn
+            ? `arn:${arn[1]}:ecs:${arn[2]}:${arn[3]}:service/${arn[4]}/*`
+            : `arn:{p}:ecs:*:{a}:service/${cluster}/*`;
+          return wildcard(path, 'The services of a cluster in gehen:allowedClusters: named in gehen.yml files.');
+        });
   const rules = () =>
     wildcard(
       'arn:{p}:events:*:{a}:rule/*',
       'Scheduled-task rules are named in gehen.yml files, unknown when the stack deploys: rules of this account.',
     );
-  const describeServices = () => allow(['ecs:DescribeServices'], [services()]);
+  const describeServices = () => allow(['ecs:DescribeServices'], services());
   const describeTaskDefinition = () => allow(['ecs:DescribeTaskDefinition'], ['*']);
   const registerTaskDefinition = () => {
     allow(['ecs:RegisterTaskDefinition'], ['*']);
@@ -143,13 +157,13 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       assumeRole();
       break;
     case 'update-service':
-      allow(['ecs:UpdateService'], [services()]);
+      allow(['ecs:UpdateService'], services());
       readOwnExecution();
       assumeRole();
       break;
     case 'roll-back':
       // It reads each service's running revision first: a service already back is left alone.
-      allow(['ecs:DescribeServices', 'ecs:UpdateService'], [services()]);
+      allow(['ecs:DescribeServices', 'ecs:UpdateService'], services());
       readOwnExecution();
       assumeRole();
       break;

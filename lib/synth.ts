@@ -25,6 +25,9 @@ export const ContextKeys = {
   probeSubnetIds: 'gehen:probeSubnetIds',
   probeSecurityGroupIds: 'gehen:probeSecurityGroupIds',
   kmsKeyArn: 'gehen:kmsKeyArn',
+  allowedClusters: 'gehen:allowedClusters',
+  allowedRepositories: 'gehen:allowedRepositories',
+  allowedRoleArns: 'gehen:allowedRoleArns',
 } as const;
 
 /** The deployer's props from the app's context. */
@@ -52,6 +55,9 @@ export function deployerPropsFromContext(app: App): GehenDeployerProps {
     datadogApiKeySecretArn: list(ContextKeys.datadogApiKeySecretArn)?.[0],
     datadogSite: list(ContextKeys.datadogSite)?.[0],
     kmsKeyArn: list(ContextKeys.kmsKeyArn)?.[0],
+    allowedClusters: list(ContextKeys.allowedClusters),
+    allowedRepositories: list(ContextKeys.allowedRepositories),
+    allowedRoleArns: list(ContextKeys.allowedRoleArns),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { type Allowlists, NO_ALLOWLISTS } from '../shared/allowlists';
 import type { AwsClients } from '../shared/clients';
 import { ConfigError } from '../shared/config-error';
 import type { DeploymentContext, Plan, PrepareInput } from '../shared/contracts';
@@ -6,6 +7,7 @@ import type { DeployConfig } from '../shared/deploy-config';
 import { InvalidDeploymentError } from '../shared/errors';
 import { type ExecutionInput, parseExecutionInput } from '../shared/execution-input';
 import { stateSizeProblem } from '../shared/state-size';
+import { clusterProblem, roleProblem } from './allowed';
 import { inspectContainers } from './containers';
 import type { Problems } from './lookups';
 import { alreadyRuns, decideOverlap, runningDeployments } from './overlaps';
@@ -22,6 +24,8 @@ export interface PrepareOptions {
    * gehen's account. The handler always passes it; without it no overlap is looked for.
    */
   stepFunctions?: SFNClient;
+  /** The stack's allowlists (clusters, repositories, role.arn): a deployment outside them is refused. @default none */
+  allowlists?: Allowlists;
 }
 
 /**
@@ -38,14 +42,24 @@ export async function prepare(
   if (tagProblem !== null) return nothingToDeploy(input, tagProblem);
   const execution = parse(input.execution);
   const { config } = execution;
+  const allow = options.allowlists ?? NO_ALLOWLISTS;
+  // Refused before role.arn is assumed: a role outside the allowlist is never used, even to read.
+  const badRole = roleProblem(config.roleArn, allow);
+  if (badRole !== null) {
+    throw new InvalidDeploymentError(`the deployment cannot start, nothing was changed:\n  - ${badRole}`, [badRole]);
+  }
   const clients = clientsFor(config.roleArn);
   const problems: Problems = [];
 
   const [services, rules] = await Promise.all([
     resolveServices(execution, clients, options.defaultRegion, problems),
-    resolveRules(execution, clients, options.defaultRegion, problems),
+    resolveRules(execution, clients, options.defaultRegion, problems, allow),
   ]);
-  await inspectContainers(clients, services, rules, problems);
+  for (const { path, planned } of services) {
+    const outside = clusterProblem(path, planned.cluster, allow);
+    if (outside !== null) problems.push(outside);
+  }
+  await inspectContainers(clients, services, rules, problems, allow);
 
   if (problems.length > 0) {
     throw new InvalidDeploymentError(

@@ -1,7 +1,9 @@
+import { type Allowlists, NO_ALLOWLISTS } from '../shared/allowlists';
 import type { AwsClients } from '../shared/clients';
 import type { PlannedRule } from '../shared/contracts';
 import type { ExecutionInput } from '../shared/execution-input';
 import { DEFAULT_EVENT_BUS, isEcsTarget, listRuleTargets } from '../shared/rule-targets';
+import { clusterProblem } from './allowed';
 import { awsProblem, type Problems } from './lookups';
 
 /**
@@ -13,6 +15,7 @@ export async function resolveRules(
   clients: AwsClients,
   defaultRegion: string,
   problems: Problems,
+  allow: Allowlists = NO_ALLOWLISTS,
 ): Promise<PlannedRule[]> {
   const { config } = execution;
   const rules = await Promise.all(
@@ -33,6 +36,12 @@ export async function resolveRules(
       const ecsTargets = targets.filter(isEcsTarget);
       if (ecsTargets.length === 0) {
         problems.push(`${path}: the rule has no ECS task targets in ${region}`);
+        return null;
+      }
+      // An ECS target's Arn is its cluster's ARN.
+      const outside = ecsTargets.flatMap((t) => clusterProblem(`${path}: target ${t.Id}`, t.Arn ?? '', allow) ?? []);
+      if (outside.length > 0) {
+        problems.push(...outside);
         return null;
       }
       return {
