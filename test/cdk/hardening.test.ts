@@ -82,3 +82,48 @@ describe('with gehen:kmsKeyArn', () => {
     template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: KEY });
   });
 });
+
+describe('with allowlists', () => {
+  const template = Template.fromJSON(
+    synthForTest({
+      'gehen:allowedClusters': `staging-*,arn:aws:ecs:eu-west-1:111122223333:cluster/qa`,
+      'gehen:allowedRepositories': 'team/*',
+      'gehen:allowedRoleArns': 'arn:aws:iam::444455556666:role/gehen-deploy',
+      'gehen:assumeRoleArns': 'arn:aws:iam::999999999999:role/anything',
+    }).template,
+  );
+  const policies = () =>
+    (Object.values(template.findResources('AWS::IAM::Policy')) as Resource[]).flatMap(
+      (p) => (p.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> }).Statement,
+    );
+  const grants = (action: string) =>
+    policies()
+      .filter((s) => [s.Action].flat().includes(action))
+      .map((s) => JSON.stringify(s.Resource));
+
+  it('grants ECS service actions on the services of the allowed clusters only', () => {
+    for (const action of ['ecs:UpdateService', 'ecs:DescribeServices']) {
+      for (const resource of grants(action)) {
+        expect(resource).toContain(':service/staging-*/*');
+        expect(resource).toContain('"arn:aws:ecs:eu-west-1:111122223333:service/qa/*"');
+        expect(resource).not.toContain(':service/*/*');
+      }
+    }
+  });
+
+  it('lets the steps assume the allowed roles only', () => {
+    expect(new Set(grants('sts:AssumeRole'))).toEqual(new Set(['"arn:aws:iam::444455556666:role/gehen-deploy"']));
+  });
+
+  it('tells Prepare the allowlists', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          GEHEN_ALLOWED_CLUSTERS: 'staging-*,arn:aws:ecs:eu-west-1:111122223333:cluster/qa',
+          GEHEN_ALLOWED_REPOSITORIES: 'team/*',
+          GEHEN_ALLOWED_ROLE_ARNS: 'arn:aws:iam::444455556666:role/gehen-deploy',
+        }),
+      },
+    });
+  });
+});

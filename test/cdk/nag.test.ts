@@ -34,6 +34,8 @@ describe('cdk-nag AwsSolutions', () => {
       synthWithNag({
         'gehen:passRoleArns': 'arn:aws:iam::111122223333:role/app-*',
         'gehen:assumeRoleArns': 'arn:aws:iam::444455556666:role/gehen',
+        'gehen:allowedClusters': 'staging-*,arn:aws:ecs:eu-west-1:111122223333:cluster/qa',
+        'gehen:allowedRoleArns': 'arn:aws:iam::444455556666:role/gehen-*',
       }),
     ).not.toThrow();
   });
