@@ -22,6 +22,18 @@ export function clusterProblem(path: string, cluster: string, allow: Allowlists)
   return `${path}: cluster ${clusterName(cluster)} is not in gehen:allowedClusters ${shown(allow.clusters)}`;
 }
 
+/**
+ * The config's cluster before it is described: decided now when it is an ARN, or a name and the
+ * allowlist has no ARN pattern; otherwise (a name, ARN patterns) after DescribeServices names its ARN.
+ */
+export function clusterProblemByName(path: string, cluster: string, allow: Allowlists): string | null {
+  if (allow.clusters === null) return null;
+  if (!cluster.startsWith('arn:') && allow.clusters.some((pattern) => pattern.startsWith('arn:'))) {
+    return null;
+  }
+  return clusterProblem(path, cluster, allow);
+}
+
 /** The repositories of the containers gehen retags, each against gehen:allowedRepositories. */
 export function repositoryProblems(
   path: string,

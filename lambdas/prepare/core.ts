@@ -7,7 +7,7 @@ import type { DeployConfig } from '../shared/deploy-config';
 import { InvalidDeploymentError } from '../shared/errors';
 import { type ExecutionInput, parseExecutionInput } from '../shared/execution-input';
 import { stateSizeProblem } from '../shared/state-size';
-import { clusterProblem, roleProblem } from './allowed';
+import { clusterProblem, clusterProblemByName, roleProblem } from './allowed';
 import { inspectContainers } from './containers';
 import type { Problems } from './lookups';
 import { alreadyRuns, decideOverlap, runningDeployments } from './overlaps';
@@ -51,8 +51,16 @@ export async function prepare(
   const clients = clientsFor(config.roleArn);
   const problems: Problems = [];
 
+  // A cluster the allowlist refuses by its name is not even described: the steps' IAM grants
+  // reach only the allowed clusters, and the refusal must name the rule, not an AccessDenied.
+  const early = config.services.map((s) => ({
+    s,
+    problem: clusterProblemByName(`services.${s.name}`, s.cluster, allow),
+  }));
+  problems.push(...early.flatMap(({ problem }) => problem ?? []));
+  const inAllowed = { ...execution, config: { ...config, services: early.filter((e) => !e.problem).map((e) => e.s) } };
   const [services, rules] = await Promise.all([
-    resolveServices(execution, clients, options.defaultRegion, problems),
+    resolveServices(inAllowed, clients, options.defaultRegion, problems),
     resolveRules(execution, clients, options.defaultRegion, problems, allow),
   ]);
   for (const { path, planned } of services) {
