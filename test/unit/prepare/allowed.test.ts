@@ -129,9 +129,11 @@ describe('prepare with allowlists', () => {
       scheduledTasks: [{ rule: 'nightly', region: null, containers: null }],
     });
     expect(await problemsOf({ ...NO_ALLOWLISTS, clusters: ['staging-*'] }, config)).toEqual([
-      'scheduledTasks.nightly: target job: cluster batch is not in gehen:allowedClusters (staging-*)',
       'services.api: cluster prod is not in gehen:allowedClusters (staging-*)',
+      'scheduledTasks.nightly: target job: cluster batch is not in gehen:allowedClusters (staging-*)',
     ]);
+    // Refused by its name: the service is not even described.
+    expect(ecs).not.toHaveReceivedCommand(DescribeServicesCommand);
   });
 
   it('refuses a container image outside gehen:allowedRepositories', async () => {
