@@ -12,6 +12,7 @@ export const handler = middy<RoundInput, RoundState>().handler((input) =>
       clients,
       input.plan.deployment.roleArn,
       sessionName('check-drain', input.plan.deployment.executionArn),
+      input.plan.deployment.roleExternalId,
     ),
     now: () => new Date(),
   }),

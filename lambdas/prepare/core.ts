@@ -35,7 +35,7 @@ export interface PrepareOptions {
  */
 export async function prepare(
   input: PrepareInput,
-  clientsFor: (roleArn: string | null) => AwsClients,
+  clientsFor: (roleArn: string | null, externalId: string | null) => AwsClients,
   options: PrepareOptions,
 ): Promise<Plan> {
   const tagProblem = unmatchedTag(input.execution);
@@ -48,7 +48,7 @@ export async function prepare(
   if (badRole !== null) {
     throw new InvalidDeploymentError(`the deployment cannot start, nothing was changed:\n  - ${badRole}`, [badRole]);
   }
-  const clients = clientsFor(config.roleArn);
+  const clients = clientsFor(config.roleArn, config.roleExternalId ?? null);
   const problems: Problems = [];
 
   // A cluster the allowlist refuses by its name is not even described: the steps' IAM grants
@@ -114,6 +114,7 @@ function deploymentOf(gitsha: string, config: DeployConfig, executionArn: string
     gitsha,
     updateStrategy: config.updateStrategy,
     roleArn: config.roleArn,
+    ...(config.roleExternalId === undefined ? {} : { roleExternalId: config.roleExternalId }),
     timeoutSeconds: Math.round(config.timeoutMinutes * 60),
     pollIntervalSeconds: config.pollIntervalSeconds,
     requiredMatches: config.requiredMatches,

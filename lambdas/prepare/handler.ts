@@ -14,9 +14,13 @@ const clients = new Map<string, AwsClients>();
 const stepFunctions = new SFNClient({ ...CLIENT_DEFAULTS, region: env.AWS_REGION });
 
 export const handler = middy<PrepareInput, Plan>().handler((event) =>
-  prepare(event, (roleArn) => clientsForRole(clients, roleArn, sessionName('prepare', event.executionArn)), {
-    defaultRegion: env.AWS_REGION,
-    stepFunctions,
-    allowlists,
-  }),
+  prepare(
+    event,
+    (roleArn, externalId) => clientsForRole(clients, roleArn, sessionName('prepare', event.executionArn), externalId),
+    {
+      defaultRegion: env.AWS_REGION,
+      stepFunctions,
+      allowlists,
+    },
+  ),
 );

@@ -13,6 +13,7 @@ export const handler = middy<RoundInput, RoundState>().handler((input, context) 
       clients,
       input.plan.deployment.roleArn,
       sessionName('probe', input.plan.deployment.executionArn),
+      input.plan.deployment.roleExternalId,
     ),
     fetch: nodeFetch,
     now: () => new Date(),

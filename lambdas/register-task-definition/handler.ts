@@ -16,6 +16,7 @@ export const handler = middy<ServiceStepInput, RegistrationResult>()
         clients,
         event.deployment.roleArn,
         sessionName('register-task-definition', event.deployment.executionArn),
+        event.deployment.roleExternalId,
       ),
     ),
   );

@@ -12,6 +12,11 @@ export const handler = middy<RollbackStepInput, RollbackResult>()
   .handler((event) =>
     rollBack(
       event,
-      clientsForRole(clients, event.deployment.roleArn, sessionName('roll-back', event.deployment.executionArn)),
+      clientsForRole(
+        clients,
+        event.deployment.roleArn,
+        sessionName('roll-back', event.deployment.executionArn),
+        event.deployment.roleExternalId,
+      ),
     ),
   );

@@ -16,6 +16,8 @@ export interface ClientFactoryOptions {
   roleArn: string | null;
   /** Names the STS session, so CloudTrail shows which execution acted. */
   sessionName?: string;
+  /** gehen.yml's `role.externalId`: sent as AssumeRole's ExternalId, for a trust policy's `sts:ExternalId` condition. */
+  externalId?: string | null;
   /** For tests: the STS client used to assume the role. */
   sts?: STSClient;
 }
@@ -30,7 +32,12 @@ const EXPIRY_MARGIN_MS = 5 * 60_000;
  */
 export function createClientFactory(options: ClientFactoryOptions): AwsClients {
   const credentials = options.roleArn
-    ? assumedRoleCredentials(options.roleArn, options.sessionName ?? 'gehen', options.sts)
+    ? assumedRoleCredentials(
+        options.roleArn,
+        options.sessionName ?? 'gehen',
+        options.sts,
+        options.externalId ?? undefined,
+      )
     : undefined;
   const ecs = new Map<string, ECSClient>();
   const events = new Map<string, EventBridgeClient>();
@@ -58,13 +65,18 @@ function assumedRoleCredentials(
   roleArn: string,
   sessionName: string,
   sts: STSClient = new STSClient(CLIENT_DEFAULTS),
+  externalId?: string,
 ): AwsCredentialIdentityProvider {
   let cached: AwsCredentialIdentity | undefined;
   return async () => {
     if (cached?.expiration && cached.expiration.getTime() - EXPIRY_MARGIN_MS > Date.now()) return cached;
     try {
       const { Credentials } = await sts.send(
-        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName.slice(0, SESSION_NAME_MAX) }),
+        new AssumeRoleCommand({
+          RoleArn: roleArn,
+          RoleSessionName: sessionName.slice(0, SESSION_NAME_MAX),
+          ExternalId: externalId,
+        }),
       );
       if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey) {
         throw new Error('AssumeRole returned no credentials');
@@ -102,12 +114,17 @@ const MAX_CACHED_SESSIONS = 16;
  * are cached across the rounds of an execution (a warm Lambda container serves many of them).
  * The session names the execution, so each execution assumes the role once under its own name.
  */
-export function clientsForRole(cache: Map<string, AwsClients>, roleArn: string | null, session: string): AwsClients {
+export function clientsForRole(
+  cache: Map<string, AwsClients>,
+  roleArn: string | null,
+  session: string,
+  externalId: string | null = null,
+): AwsClients {
   // The function's own credentials have no session to name: one factory serves every execution.
-  const key = roleArn === null ? '' : `${roleArn}|${session}`;
+  const key = roleArn === null ? '' : `${roleArn}|${session}|${externalId ?? ''}`;
   let clients = cache.get(key);
   if (!clients) {
-    clients = createClientFactory({ roleArn, sessionName: session });
+    clients = createClientFactory({ roleArn, sessionName: session, externalId });
     cache.set(key, clients);
     for (const oldest of cache.keys()) {
       if (cache.size <= MAX_CACHED_SESSIONS) break;

@@ -158,7 +158,7 @@ export function claimProblem(
   } catch {
     return `execution ${arn} has no valid deployment input`;
   }
-  if (claim.deployment.roleArn !== config.roleArn) {
+  if (claim.deployment.roleArn !== config.roleArn || claim.deployment.roleExternalId !== config.roleExternalId) {
     return `role ${claim.deployment.roleArn ?? '(none)'} is not execution ${arn}'s role.arn (${config.roleArn ?? 'none'})`;
   }
   const regionOf = (region: string | null) => region ?? config.region ?? options.defaultRegion;

@@ -16,6 +16,7 @@ export const handler = middy<ScheduledTaskStepInput, ScheduledTaskResult>()
         clients,
         event.deployment.roleArn,
         sessionName('update-scheduled-task', event.deployment.executionArn),
+        event.deployment.roleExternalId,
       ),
     ),
   );

@@ -18,6 +18,11 @@ export const handler = middy<UpdateServiceInput, ServiceDeployment>()
   .handler((event) =>
     updateService(
       event,
-      clientsForRole(clients, event.deployment.roleArn, sessionName('update-service', event.deployment.executionArn)),
+      clientsForRole(
+        clients,
+        event.deployment.roleArn,
+        sessionName('update-service', event.deployment.executionArn),
+        event.deployment.roleExternalId,
+      ),
     ),
   );

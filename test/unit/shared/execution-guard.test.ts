@@ -114,6 +114,12 @@ describe('authorizeClaim', () => {
       /role .*admin is not execution/,
     ],
     [
+      'another external id than the config’s',
+      () => running(),
+      claim({ deployment: deployment({ roleExternalId: 'guessed' }) }),
+      /role .* is not execution/,
+    ],
+    [
       'a previous revision Prepare did not record',
       () => running(),
       claim({ service: plannedService({ previousTaskDefinition: taskDefinitionArn('api', 3) }) }),
