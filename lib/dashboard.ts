@@ -2,6 +2,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -18,6 +19,8 @@ export interface DeploymentDashboardProps {
   readonly failureAlarm: cloudwatch.IAlarm;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
+  /** Encrypts the deployment event log. @default - CloudWatch Logs' own encryption */
+  readonly encryptionKey?: kms.IKey;
   /** @default 'gehen-deployments' */
   readonly dashboardName?: string;
 }
@@ -38,6 +41,7 @@ export class DeploymentDashboard extends Construct {
     const { stateMachine } = props;
     this.eventLog = new logs.LogGroup(this, 'DeploymentEvents', {
       retention: props.logRetention,
+      encryptionKey: props.encryptionKey,
       removalPolicy: props.logRemovalPolicy,
     });
     const rule = new events.Rule(this, 'LogDeploymentEvents', {

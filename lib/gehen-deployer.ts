@@ -1,10 +1,13 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type Acknowledgment, ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ALLOWLIST_ENV } from '../lambdas/shared/allowlists';
 import { DeploymentDashboard } from './dashboard';
 import { DeploymentLockTable } from './lock-table';
 import { DeploymentNotifications } from './notifications';
@@ -106,6 +109,37 @@ export interface GehenDeployerProps {
    * @default - the probe runs outside any VPC and reaches public urls only
    */
   readonly probeVpc?: ProbeVpc;
+  /**
+   * A customer-managed KMS key (its ARN) for the log groups (the state machine's, every step's and
+   * the deployment event log), the state machine's execution data and the ECR trigger's dead-letter
+   * queue. The key is imported: its key policy must already allow CloudWatch Logs, Step Functions
+   * and EventBridge to use it (docs/deploy-to-aws.md lists the statements).
+   *
+   * @default - AWS-owned keys (each service's default encryption)
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * Clusters (names or ARNs, globs with `*` and `?`) whose services and scheduled tasks this stack
+   * may deploy. Prepare refuses a deployment naming any other cluster, and the steps' IAM grants
+   * reach only services under them (`service/<cluster>/*`).
+   *
+   * @default - every cluster of the account
+   */
+  readonly allowedClusters?: string[];
+  /**
+   * Image repositories (globs; with the registry host, or the repository path alone such as
+   * `team/*`) a deployment may retag: Prepare refuses one whose containers run any other.
+   *
+   * @default - any repository
+   */
+  readonly allowedRepositories?: string[];
+  /**
+   * The `role.arn`s a gehen.yml may name (globs). Prepare refuses any other, and `sts:AssumeRole`
+   * is granted on these only (in place of `assumeRoleArns`).
+   *
+   * @default - `assumeRoleArns`
+   */
+  readonly allowedRoleArns?: string[];
 }
 
 interface StepSizing {
@@ -140,6 +174,14 @@ const SIZING: Record<StepName, StepSizing> = {
   // One GetItem, then one DeleteItem per service and rule (ten at a time).
   'release-lock': { memorySize: 256, timeout: Duration.seconds(30) },
 };
+
+/** The steps that change ECS or EventBridge: each checks its payload against a running execution's plan. */
+const WRITE_STEPS: readonly StepName[] = [
+  'register-task-definition',
+  'update-service',
+  'update-scheduled-task',
+  'roll-back',
+];
 
 /**
  * The gehen-deploy Step Functions workflow and its Lambda steps, with least-privilege roles.
@@ -177,9 +219,12 @@ export class GehenDeployer extends Construct {
 
     const executionTimeout = props.executionTimeout ?? Duration.days(5);
     this.lockTable = new DeploymentLockTable(this, 'DeploymentLock');
+    const encryptionKey = props.kmsKeyArn ? kms.Key.fromKeyArn(this, 'Key', props.kmsKeyArn) : undefined;
+
     const permissions: StepPermissionOptions = {
       passRoleArns: props.passRoleArns ?? [],
-      assumeRoleArns: props.assumeRoleArns ?? [],
+      assumeRoleArns: props.allowedRoleArns ?? props.assumeRoleArns ?? [],
+      allowedClusters: props.allowedClusters ?? [],
       lockTableArn: this.lockTable.table.tableArn,
       stateMachineName,
     };
@@ -201,16 +246,33 @@ export class GehenDeployer extends Construct {
         logRemovalPolicy,
         logLevel,
         environment: lockEnvironment[step],
+        encryptionKey,
       });
       const { statements, acknowledgements } = stepPermissions(this, step, permissions);
       for (const statement of statements) fn.role.addToPrincipalPolicy(statement);
-      Validations.of(fn.role).acknowledge(...acknowledgements);
+      Validations.of(fn.role).acknowledge(...withTracing(acknowledgements));
       Validations.of(fn.function).acknowledge({
         id: 'AwsSolutions::AwsSolutions-L1',
         reason:
           'Node.js 22 LTS is what the bundles target (esbuild node22) and are tested on; 24 is a tested upgrade later.',
       });
       steps[step] = fn;
+    }
+    // Built from the name, not a Ref: the state machine depends on the functions already.
+    const stateMachineArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    for (const step of WRITE_STEPS) steps[step].function.addEnvironment('GEHEN_STATE_MACHINE_ARN', stateMachineArn);
+    const allowlists: Array<[string, string[] | undefined]> = [
+      [ALLOWLIST_ENV.clusters, props.allowedClusters],
+      [ALLOWLIST_ENV.repositories, props.allowedRepositories],
+      [ALLOWLIST_ENV.roleArns, props.allowedRoleArns],
+    ];
+    for (const [name, list] of allowlists) {
+      if (list && list.length > 0) steps.prepare.function.addEnvironment(name, list.join(','));
     }
     if (props.probeVpc) placeProbeInVpc(steps.probe, steps.probe.function, steps.probe.role, props.probeVpc);
     this.functions = mapValues(steps, (fn) => fn.function);
@@ -224,9 +286,14 @@ export class GehenDeployer extends Construct {
     this.logGroup = new logs.LogGroup(this, 'StateMachineLogs', {
       retention: logRetention,
       removalPolicy: logRemovalPolicy,
+      encryptionKey,
     });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
+      role: stateMachineRole(this, stateMachineArn),
+      encryptionConfiguration: encryptionKey
+        ? new sfn.CustomerManagedEncryptionConfiguration(encryptionKey)
+        : undefined,
       stateMachineType: sfn.StateMachineType.STANDARD,
       queryLanguage: sfn.QueryLanguage.JSON_PATH,
       comment: 'gehen: deploy a git SHA to ECS services and scheduled tasks; verify, drain, roll back.',
@@ -265,6 +332,7 @@ export class GehenDeployer extends Construct {
       failureAlarm: this.failureAlarm,
       logRetention,
       logRemovalPolicy,
+      encryptionKey,
     });
     if (props.notifySnsTopicArn || props.datadogApiKeySecretArn) {
       this.notifications = new DeploymentNotifications(this, 'Notifications', {
@@ -279,8 +347,35 @@ export class GehenDeployer extends Construct {
     this.triggers = new EcrPushTriggers(this, 'Triggers', {
       stateMachine: this.stateMachine,
       files: props.triggerFiles ?? [],
+      encryptionKey,
     });
   }
+}
+
+/**
+ * The state machine's role, which Step Functions may assume for this state machine of this account
+ * only: the confused-deputy guard of
+ * https://docs.aws.amazon.com/step-functions/latest/dg/procedure-create-iam-role.html and
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html.
+ */
+function stateMachineRole(scope: Construct, stateMachineArn: string): iam.Role {
+  return new iam.Role(scope, 'StateMachineRole', {
+    description: 'gehen: the deploy state machine',
+    assumedBy: new iam.ServicePrincipal('states.amazonaws.com', {
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': Stack.of(scope).account },
+        ArnLike: { 'aws:SourceArn': stateMachineArn },
+      },
+    }),
+  });
+}
+
+/** CDK grants X-Ray's writes (Tracing.ACTIVE) on `*`, the only resource they accept: one acknowledgement with the steps' own. */
+function withTracing(acknowledgements: readonly Acknowledgment[]): Acknowledgment[] {
+  const id = 'AwsSolutions::AwsSolutions-IAM5[Resource::*]';
+  const xray = 'xray:PutTraceSegments, xray:PutTelemetryRecords (active tracing) accept only *.';
+  const star = acknowledgements.find((a) => a.id === id);
+  return [...acknowledgements.filter((a) => a.id !== id), { id, reason: star ? `${star.reason} ${xray}` : xray }];
 }
 
 function stepConstructId(step: StepName): string {

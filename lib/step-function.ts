@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { type Duration, type RemovalPolicy, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -35,6 +36,8 @@ export interface StepFunctionProps {
   readonly logLevel: StepLogLevel;
   /** More environment variables for the handler. @default - none */
   readonly environment?: Record<string, string>;
+  /** Encrypts the function's log group. @default - CloudWatch Logs' own encryption */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /** Levels the steps log at; DEBUG adds one line per AWS call. */
@@ -57,6 +60,7 @@ export class StepFunction extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
+      encryptionKey: props.encryptionKey,
       removalPolicy: props.logRemovalPolicy,
     });
     this.role = new iam.Role(this, 'Role', {
@@ -82,6 +86,8 @@ export class StepFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
+      // Traces join the state machine's (tracingEnabled): one X-Ray trace per deployment, down to each AWS call.
+      tracing: Tracing.ACTIVE,
       role: this.role,
       logGroup: this.logGroup,
       description: `gehen: ${props.step}`,

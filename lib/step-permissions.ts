@@ -10,7 +10,9 @@ export interface StepPermissionOptions {
   readonly assumeRoleArns: readonly string[];
   /** The deployment lock's table (lib/lock-table.ts). */
   readonly lockTableArn: string;
-  /** The state machine's name: a restore reads its executions and starts one. */
+  /** Clusters (names or ARNs, globs) whose services the steps may touch; empty: every cluster of the account. */
+  readonly allowedClusters?: readonly string[];
+  /** The deploy state machine's name: its ARN is built from it, so there is no dependency cycle. */
   readonly stateMachineName: string;
 }
 
@@ -59,20 +61,32 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
     statements.push(new iam.PolicyStatement({ actions, resources, conditions }));
   };
 
-  const services = () =>
-    wildcard(
-      // `service/*`, not `service/*/*`: services created before 2021 and never migrated keep the
-      // short ARN `service/NAME`, which `service/*/*` misses (`*` also matches `/`).
-      // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-arn-migration.html
-      'arn:{p}:ecs:*:{a}:service/*',
-      'Services are named in gehen.yml files, unknown when the stack deploys: ECS services of this account.',
-    );
+  const allowedClusters = options.allowedClusters ?? [];
+  const services = (): string[] =>
+    allowedClusters.length === 0
+      ? [
+          wildcard(
+            // `service/*`, not `service/*/*`: services created before 2021 and never migrated keep the
+            // short ARN `service/NAME`, which `service/*/*` misses (`*` also matches `/`).
+            // https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-arn-migration.html
+            'arn:{p}:ecs:*:{a}:service/*',
+            'Services are named in gehen.yml files, unknown when the stack deploys: ECS services of this account.',
+          ),
+        ]
+      : allowedClusters.map((cluster) => {
+          // A cluster ARN keeps its own region and account; a name may be in any region.
+          const arn = /^arn:([\w-]+):ecs:([\w*?-]+):([\d*?]+):cluster\/(.+)$/.exec(cluster);
+          const path = arn
+            ? `arn:${arn[1]}:ecs:${arn[2]}:${arn[3]}:service/${arn[4]}/*`
+            : `arn:{p}:ecs:*:{a}:service/${cluster}/*`;
+          return wildcard(path, 'The services of a cluster in gehen:allowedClusters: named in gehen.yml files.');
+        });
   const rules = () =>
     wildcard(
       'arn:{p}:events:*:{a}:rule/*',
       'Scheduled-task rules are named in gehen.yml files, unknown when the stack deploys: rules of this account.',
     );
-  const describeServices = () => allow(['ecs:DescribeServices'], [services()]);
+  const describeServices = () => allow(['ecs:DescribeServices'], services());
   const describeTaskDefinition = () => allow(['ecs:DescribeTaskDefinition'], ['*']);
   const registerTaskDefinition = () => {
     allow(['ecs:RegisterTaskDefinition'], ['*']);
@@ -110,6 +124,17 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       ],
     );
   };
+  // The write steps prove they act for a running execution of this state machine (execution-guard.ts).
+  const readOwnExecution = () =>
+    allow(
+      ['states:DescribeExecution', 'states:GetExecutionHistory'],
+      [
+        wildcard(
+          `arn:{p}:states:{r}:{a}:execution:${options.stateMachineName}:*`,
+          'The write steps read the executions of this state machine only, to prove a payload is one of its plans.',
+        ),
+      ],
+    );
   const assumeRole = () => {
     if (options.assumeRoleArns.length > 0) allow(['sts:AssumeRole'], [...options.assumeRoleArns]);
   };
@@ -155,15 +180,18 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       describeTaskDefinition();
       registerTaskDefinition();
       passRole(['ecs-tasks.amazonaws.com']);
+      readOwnExecution();
       assumeRole();
       break;
     case 'update-service':
-      allow(['ecs:UpdateService'], [services()]);
+      allow(['ecs:UpdateService'], services());
+      readOwnExecution();
       assumeRole();
       break;
     case 'roll-back':
       // It reads each service's running revision first: a service already back is left alone.
-      allow(['ecs:DescribeServices', 'ecs:UpdateService'], [services()]);
+      allow(['ecs:DescribeServices', 'ecs:UpdateService'], services());
+      readOwnExecution();
       assumeRole();
       break;
     case 'update-scheduled-task':
@@ -171,6 +199,7 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       describeTaskDefinition();
       registerTaskDefinition();
       passRole(['ecs-tasks.amazonaws.com', 'events.amazonaws.com']);
+      readOwnExecution();
       assumeRole();
       break;
     case 'probe':

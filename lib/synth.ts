@@ -25,6 +25,10 @@ export const ContextKeys = {
   probeSubnetIds: 'gehen:probeSubnetIds',
   probeSecurityGroupIds: 'gehen:probeSecurityGroupIds',
   logLevel: 'gehen:logLevel',
+  kmsKeyArn: 'gehen:kmsKeyArn',
+  allowedClusters: 'gehen:allowedClusters',
+  allowedRepositories: 'gehen:allowedRepositories',
+  allowedRoleArns: 'gehen:allowedRoleArns',
 } as const;
 
 /** The deployer's props from the app's context. */
@@ -52,6 +56,10 @@ export function deployerPropsFromContext(app: App): GehenDeployerProps {
     datadogApiKeySecretArn: list(ContextKeys.datadogApiKeySecretArn)?.[0],
     datadogSite: list(ContextKeys.datadogSite)?.[0],
     logLevel: list(ContextKeys.logLevel)?.[0]?.toUpperCase() as GehenDeployerProps['logLevel'],
+    kmsKeyArn: list(ContextKeys.kmsKeyArn)?.[0],
+    allowedClusters: list(ContextKeys.allowedClusters),
+    allowedRepositories: list(ContextKeys.allowedRepositories),
+    allowedRoleArns: list(ContextKeys.allowedRoleArns),
   };
 }
 

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { LoadedConfig } from '../lambdas/shared/config';
@@ -49,6 +52,8 @@ export interface EcrPushTriggersProps {
   readonly stateMachine: sfn.IStateMachine;
   /** Files without a `trigger` key get no rule. */
   readonly files: readonly TriggerFile[];
+  /** Encrypts the dead-letter queue. @default - SQS-managed encryption (SSE-SQS) */
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -60,9 +65,46 @@ export interface EcrPushTriggersProps {
  */
 export class EcrPushTriggers extends Construct {
   readonly rules: events.Rule[] = [];
+  /**
+   * Pushes EventBridge could not start a deployment for (StartExecution failing after its retries,
+   * or the event older than two hours): each message is the event, with why in its attributes
+   * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-dlq.html). Only with a trigger.
+   */
+  readonly deadLetterQueue?: sqs.Queue;
 
   constructor(scope: Construct, id: string, props: EcrPushTriggersProps) {
     super(scope, id);
+    if (!props.files.some(({ loaded }) => loaded.trigger)) return;
+    const stack = Stack.of(this);
+    this.deadLetterQueue = new sqs.Queue(this, 'Undelivered Pushes', {
+      encryption: props.encryptionKey ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SQS3',
+      reason: 'It is the dead-letter queue: of the ECR push rules’ targets.',
+    });
+    // EventBridge may assume it for this account's rules of this stack only (confused-deputy guard,
+    // https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html). The rules' own ARNs
+    // would be a cycle (each rule's target names the role): CloudFormation names them
+    // `<stack name>-<logical id>-<suffix>`.
+    const role = new iam.Role(this, 'StartDeployments', {
+      description: 'gehen: ECR push rules start the deploy state machine',
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'events',
+              resource: 'rule',
+              resourceName: `${stack.stackName}-*`,
+            }),
+          },
+        },
+      }),
+    });
     const target = new Map<string, number>();
     for (const { source, loaded } of props.files) {
       const { trigger } = loaded;
@@ -105,7 +147,18 @@ export class EcrPushTriggers extends Construct {
         );
       }
       // The target's role may start this state machine and nothing else (states:StartExecution).
-      rule.addTarget(new targets.SfnStateMachine(props.stateMachine, { input }));
+      // EventBridge retries a failed StartExecution (throttling, a brief outage) with backoff for
+      // up to two hours, then leaves the push in the dead-letter queue rather than dropping it
+      // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html).
+      rule.addTarget(
+        new targets.SfnStateMachine(props.stateMachine, {
+          input,
+          role,
+          deadLetterQueue: this.deadLetterQueue,
+          retryAttempts: 20,
+          maxEventAge: Duration.hours(2),
+        }),
+      );
       this.rules.push(rule);
     }
   }

@@ -98,6 +98,8 @@ export async function routeEvents(options: EventRoutingOptions): Promise<EventRo
         ...(target as unknown as Target),
         Arn: resolve(target.Arn) as string,
         RoleArn: resolve(target.RoleArn) as string | undefined,
+        // The trigger's dead-letter queue (an AWS::SQS::Queue): kept as a stand-in ARN, nothing is delivered to it here.
+        DeadLetterConfig: resolve(target.DeadLetterConfig) as Target['DeadLetterConfig'],
       }),
     );
     if (targets.length > 0) await events.handle('PutTargets', { Rule: name, Targets: targets }, region);

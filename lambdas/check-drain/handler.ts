@@ -17,6 +17,7 @@ export const handler = middy<RoundInput, RoundState>()
         input.plan.deployment.roleArn,
         sessionName('check-drain', input.plan.deployment.executionArn),
         logger,
+        input.plan.deployment.roleExternalId,
       ),
       now: () => new Date(),
     }),

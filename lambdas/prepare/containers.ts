@@ -1,7 +1,9 @@
+import { type Allowlists, NO_ALLOWLISTS } from '../shared/allowlists';
 import type { AwsClients } from '../shared/clients';
 import type { PlannedRule } from '../shared/contracts';
 import { shortTaskDefinition } from '../shared/ecs-names';
 import { selectContainers, shaOfContainers } from '../shared/task-definition';
+import { repositoryProblems } from './allowed';
 import { describeTaskDefinitions, type Problems } from './lookups';
 import type { ResolvedService } from './resolve-services';
 
@@ -14,6 +16,7 @@ export async function inspectContainers(
   services: readonly ResolvedService[],
   rules: readonly PlannedRule[],
   problems: Problems,
+  allow: Allowlists = NO_ALLOWLISTS,
 ): Promise<void> {
   const definitions = await describeTaskDefinitions(
     clients,
@@ -30,6 +33,7 @@ export async function inspectContainers(
     if (missing.length > 0) {
       problems.push(`${path}.containers: ${missingMessage(missing, planned.previousTaskDefinition, definition)}`);
     }
+    problems.push(...repositoryProblems(path, definition, planned.containers, allow));
     planned.previousSha = shaOfContainers(definition, planned.containers);
   }
   for (const rule of rules) {
@@ -42,6 +46,9 @@ export async function inspectContainers(
           `scheduledTasks.${rule.rule}.containers: target ${target.id}: ${missingMessage(missing, target.previousTaskDefinition, definition)}`,
         );
       }
+      problems.push(
+        ...repositoryProblems(`scheduledTasks.${rule.rule}: target ${target.id}`, definition, rule.containers, allow),
+      );
       target.previousSha = shaOfContainers(definition, rule.containers);
     }
   }

@@ -1,5 +1,6 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { type Allowlists, NO_ALLOWLISTS } from '../shared/allowlists';
 import type { AwsClients } from '../shared/clients';
 import { ConfigError } from '../shared/config-error';
 import type { DeploymentContext, Plan, PrepareInput } from '../shared/contracts';
@@ -9,6 +10,7 @@ import { InvalidDeploymentError } from '../shared/errors';
 import { type ExecutionInput, parseExecutionInput } from '../shared/execution-input';
 import { lockTargets } from '../shared/lock-targets';
 import { stateSizeProblem } from '../shared/state-size';
+import { clusterProblem, clusterProblemByName, roleProblem } from './allowed';
 import { inspectContainers } from './containers';
 import type { Problems } from './lookups';
 import { alreadyRuns, decideOverlap } from './overlaps';
@@ -35,6 +37,8 @@ export interface PrepareOptions {
    * lock is taken.
    */
   lock?: { store: LockStore; ttlSeconds: number };
+  /** The stack's allowlists (clusters, repositories, role.arn): a deployment outside them is refused. @default none */
+  allowlists?: Allowlists;
 }
 
 /**
@@ -44,7 +48,7 @@ export interface PrepareOptions {
  */
 export async function prepare(
   input: PrepareInput,
-  clientsFor: (roleArn: string | null) => AwsClients,
+  clientsFor: (roleArn: string | null, externalId: string | null) => AwsClients,
   options: PrepareOptions,
 ): Promise<Plan> {
   if (isRestoreInput(input.execution)) {
@@ -62,15 +66,33 @@ export async function prepare(
   if (tagProblem !== null) return nothingToDeploy(input, tagProblem);
   const execution = parse(input.execution);
   const { config } = execution;
-  const clients = clientsFor(config.roleArn);
+  const allow = options.allowlists ?? NO_ALLOWLISTS;
+  // Refused before role.arn is assumed: a role outside the allowlist is never used, even to read.
+  const badRole = roleProblem(config.roleArn, allow);
+  if (badRole !== null) {
+    throw new InvalidDeploymentError(`the deployment cannot start, nothing was changed:\n  - ${badRole}`, [badRole]);
+  }
+  const clients = clientsFor(config.roleArn, config.roleExternalId ?? null);
   const problems: Problems = [];
   const roles: TargetRoles = new Map();
 
+  // A cluster the allowlist refuses by its name is not even described: the steps' IAM grants
+  // reach only the allowed clusters, and the refusal must name the rule, not an AccessDenied.
+  const early = config.services.map((s) => ({
+    s,
+    problem: clusterProblemByName(`services.${s.name}`, s.cluster, allow),
+  }));
+  problems.push(...early.flatMap(({ problem }) => problem ?? []));
+  const inAllowed = { ...execution, config: { ...config, services: early.filter((e) => !e.problem).map((e) => e.s) } };
   const [services, rules] = await Promise.all([
-    resolveServices(execution, clients, options.defaultRegion, problems),
-    resolveRules(execution, clients, options.defaultRegion, problems, roles),
+    resolveServices(inAllowed, clients, options.defaultRegion, problems),
+    resolveRules(execution, clients, options.defaultRegion, problems, roles, allow),
   ]);
-  await inspectContainers(clients, services, rules, problems);
+  for (const { path, planned } of services) {
+    const outside = clusterProblem(path, planned.cluster, allow);
+    if (outside !== null) problems.push(outside);
+  }
+  await inspectContainers(clients, services, rules, problems, allow);
   if (options.iam && rules.length > 0) {
     await checkTargetRoles(options.iam(clients), rules, roles, execution.gitsha, problems);
   }
@@ -136,6 +158,7 @@ function deploymentOf(gitsha: string, config: DeployConfig, executionArn: string
     gitsha,
     updateStrategy: config.updateStrategy,
     roleArn: config.roleArn,
+    ...(config.roleExternalId === undefined ? {} : { roleExternalId: config.roleExternalId }),
     timeoutSeconds: Math.round(config.timeoutMinutes * 60),
     pollIntervalSeconds: config.pollIntervalSeconds,
     requiredMatches: config.requiredMatches,

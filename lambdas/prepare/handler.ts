@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
+import { allowlistsFromEnv } from '../shared/allowlists';
 import { CLIENT_DEFAULTS } from '../shared/client-defaults';
 import { type AwsClients, clientsForRole, sessionName, withCallLog } from '../shared/clients';
 import type { Plan, PrepareInput } from '../shared/contracts';
@@ -17,6 +18,7 @@ const env = z
     LOCK_TTL_SECONDS: z.coerce.number().check(z.positive()),
   })
   .parse(process.env);
+const allowlists = allowlistsFromEnv(process.env);
 const clients = new Map<string, AwsClients>();
 // The function's own credentials: the executions (a restore reads the stopped one's plan) and the
 // lock table are in gehen's account, not role.arn's.
@@ -30,15 +32,21 @@ const lock = {
 export const handler = middy<PrepareInput, Plan>()
   .use(stepLogging(logger))
   .handler((event) =>
-    prepare(event, (roleArn) => clientsForRole(clients, roleArn, sessionName('prepare', event.executionArn), logger), {
-      defaultRegion: env.AWS_REGION,
-      stepFunctions,
-      lock,
-      // IAM is global: one client per Prepare call, with the role's credentials (cached by the factory).
-      iam: (roleClients) =>
-        withCallLog(
-          new IAMClient({ ...CLIENT_DEFAULTS, region: env.AWS_REGION, credentials: roleClients.credentials }),
-          logger,
-        ),
-    }),
+    prepare(
+      event,
+      (roleArn, externalId) =>
+        clientsForRole(clients, roleArn, sessionName('prepare', event.executionArn), logger, externalId),
+      {
+        defaultRegion: env.AWS_REGION,
+        stepFunctions,
+        lock,
+        allowlists,
+        // IAM is global: one client per Prepare call, with the role's credentials (cached by the factory).
+        iam: (roleClients) =>
+          withCallLog(
+            new IAMClient({ ...CLIENT_DEFAULTS, region: env.AWS_REGION, credentials: roleClients.credentials }),
+            logger,
+          ),
+      },
+    ),
   );

@@ -1,7 +1,9 @@
+import { type Allowlists, NO_ALLOWLISTS } from '../shared/allowlists';
 import type { AwsClients } from '../shared/clients';
 import type { PlannedRule } from '../shared/contracts';
 import type { ExecutionInput } from '../shared/execution-input';
 import { DEFAULT_EVENT_BUS, isEcsTarget, listRuleTargets } from '../shared/rule-targets';
+import { clusterProblem } from './allowed';
 import { awsProblem, type Problems } from './lookups';
 import { type TargetRoles, targetKey } from './target-roles';
 
@@ -16,6 +18,7 @@ export async function resolveRules(
   problems: Problems,
   /** Filled with each ECS target's role and cluster, for checkTargetRoles. */
   roles: TargetRoles = new Map(),
+  allow: Allowlists = NO_ALLOWLISTS,
 ): Promise<PlannedRule[]> {
   const { config } = execution;
   const rules = await Promise.all(
@@ -36,6 +39,12 @@ export async function resolveRules(
       const ecsTargets = targets.filter(isEcsTarget);
       if (ecsTargets.length === 0) {
         problems.push(`${path}: the rule has no ECS task targets in ${region}`);
+        return null;
+      }
+      // An ECS target's Arn is its cluster's ARN.
+      const outside = ecsTargets.flatMap((t) => clusterProblem(`${path}: target ${t.Id}`, t.Arn ?? '', allow) ?? []);
+      if (outside.length > 0) {
+        problems.push(...outside);
         return null;
       }
       for (const t of ecsTargets) {

@@ -18,6 +18,7 @@ export const handler = middy<RoundInput, RoundState>()
         input.plan.deployment.roleArn,
         sessionName('probe', input.plan.deployment.executionArn),
         logger,
+        input.plan.deployment.roleExternalId,
       ),
       fetch: nodeFetch,
       now: () => new Date(),

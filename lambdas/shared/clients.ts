@@ -19,6 +19,8 @@ export interface ClientFactoryOptions {
   roleArn: string | null;
   /** Names the STS session, so CloudTrail shows which execution acted. */
   sessionName?: string;
+  /** gehen.yml's `role.externalId`: sent as AssumeRole's ExternalId, for a trust policy's `sts:ExternalId` condition. */
+  externalId?: string | null;
   /** For tests: the STS client used to assume the role. */
   sts?: STSClient;
   /** Logs every call's duration and attempts (aws-call-log.ts). */
@@ -40,6 +42,7 @@ export function createClientFactory(options: ClientFactoryOptions): AwsClients {
         options.roleArn,
         options.sessionName ?? 'gehen',
         options.sts ?? logged(new STSClient(CLIENT_DEFAULTS)),
+        options.externalId ?? undefined,
       )
     : undefined;
   const ecs = new Map<string, ECSClient>();
@@ -74,13 +77,22 @@ export function withCallLog<C extends LoggableClient>(client: C, logger: CallLog
 /** Any AWS SDK v3 client. */
 type LoggableClient = { middlewareStack: { use(plugin: ReturnType<typeof awsCallLog>): void } };
 
-function assumedRoleCredentials(roleArn: string, sessionName: string, sts: STSClient): AwsCredentialIdentityProvider {
+function assumedRoleCredentials(
+  roleArn: string,
+  sessionName: string,
+  sts: STSClient,
+  externalId?: string,
+): AwsCredentialIdentityProvider {
   let cached: AwsCredentialIdentity | undefined;
   return async () => {
     if (cached?.expiration && cached.expiration.getTime() - EXPIRY_MARGIN_MS > Date.now()) return cached;
     try {
       const { Credentials } = await sts.send(
-        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName.slice(0, SESSION_NAME_MAX) }),
+        new AssumeRoleCommand({
+          RoleArn: roleArn,
+          RoleSessionName: sessionName.slice(0, SESSION_NAME_MAX),
+          ExternalId: externalId,
+        }),
       );
       if (!Credentials?.AccessKeyId || !Credentials.SecretAccessKey) {
         throw new Error('AssumeRole returned no credentials');
@@ -123,12 +135,13 @@ export function clientsForRole(
   roleArn: string | null,
   session: string,
   logger?: CallLogger,
+  externalId: string | null = null,
 ): AwsClients {
   // The function's own credentials have no session to name: one factory serves every execution.
-  const key = roleArn === null ? '' : `${roleArn}|${session}`;
+  const key = roleArn === null ? '' : `${roleArn}|${session}|${externalId ?? ''}`;
   let clients = cache.get(key);
   if (!clients) {
-    clients = createClientFactory({ roleArn, sessionName: session, logger });
+    clients = createClientFactory({ roleArn, sessionName: session, logger, externalId });
     cache.set(key, clients);
     for (const oldest of cache.keys()) {
       if (cache.size <= MAX_CACHED_SESSIONS) break;

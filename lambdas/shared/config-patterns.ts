@@ -5,6 +5,8 @@
 
 export const CLUSTER_ARN = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):(\d{12}):cluster\/([A-Za-z0-9_-]{1,255})$/;
 export const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+/** AssumeRole's ExternalId: 2 to 1,224 characters of [\w+=,.@:/-] (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html). */
+export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 export const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 export const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 export const CONTAINER_NAME = /^[A-Za-z0-9_-]{1,255}$/;

@@ -3,6 +3,7 @@ import { defaultPollIntervalSeconds, MAX_POLL_INTERVAL_SECONDS, roundsProblem, s
 import {
   CLUSTER_ACCOUNT_MESSAGE,
   CONTAINER_NAME,
+  EXTERNAL_ID,
   hasBadClusterAccount,
   hasNoCredentials,
   hasNoNestedQuantifier,
@@ -71,6 +72,9 @@ function buildGehenFileSchema() {
       role: z.nullish(
         z.strictObject({
           arn: z.string().check(z.regex(ROLE_ARN, 'must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)')),
+          externalId: z.optional(
+            z.string().check(z.regex(EXTERNAL_ID, 'must be 2 to 1224 characters of letters, digits and +=,.@:/-')),
+          ),
         }),
       ),
       updateStrategy: nullishOr(
@@ -233,6 +237,7 @@ export function parseGehenConfig(document: unknown, source: string): LoadedConfi
   return {
     config: {
       roleArn: file.role?.arn ?? null,
+      ...(file.role?.externalId === undefined ? {} : { roleExternalId: file.role.externalId }),
       updateStrategy: file.updateStrategy,
       timeoutMinutes: file.timeoutMinutes,
       pollIntervalSeconds: file.pollIntervalSeconds ?? defaultPollIntervalSeconds(file.timeoutMinutes),

@@ -12,6 +12,8 @@ export interface DeploymentContext {
   gitsha: string;
   updateStrategy: UpdateStrategy;
   roleArn: string | null;
+  /** gehen.yml's `role.externalId`, sent with AssumeRole; absent when the file has none. */
+  roleExternalId?: string;
   /** Each phase (verify, drain, and each again for a rollback) gets this long. */
   timeoutSeconds: number;
   pollIntervalSeconds: number;

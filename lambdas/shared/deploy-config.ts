@@ -23,6 +23,8 @@ export interface ScheduledTaskConfig {
 
 export interface DeployConfig {
   roleArn: string | null;
+  /** `role.externalId`: absent when the file has none (inputs written before it existed stay valid). */
+  roleExternalId?: string;
   updateStrategy: UpdateStrategy;
   timeoutMinutes: number;
   pollIntervalSeconds: number;

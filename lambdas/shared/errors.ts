@@ -32,6 +32,14 @@ export class RollbackFailedError extends Error {
 }
 
 /**
+ * A write step was invoked for something no running execution of this stack's state machine
+ * planned (a forged or stale payload). Nothing was changed.
+ */
+export class UnauthorizedInvocationError extends Error {
+  override readonly name = 'UnauthorizedInvocationError';
+}
+
+/**
  * Throttling or a transient AWS fault. Never a deployment failure: the workflow retries it
  * with backoff and jitter.
  */
@@ -46,6 +54,7 @@ export const ErrorNames = {
   deploymentFailed: 'DeploymentFailedError',
   rollbackFailed: 'RollbackFailedError',
   transient: 'TransientAwsError',
+  unauthorizedInvocation: 'UnauthorizedInvocationError',
 } as const;
 
 /** The `Error` of each terminal Fail state: what the CLI maps to an exit code. */

@@ -4,6 +4,7 @@ import { MAX_POLL_INTERVAL_SECONDS, roundsProblem, sizeProblem } from './config-
 import {
   CLUSTER_ACCOUNT_MESSAGE,
   CONTAINER_NAME,
+  EXTERNAL_ID,
   hasBadClusterAccount,
   hasNoCredentials,
   isClusterNameOrArn,
@@ -27,6 +28,7 @@ const containerListSchema = z.nullable(z.array(z.string().check(z.regex(CONTAINE
 
 const deployConfigSchema = z.strictObject({
   roleArn: z.nullable(z.string().check(z.regex(ROLE_ARN))),
+  roleExternalId: z.optional(z.string().check(z.regex(EXTERNAL_ID))),
   updateStrategy: z.enum(UPDATE_STRATEGIES),
   timeoutMinutes: z.number().check(z.positive(), z.lte(24 * 60)),
   pollIntervalSeconds: z.number().check(z.int(), z.gte(1), z.lte(MAX_POLL_INTERVAL_SECONDS)),

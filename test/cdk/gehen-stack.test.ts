@@ -26,7 +26,12 @@ function statementsOf(step: string): Statement[] {
     .filter((policy) => policy.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
 }
-const actionsOf = (step: string) => statementsOf(step).flatMap((statement) => [statement.Action].flat());
+/** What the Lambda runtime itself writes with the role (active tracing), not the step's code. */
+const TRACING = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+const actionsOf = (step: string) =>
+  statementsOf(step)
+    .flatMap((statement) => [statement.Action].flat())
+    .filter((action) => !TRACING.includes(action));
 
 describe('the Lambda steps', () => {
   it('run on Node.js 22, arm64, with memory and timeouts sized per step', () => {
@@ -41,6 +46,11 @@ describe('the Lambda steps', () => {
       expect(fn.Properties.Timeout).toBeLessThanOrEqual(90);
       expect([256, 512]).toContain(fn.Properties.MemorySize);
     }
+  });
+
+  it('are traced with X-Ray, as the state machine is', () => {
+    template.allResourcesProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: { Enabled: true } });
   });
 
   it('log to their own log groups, kept for a month', () => {
@@ -90,9 +100,16 @@ describe('least privilege', () => {
     ],
     [
       'register-task-definition',
-      ['ecs:DescribeTaskDefinition', 'ecs:RegisterTaskDefinition', 'ecs:TagResource', 'iam:PassRole'],
+      [
+        'ecs:DescribeTaskDefinition',
+        'ecs:RegisterTaskDefinition',
+        'ecs:TagResource',
+        'iam:PassRole',
+        'states:DescribeExecution',
+        'states:GetExecutionHistory',
+      ],
     ],
-    ['update-service', ['ecs:UpdateService']],
+    ['update-service', ['ecs:UpdateService', 'states:DescribeExecution', 'states:GetExecutionHistory']],
     [
       'update-scheduled-task',
       [
@@ -102,11 +119,16 @@ describe('least privilege', () => {
         'ecs:RegisterTaskDefinition',
         'ecs:TagResource',
         'iam:PassRole',
+        'states:DescribeExecution',
+        'states:GetExecutionHistory',
       ],
     ],
     ['probe', ['ecs:DescribeServices']],
     ['check-drain', ['ecs:DescribeServices', 'ecs:ListTasks', 'ecs:DescribeTasks']],
-    ['roll-back', ['ecs:DescribeServices', 'ecs:UpdateService']],
+    [
+      'roll-back',
+      ['ecs:DescribeServices', 'ecs:UpdateService', 'states:DescribeExecution', 'states:GetExecutionHistory'],
+    ],
     ['notify', ['events:PutEvents']],
     ['report', []],
     [
@@ -126,6 +148,20 @@ describe('least privilege', () => {
     );
     expect(granted.sort()).toEqual([...calls].sort());
   });
+
+  it.each(['register-task-definition', 'update-service', 'update-scheduled-task', 'roll-back'])(
+    '%s reads only this state machine’s executions, and knows its ARN without a Ref',
+    (step) => {
+      const read = statementsOf(step).find((s) => [s.Action].flat().includes('states:DescribeExecution'));
+      expect(JSON.stringify(read?.Resource)).toMatch(/:execution:gehen-deploy:\*"/);
+      const [fn] = Object.values(template.findResources('AWS::Lambda::Function')).filter((resource) =>
+        resource.Properties.Tags.some((tag: { Value: string }) => tag.Value === step),
+      );
+      const arn = JSON.stringify(fn?.Properties.Environment.Variables.GEHEN_STATE_MACHINE_ARN);
+      expect(arn).toMatch(/:stateMachine:gehen-deploy"/);
+      expect(arn).not.toContain('StateMachine');
+    },
+  );
 
   it.each(['probe', 'check-drain'])('%s writes nothing', (step) => {
     expect(actionsOf(step).filter((action) => writes.test(action))).toEqual([]);
@@ -156,6 +192,7 @@ describe('least privilege', () => {
       'ecs:ListServices',
       'ecs:ListTaskDefinitions',
       'ecs:DeregisterTaskDefinition',
+      ...TRACING,
     ]);
     for (const step of [
       'clean-up-revisions',

@@ -34,6 +34,20 @@ describe('cdk-nag AwsSolutions', () => {
       synthWithNag({
         'gehen:passRoleArns': 'arn:aws:iam::111122223333:role/app-*',
         'gehen:assumeRoleArns': 'arn:aws:iam::444455556666:role/gehen',
+        'gehen:allowedClusters': 'staging-*,arn:aws:ecs:eu-west-1:111122223333:cluster/qa',
+        'gehen:allowedRoleArns': 'arn:aws:iam::444455556666:role/gehen-*',
+      }),
+    ).not.toThrow();
+  });
+
+  it('has none with a customer-managed key and triggers either', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gehen-nag-kms-'));
+    const config = join(dir, 'gehen.yml');
+    writeFileSync(config, 'trigger:\n  ecrRepository: api\nservices:\n  api:\n    cluster: prod\n');
+    expect(() =>
+      synthWithNag({
+        'gehen:configs': config,
+        'gehen:kmsKeyArn': 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
       }),
     ).not.toThrow();
   });

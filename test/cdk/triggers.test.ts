@@ -187,5 +187,10 @@ describe('notifications and alarms', () => {
     expect(grants('dynamodb:PutItem')).toEqual([lockTable]);
     expect(grants('dynamodb:DeleteItem')).toEqual([lockTable, lockTable]);
     expect(grants('states:ListExecutions')).toEqual([]);
+    // Prepare (a restore reads the stopped execution), and the four write steps proving their
+    // payload is a running execution's plan.
+    expect(grants('states:DescribeExecution')).toEqual(
+      Array(5).fill(expect.stringMatching(/:execution:gehen-deploy:\*"/)),
+    );
   });
 });

@@ -37,7 +37,9 @@ describe(`Lambda Invoke on the sandbox (${engineFromEnv()} engine)`, () => {
     });
   });
 
-  it('runs a step by its ARN too, and answers its result with 200: a revision registered on the sandbox', async () => {
+  // Register Task Definition refuses a payload that is not a running execution's plan
+  // (lambdas/shared/execution-guard.ts): the real bundle ran, found no such execution and registered nothing.
+  it('runs a step by its ARN too: a forged Register Task Definition is refused (forged-invocations.test.ts checks nothing changed)', async () => {
     const task = 'arn:aws:ecs:us-east-1:000000000000:task-definition';
     const response = await invoke(
       `arn:aws:lambda:${sandbox.region}:000000000000:function:Gehen-DeployerRegisterTaskDefinitionFunctionBC386E6E`,
@@ -66,8 +68,11 @@ describe(`Lambda Invoke on the sandbox (${engineFromEnv()} engine)`, () => {
     const body = await response.json();
     expect({ status: response.status, error: response.headers.get('x-amz-function-error'), body }).toEqual({
       status: 200,
-      error: null,
-      body: { taskDefinition: `${task}/api:2`, registered: true },
+      error: 'Unhandled',
+      body: expect.objectContaining({
+        errorType: 'UnauthorizedInvocationError',
+        errorMessage: expect.stringMatching(/no execution .*:direct with a plan was found/),
+      }),
     });
   });
 

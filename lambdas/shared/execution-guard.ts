@@ -1,0 +1,250 @@
+import {
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  SFNClient,
+} from '@aws-sdk/client-sfn';
+import type { MiddlewareObj } from '@middy/core';
+import { StateNames } from '../../lib/state-names';
+import { CLIENT_DEFAULTS } from './client-defaults';
+import type { DeploymentContext, Plan, PlannedRule, PlannedService } from './contracts';
+import { clusterName, taskDefinitionFamily } from './ecs-names';
+import { isTransientAwsError, TransientAwsError, UnauthorizedInvocationError } from './errors';
+import { type ExecutionInput, parseExecutionInput } from './execution-input';
+import * as z from './zod'; // zod/mini: tree-shakes
+
+/**
+ * Anyone with lambda:InvokeFunction on a write step could otherwise point any service or rule at
+ * any task definition. Each write step proves it acts for a RUNNING execution of this stack's
+ * state machine, on a target of that execution's plan, before it changes anything.
+ */
+
+/** What a write step's payload claims to act on. */
+export interface StepClaim {
+  deployment: DeploymentContext;
+  service?: PlannedService;
+  rule?: PlannedRule;
+  /** A task definition the step will put on the service: its family must be the planned one's. */
+  taskDefinition?: string;
+}
+
+export interface ExecutionGuardOptions {
+  stepFunctions: SFNClient;
+  /** This stack's state machine (GEHEN_STATE_MACHINE_ARN, set by the stack). */
+  stateMachineArn: string;
+  /** The region of services and rules whose config names none (the function's own). */
+  defaultRegion: string;
+  /** Waits before each new look at an execution not found yet. @default [250, 500, 1000, 2000] */
+  retryDelaysMs?: readonly number[];
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const DEFAULT_DELAYS_MS = [250, 500, 1000, 2000];
+
+/**
+ * Refuses (UnauthorizedInvocationError) unless the claim is what a running execution of this
+ * state machine planned. DescribeExecution and GetExecutionHistory are eventually consistent
+ * ("best effort", https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html):
+ * an execution or a Prepare result not found yet is looked for again briefly before refusing.
+ */
+export async function authorizeClaim(claim: StepClaim, options: ExecutionGuardOptions): Promise<void> {
+  const executionArn = claim.deployment?.executionArn;
+  if (typeof executionArn !== 'string') {
+    throw new UnauthorizedInvocationError('refused: the payload names no execution (deployment.executionArn)');
+  }
+  const prefix = `${options.stateMachineArn.replace(':stateMachine:', ':execution:')}:`;
+  if (!executionArn.startsWith(prefix)) {
+    throw new UnauthorizedInvocationError(`refused: ${executionArn} is not an execution of ${options.stateMachineArn}`);
+  }
+  const delays = options.retryDelaysMs ?? DEFAULT_DELAYS_MS;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 0; ; attempt++) {
+    const found = await lookUp(executionArn, options);
+    if (found !== null) {
+      const problem = claimProblem(claim, found.execution, found.input, found.plan, options);
+      if (problem === null) return;
+      if (problem !== NOT_YET) throw new UnauthorizedInvocationError(`refused: ${problem}`);
+    }
+    const delay = delays[attempt];
+    if (delay === undefined) {
+      throw new UnauthorizedInvocationError(`refused: no execution ${executionArn} with a plan was found`);
+    }
+    await sleep(delay);
+  }
+}
+
+const NOT_YET = 'not yet';
+
+interface FoundExecution {
+  execution: DescribeExecutionCommandOutput;
+  input: unknown;
+  plan: Plan | null;
+}
+
+async function lookUp(executionArn: string, options: ExecutionGuardOptions): Promise<FoundExecution | null> {
+  let execution: DescribeExecutionCommandOutput;
+  try {
+    execution = await options.stepFunctions.send(new DescribeExecutionCommand({ executionArn }));
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ExecutionDoesNotExist') return null;
+    throw guardError(`describe execution ${executionArn}`, error);
+  }
+  let plan: Plan | null = null;
+  if (execution.status === 'RUNNING') {
+    try {
+      const history = await options.stepFunctions.send(
+        new GetExecutionHistoryCommand({ executionArn, maxResults: 100, includeExecutionData: true }),
+      );
+      plan = preparedPlan(history.events ?? []);
+    } catch (error) {
+      throw guardError(`read the history of execution ${executionArn}`, error);
+    }
+  }
+  let input: unknown = null;
+  try {
+    input = JSON.parse(execution.input ?? 'null');
+  } catch {
+    input = null;
+  }
+  return { execution, input, plan };
+}
+
+function guardError(context: string, error: unknown): Error {
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  if (isTransientAwsError(error)) return new TransientAwsError(`failed to ${context}: ${detail}`, { cause: error });
+  return new UnauthorizedInvocationError(`refused: cannot ${context}: ${detail}`, { cause: error });
+}
+
+/**
+ * Prepare Deployment's result, from the first events of the history: the Lambda that succeeded
+ * while the state Prepare Deployment was running (after any retried attempts), before it exited.
+ */
+export function preparedPlan(events: readonly HistoryEvent[]): Plan | null {
+  const entered = events.findIndex((e) => e.stateEnteredEventDetails?.name === StateNames.prepare);
+  if (entered < 0) return null;
+  for (const event of events.slice(entered + 1)) {
+    if (event.stateEnteredEventDetails || event.stateExitedEventDetails) return null;
+    const output = event.lambdaFunctionSucceededEventDetails?.output;
+    if (output === undefined) continue;
+    try {
+      const plan = JSON.parse(output) as Partial<Plan> | null;
+      return plan?.deployment && Array.isArray(plan.services) && Array.isArray(plan.scheduledTasks)
+        ? (plan as Plan)
+        : null;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+/** Why the claim is refused; NOT_YET when the plan is not readable yet; null when it holds. */
+export function claimProblem(
+  claim: StepClaim,
+  execution: DescribeExecutionCommandOutput,
+  input: unknown,
+  plan: Plan | null,
+  options: Pick<ExecutionGuardOptions, 'stateMachineArn' | 'defaultRegion'>,
+): string | null {
+  const arn = claim.deployment.executionArn;
+  if (execution.stateMachineArn !== options.stateMachineArn) {
+    return `${arn} is an execution of ${execution.stateMachineArn}, not of ${options.stateMachineArn}`;
+  }
+  if (execution.status !== 'RUNNING') return `execution ${arn} is ${execution.status}, not RUNNING`;
+  let config: ExecutionInput['config'];
+  try {
+    config = parseExecutionInput(input).config;
+  } catch {
+    return `execution ${arn} has no valid deployment input`;
+  }
+  if (claim.deployment.roleArn !== config.roleArn || claim.deployment.roleExternalId !== config.roleExternalId) {
+    return `role ${claim.deployment.roleArn ?? '(none)'} is not execution ${arn}'s role.arn (${config.roleArn ?? 'none'})`;
+  }
+  const regionOf = (region: string | null) => region ?? config.region ?? options.defaultRegion;
+  const { service, rule } = claim;
+  if (service) {
+    const configured = config.services.some(
+      (s) =>
+        s.name === service.name &&
+        clusterName(s.cluster) === clusterName(service.cluster) &&
+        regionOf(s.region) === service.region,
+    );
+    if (!configured) {
+      return `service ${service.name} in cluster ${clusterName(service.cluster)} (${service.region}) is not in execution ${arn}'s config`;
+    }
+  }
+  if (rule && !config.scheduledTasks.some((t) => t.rule === rule.rule && regionOf(t.region) === rule.region)) {
+    return `scheduled task rule ${rule.rule} (${rule.region}) is not in execution ${arn}'s config`;
+  }
+  if (plan === null) return NOT_YET;
+  return planProblem(claim, plan);
+}
+
+/** The claim against Prepare's plan: the exact service or rule it recorded, and the family it runs. */
+function planProblem(claim: StepClaim, plan: Plan): string | null {
+  const arn = claim.deployment.executionArn;
+  const { deployment, service, rule, taskDefinition } = claim;
+  const planned = plan.deployment;
+  if (deployment.gitsha !== planned.gitsha || deployment.updateStrategy !== planned.updateStrategy) {
+    return `the deployment (${deployment.gitsha}, ${deployment.updateStrategy}) is not execution ${arn}'s plan`;
+  }
+  if (service) {
+    const match = plan.services.find(
+      (s) => s.name === service.name && s.cluster === service.cluster && s.region === service.region,
+    );
+    if (!match || !sameJson(match, service)) {
+      return `service ${service.name} is not as execution ${arn}'s plan recorded it`;
+    }
+    const family = taskDefinitionFamily(match.previousTaskDefinition);
+    if (taskDefinition !== undefined && taskDefinitionFamily(taskDefinition) !== family) {
+      return `task definition ${taskDefinition} is not of family ${family}, which service ${service.name} runs`;
+    }
+  }
+  if (rule) {
+    const match = plan.scheduledTasks.find((r) => r.rule === rule.rule && r.region === rule.region);
+    if (!match || !sameJson(match, rule))
+      return `scheduled task rule ${rule.rule} is not as execution ${arn}'s plan recorded it`;
+  }
+  return null;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => x.localeCompare(y)))
+      : v,
+  );
+}
+
+/** The guard as middy middleware: runs before the step's handler, which it never reaches when refused. */
+export function executionGuard<TEvent>(
+  options: ExecutionGuardOptions,
+  claimOf: (event: TEvent) => StepClaim,
+): MiddlewareObj<TEvent> {
+  return {
+    before: async (request) => {
+      await authorizeClaim(claimOf(request.event), options);
+    },
+  };
+}
+
+/** The environment a write step's handler passes: its region and GEHEN_STATE_MACHINE_ARN (set by the stack). */
+export const guardEnvSchema = z.object({
+  AWS_REGION: z.string().check(z.minLength(1)),
+  GEHEN_STATE_MACHINE_ARN: z.string().check(z.regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]+$/)),
+});
+
+/** The guard's options at cold start: the function's own credentials (the state machine is in gehen's account). */
+export function guardOptionsFromEnv(env: Record<string, string | undefined>): ExecutionGuardOptions {
+  const parsed = guardEnvSchema.parse(env);
+  return {
+    stepFunctions: new SFNClient({ ...CLIENT_DEFAULTS, region: parsed.AWS_REGION }),
+    stateMachineArn: parsed.GEHEN_STATE_MACHINE_ARN,
+    defaultRegion: parsed.AWS_REGION,
+  };
+}
