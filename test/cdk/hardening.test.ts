@@ -33,10 +33,12 @@ describe('with an ECR trigger and default encryption', () => {
     });
   });
 
-  it('lets EventBridge assume the start role for this stack’s rules of this account only', () => {
-    const [trust, ...others] = trustOf(template, 'events.amazonaws.com');
-    expect(others).toEqual([]);
-    expect(JSON.stringify(trust?.Condition)).toMatch(/"aws:SourceAccount".*"aws:SourceArn".*:rule\/Gehen-\*/);
+  it('lets EventBridge assume the start roles (ECR pushes, restores) for this stack’s rules of this account only', () => {
+    const trusts = trustOf(template, 'events.amazonaws.com');
+    expect(trusts).toHaveLength(2);
+    for (const trust of trusts) {
+      expect(JSON.stringify(trust?.Condition)).toMatch(/"aws:SourceAccount".*"aws:SourceArn".*:rule\/Gehen-\*/);
+    }
   });
 
   it('retries a failed StartExecution for two hours, then keeps the push in an encrypted, TLS-only queue', () => {
@@ -64,10 +66,12 @@ describe('with an ECR trigger and default encryption', () => {
 });
 
 describe('without a trigger', () => {
-  it('creates no queue and no EventBridge role', () => {
+  it('creates no queue, and no EventBridge role but the restores’ (guarded the same way)', () => {
     const template = Template.fromJSON(synthForTest().template);
     template.resourceCountIs('AWS::SQS::Queue', 0);
-    expect(trustOf(template, 'events.amazonaws.com')).toEqual([]);
+    const trusts = trustOf(template, 'events.amazonaws.com');
+    expect(trusts).toHaveLength(1);
+    expect(JSON.stringify(trusts[0]?.Condition)).toMatch(/"aws:SourceAccount".*"aws:SourceArn".*:rule\/Gehen-\*/);
   });
 });
 

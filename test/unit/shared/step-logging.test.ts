@@ -15,11 +15,70 @@ const ENV_VALUE = 'postgres://admin:p4ssw0rd-never-logged@db.internal:5432/app';
 const SECRET_REF = `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:prod/api-key-never-logged`;
 const FUNCTION_SECRET = 'sk_live_51FUNCTIONSECRETneverlogged';
 
+const STATE_MACHINE = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:gehen-deploy`;
+
+/**
+ * The write steps prove they act for a running execution's plan (lambdas/shared/execution-guard.ts):
+ * the sandbox answers as Step Functions would for execution run-1, RUNNING, whose Prepare planned
+ * exactly the service of the event being invoked. Its input is the gehen.yml it was started with.
+ */
+let planned: ServiceStepInput | undefined;
+function runningExecution() {
+  const config = {
+    roleArn: null,
+    updateStrategy: 'current',
+    timeoutMinutes: 1,
+    pollIntervalSeconds: 1,
+    requiredMatches: 1,
+    region: null,
+    services: [{ name: 'api', cluster: 'demo', region: 'us-east-1', url: null, containers: null }],
+    scheduledTasks: [],
+  };
+  const at = new Date();
+  return {
+    close: async () => {},
+    handle: async (operation: string) => {
+      const { service, deployment } = planned ?? input();
+      const plan = { deployment, services: [service], scheduledTasks: [] };
+      if (operation === 'DescribeExecution') {
+        return {
+          executionArn: deployment.executionArn,
+          stateMachineArn: STATE_MACHINE,
+          status: 'RUNNING',
+          startDate: at.getTime() / 1000,
+          input: JSON.stringify({ gitsha: deployment.gitsha, config, source: 'cli' }),
+        };
+      }
+      if (operation === 'GetExecutionHistory') {
+        return {
+          events: [
+            { id: 1, type: 'ExecutionStarted', timestamp: at.getTime() / 1000 },
+            {
+              id: 2,
+              type: 'TaskStateEntered',
+              timestamp: at.getTime() / 1000,
+              stateEnteredEventDetails: { name: 'Prepare Deployment' },
+            },
+            {
+              id: 3,
+              type: 'LambdaFunctionSucceeded',
+              timestamp: at.getTime() / 1000,
+              lambdaFunctionSucceededEventDetails: { output: JSON.stringify(plan) },
+            },
+          ],
+        };
+      }
+      throw new Error(`not served here: ${operation}`);
+    },
+  };
+}
+
 let sandbox: Sandbox;
 let registered: string;
 beforeAll(async () => {
   sandbox = await startSandbox({
     port: 0,
+    stepFunctions: async () => runningExecution(),
     fleet: {
       services: [
         {
@@ -98,8 +157,10 @@ async function invoke(
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'AKIDSANDBOX',
     AWS_SECRET_ACCESS_KEY: FUNCTION_SECRET,
+    GEHEN_STATE_MACHINE_ARN: STATE_MACHINE,
     ...env,
   });
+  planned = event as ServiceStepInput;
   const chunks: string[] = [];
   // Lambda sends both streams to the function's log group: ERROR lines go to stderr.
   for (const stream of [process.stdout, process.stderr]) {
