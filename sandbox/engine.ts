@@ -31,7 +31,7 @@ export interface EngineOptions {
   invokeApi: LambdaInvokeApi;
   onLambdaLog?: (functionName: string, line: string) => void;
   /** The local engine's AWS behaviours moto has its own way of (or no way of) doing. */
-  local?: Pick<StepFunctionsServiceOptions, 'onExecutionStatusChange' | 'executionsLagSeconds'>;
+  local?: Pick<StepFunctionsServiceOptions, 'onExecutionStatusChange' | 'executionsLagSeconds' | 'waitSeconds'>;
 }
 
 /**

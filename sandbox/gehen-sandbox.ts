@@ -27,6 +27,11 @@ export interface GehenSandboxOptions {
   assembly?: SandboxAssembly;
   /** Receives the Lambda functions' log lines. @default dropped */
   onLambdaLog?: (functionName: string, line: string) => void;
+  /**
+   * Wait states (by name) that wait this many seconds instead (local engine): for tests whose
+   * subject is not the wait. @default none: every Wait waits as the definition says
+   */
+  waitSeconds?: Record<string, number>;
   /** Extra checks before every API call (see startSandbox). */
   guards?: ApiGuard[];
   /** Extra routes beside the AWS APIs (see startSandbox). */
@@ -81,6 +86,7 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
           onExecutionStatusChange: (event) => events.emit(region, event),
           // Replication lag, in real seconds: not a modelled duration, so timing.scale leaves it alone.
           executionsLagSeconds: fleet.consistency.executionsSeconds,
+          waitSeconds: options.waitSeconds,
         },
       });
       return service;

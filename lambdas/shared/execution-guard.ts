@@ -154,7 +154,13 @@ export function claimProblem(
   if (execution.status !== 'RUNNING') return `execution ${arn} is ${execution.status}, not RUNNING`;
   let config: ExecutionInput['config'];
   try {
-    config = parseExecutionInput(input).config;
+    // A restore (restore-<name>) carries the stopped deployment's gitsha and config beside what it restores.
+    const {
+      restoreOf: _restoreOf,
+      restoreDepth: _restoreDepth,
+      ...deployment
+    } = (input ?? {}) as Record<string, unknown>;
+    config = parseExecutionInput(deployment).config;
   } catch {
     return `execution ${arn} has no valid deployment input`;
   }

@@ -20,6 +20,8 @@ export interface ExecutionHooks {
   mapLength?: (stateName: string, input: unknown) => number | undefined;
   /** Called when the execution starts (RUNNING) and when it ends, with its status set. */
   onStatusChange?: (execution: LocalExecution) => void;
+  /** Wait states run this many milliseconds instead of their Seconds (tests whose subject is not the wait). */
+  waitTimeOverrides?: Record<string, number>;
 }
 
 /** When the execution's status became what it is (and what it was before), for lagging reads. */
@@ -62,7 +64,10 @@ export class LocalExecution {
     this.history = history;
     // A variable, not a literal: the runner's RunOptions type does not know the sandbox's flag.
     const options = {
-      overrides: { taskResourceLocalHandlers: taskHandlers(tasks, attempts) },
+      overrides: {
+        taskResourceLocalHandlers: taskHandlers(tasks, attempts),
+        ...(hooks.waitTimeOverrides ? { waitTimeOverrides: hooks.waitTimeOverrides } : {}),
+      },
       noThrowOnAbort: true,
       [SANDBOX_RUN]: true,
       context: {

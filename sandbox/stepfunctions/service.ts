@@ -31,6 +31,11 @@ export const SANDBOX_ACCOUNT = '000000000000';
 const UNBOUNDED_TASK_SECONDS = 2_147_483;
 
 export interface StepFunctionsServiceOptions {
+  /**
+   * Wait states (by name) that wait this many seconds instead of what the definition says: for
+   * tests whose subject is not the wait. Not a model of AWS, which always waits. @default none
+   */
+  waitSeconds?: Record<string, number>;
   /** The sandbox endpoint, given to every function as AWS_ENDPOINT_URL. */
   endpoint: string;
   /** Where the state machine lives (and the functions' AWS_REGION). */
@@ -105,6 +110,9 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
   const onStatusChange = options.onExecutionStatusChange;
   const hooks = {
     mapLength,
+    waitTimeOverrides: options.waitSeconds
+      ? Object.fromEntries(Object.entries(options.waitSeconds).map(([state, seconds]) => [state, seconds * 1000]))
+      : undefined,
     onStatusChange: onStatusChange && ((execution: LocalExecution) => onStatusChange(statusChangeEvent(execution))),
   };
 

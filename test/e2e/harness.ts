@@ -14,6 +14,7 @@ import { type HistoryEvent, paginateGetExecutionHistory, SFNClient } from '@aws-
 import type { CliIo } from '../../cli/io';
 import { runCli } from '../../cli/program';
 import type { CliReport } from '../../cli/report';
+import { StateNames } from '../../lib/state-names';
 import type { FleetInput } from '../../sandbox';
 import { SANDBOX_ENGINES, type SandboxEngine } from '../../sandbox/engine';
 import { fleetTaskDefinition } from '../../sandbox/fleet';
@@ -70,6 +71,8 @@ export interface E2eOptions {
   assembly?: SandboxAssembly;
   /** Every line the Lambda steps write (`gehen sandbox --lambda-logs`). */
   onLambdaLog?: (functionName: string, line: string) => void;
+  /** Wait states that wait this long instead. @default Wait For Deploy Writes: 1 s */
+  waitSeconds?: Record<string, number>;
   /** The Step Functions engine. @default GEHEN_SANDBOX_ENGINE, else local */
   engine?: SandboxEngine;
 }
@@ -91,6 +94,9 @@ export async function startE2e(fleet: FleetInput, options: E2eOptions = {}): Pro
     port: 0,
     assembly: options.assembly ?? sandboxAssembly(options.context ?? {}),
     engine: options.engine ?? engineFromEnv(),
+    // Wait For Deploy Writes waits out Update Service's timeout (30 s) before a rollback: no e2e
+    // test is about that wait (test/cdk/definition.test.ts checks it), and 30 s a crash test adds up.
+    waitSeconds: options.waitSeconds ?? { [StateNames.waitForDeployWrites]: 1 },
     onLambdaLog: options.onLambdaLog,
   });
   // Retries generously: a fleet with `throttle` throttles the test's own reads too.

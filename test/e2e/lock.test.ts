@@ -174,7 +174,7 @@ describe('the deployment lock', () => {
       expect(code).toBe(1);
       expect(report.error?.code).toBe('Gehen.ConcurrentDeployment');
       expect(report.error?.message).toContain(`execution ${running} is already deploying beef000 to service demo/api`);
-      expect(report.error?.message).toContain('stop it (stopping it puts back what it changed)');
+      expect(report.error?.message).toContain('or stop it (StopExecution: a follow-up execution, restore-');
       expect(await e2e.revisions('api')).toEqual(revisions);
       // Its Release Lock left the other execution's item alone.
       expect(lockItems().map((item) => item.owner)).toEqual([{ S: running }]);

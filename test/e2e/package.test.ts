@@ -25,7 +25,9 @@ const STEPS = [
   'check-drain',
   'roll-back',
   'report',
+  'clean-up-revisions',
   'notify',
+  'release-lock',
 ];
 
 interface PackedFile {
