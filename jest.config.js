@@ -14,5 +14,6 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
   globalSetup: '<rootDir>/test/global-setup.ts',
-  testTimeout: 60_000,
+  // End-to-end tests run whole deployments on the realistic profile; two jest workers share two cores.
+  testTimeout: 120_000,
 };
