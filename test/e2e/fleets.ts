@@ -32,12 +32,6 @@ export function onProfile(profile: Profile, fleet: FleetInput): FleetInput {
   return { ...fleet, profile: 'realistic', timing: { scale: REALISTIC_SCALE } };
 }
 
-/**
- * Product issue 13 item 4. Under `profile: realistic` (consistency.ecsSeconds 2) a new revision is
- * unknown to UpdateService for 2 s after RegisterTaskDefinition; Update Service calls it at once and
- * takes ECS's answer as final, so every deploy that registers a revision is rolled back.
- */
-
 type TestFn = (name: string, fn: jest.ProvidesCallback, timeout?: number) => void;
 
 /**
