@@ -36,6 +36,8 @@ describe.each(PROFILES)('gehen deploy on the sandbox (%s)', (profile) => {
           worker: { containers: ['worker'] },
         },
         scheduledTasks: ['nightly-report'],
+        // Realistic rollouts share two cores with another jest worker: room to finish.
+        timeoutMinutes: profile === 'realistic' ? 1.5 : 1,
       }),
     );
   }
