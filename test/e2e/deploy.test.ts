@@ -1,4 +1,15 @@
-import { circuitBreaker, demoConfig, demoService, ECR, FAST, itOn, nightlyReport, onProfile, PROFILES } from './fleets';
+import {
+  circuitBreaker,
+  demoConfig,
+  demoService,
+  ECR,
+  FAST,
+  itOn,
+  nightlyReport,
+  onProfile,
+  PROFILES,
+  ROLLBACK_UNDER_LOAD,
+} from './fleets';
 import { type E2e, startE2e, taskDefinition } from './harness';
 
 describe.each(PROFILES)('gehen deploy on the sandbox (%s)', (profile) => {
@@ -61,7 +72,7 @@ describe.each(PROFILES)('gehen deploy on the sandbox (%s)', (profile) => {
     expect(response.headers.get('server')).toBe('api-2222222');
   });
 
-  realisticFails(
+  itOn(profile, ROLLBACK_UNDER_LOAD)(
     'rolls every service and the scheduled task back onto their exact previous revisions when the image crashes',
     async () => {
       const before = await Promise.all(['api', 'web', 'worker'].map((name) => e2e.service(name)));

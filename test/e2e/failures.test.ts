@@ -12,6 +12,7 @@ import {
   onProfile,
   PROFILES,
   probedServices,
+  ROLLBACK_UNDER_LOAD,
 } from './fleets';
 import { type E2e, enteredStates, startE2e } from './harness';
 
@@ -72,7 +73,7 @@ describe.each(PROFILES)('gehen deploy when things go wrong (%s)', (profile) => {
   const taskDefinitions = (names: string[]) =>
     Promise.all(names.map(async (name) => (await e2e.service(name)).taskDefinition));
 
-  realisticFails(
+  itOn(profile, ROLLBACK_UNDER_LOAD)(
     'rolls every service back onto its exact previous revision when the new image is unhealthy',
     async () => {
       const before = await taskDefinitions(['api', 'web']);
