@@ -1,10 +1,9 @@
-import { Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { FailureCodes } from '../lambdas/shared/errors';
+import { stackRulesRole } from './triggers';
 
 export interface RestoreTriggerProps {
   readonly stateMachine: sfn.IStateMachine;
@@ -46,25 +45,12 @@ export class RestoreTrigger extends Construct {
       },
     });
     // The target's role may start this state machine and nothing else (states:StartExecution), and
-    // EventBridge may assume it for this account's rules of this stack only (confused-deputy guard,
-    // https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html; the rules' own ARNs
-    // would be a cycle: CloudFormation names them `<stack name>-<logical id>-<suffix>`).
-    const stack = Stack.of(this);
-    const role = new iam.Role(this, 'StartRestores', {
-      description: 'gehen: status-change rules start restores of the deploy state machine',
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: {
-            'aws:SourceArn': stack.formatArn({
-              service: 'events',
-              resource: 'rule',
-              resourceName: `${stack.stackName}-*`,
-            }),
-          },
-        },
-      }),
-    });
+    // EventBridge may assume it only for this stack's rules.
+    const role = stackRulesRole(
+      this,
+      'StartRestores',
+      'gehen: status-change rules start restores of the deploy state machine',
+    );
     const input = events.RuleTargetInput.fromObject({ restoreOf: events.EventField.fromPath('$.detail.executionArn') });
     for (const rule of [stopped, failed]) {
       rule.addTarget(new targets.SfnStateMachine(props.stateMachine, { input, role }));

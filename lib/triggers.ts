@@ -75,7 +75,6 @@ export class EcrPushTriggers extends Construct {
   constructor(scope: Construct, id: string, props: EcrPushTriggersProps) {
     super(scope, id);
     if (!props.files.some(({ loaded }) => loaded.trigger)) return;
-    const stack = Stack.of(this);
     this.deadLetterQueue = new sqs.Queue(this, 'Undelivered Pushes', {
       encryption: props.encryptionKey ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED,
       encryptionMasterKey: props.encryptionKey,
@@ -86,25 +85,7 @@ export class EcrPushTriggers extends Construct {
       id: 'AwsSolutions::AwsSolutions-SQS3',
       reason: 'It is the dead-letter queue: of the ECR push rules’ targets.',
     });
-    // EventBridge may assume it for this account's rules of this stack only (confused-deputy guard,
-    // https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html). The rules' own ARNs
-    // would be a cycle (each rule's target names the role): CloudFormation names them
-    // `<stack name>-<logical id>-<suffix>`.
-    const role = new iam.Role(this, 'StartDeployments', {
-      description: 'gehen: ECR push rules start the deploy state machine',
-      assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnLike: {
-            'aws:SourceArn': stack.formatArn({
-              service: 'events',
-              resource: 'rule',
-              resourceName: `${stack.stackName}-*`,
-            }),
-          },
-        },
-      }),
-    });
+    const role = stackRulesRole(this, 'StartDeployments', 'gehen: ECR push rules start the deploy state machine');
     const target = new Map<string, number>();
     for (const { source, loaded } of props.files) {
       const { trigger } = loaded;
@@ -162,4 +143,29 @@ export class EcrPushTriggers extends Construct {
       this.rules.push(rule);
     }
   }
+}
+
+/**
+ * A role EventBridge may assume only for this account's rules of this stack (confused-deputy guard,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html). The rules' own ARNs
+ * would be a cycle (each rule's target names the role): CloudFormation names them
+ * `<stack name>-<logical id>-<suffix>`.
+ */
+export function stackRulesRole(scope: Construct, id: string, description: string): iam.Role {
+  const stack = Stack.of(scope);
+  return new iam.Role(scope, id, {
+    description,
+    assumedBy: new iam.ServicePrincipal('events.amazonaws.com', {
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: {
+          'aws:SourceArn': stack.formatArn({
+            service: 'events',
+            resource: 'rule',
+            resourceName: `${stack.stackName}-*`,
+          }),
+        },
+      },
+    }),
+  });
 }
