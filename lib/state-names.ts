@@ -2,8 +2,14 @@
  * The workflow's state names: what operators read in the Step Functions console. One module
  * used by the definition, the tests, the sandbox and the CLI (which follows progress by them).
  */
+/**
+ * The first state, apart so the Lambda steps that look for it in an execution's history (the
+ * execution guard, a restore) bundle this string and not the whole table.
+ */
+export const PREPARE_STATE_NAME = 'Prepare Deployment';
+
 export const StateNames = {
-  prepare: 'Prepare Deployment',
+  prepare: PREPARE_STATE_NAME,
   skipServiceUpdates: 'Skip Service Updates',
   strategyChoice: 'Update Services?',
   updateScheduledTasks: 'Update Scheduled Tasks',

@@ -1,3 +1,4 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
 import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
 import { stepLogger, stepLogging } from '../shared/logger';
@@ -12,7 +13,14 @@ export const handler = middy<CleanupInput, CleanupResult>()
     const { roleArn, executionArn } = event.plan.deployment;
     const result = await cleanUpRevisions(
       event,
-      clientsForRole(clients, roleArn, sessionName('clean-up-revisions', executionArn), logger),
+      clientsForRole(
+        clients,
+        roleArn,
+        sessionName('clean-up-revisions', executionArn),
+        logger,
+        null,
+        EventBridgeClient,
+      ),
     );
     // Its result is discarded from the state: this line and the history are where it is read.
     logger.info('Revisions cleaned up', { ...result });

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
@@ -35,7 +36,14 @@ export const handler = middy<PrepareInput, Plan>()
     prepare(
       event,
       (roleArn, externalId) =>
-        clientsForRole(clients, roleArn, sessionName('prepare', event.executionArn), logger, externalId),
+        clientsForRole(
+          clients,
+          roleArn,
+          sessionName('prepare', event.executionArn),
+          logger,
+          externalId,
+          EventBridgeClient,
+        ),
       {
         defaultRegion: env.AWS_REGION,
         stepFunctions,

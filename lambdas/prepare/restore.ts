@@ -6,7 +6,7 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { StateNames } from '../../lib/state-names';
+import { PREPARE_STATE_NAME } from '../../lib/state-names';
 import type { AbortedExecution, DeploymentContext, Plan } from '../shared/contracts';
 import { InvalidDeploymentError, TransientAwsError, wrapAwsError } from '../shared/errors';
 import { parseExecutionInput } from '../shared/execution-input';
@@ -200,7 +200,7 @@ async function plannedBy(sfn: SFNClient, executionArn: string): Promise<Plan | n
 }
 
 function isPrepareExit(event: HistoryEvent): boolean {
-  return event.type === 'TaskStateExited' && event.stateExitedEventDetails?.name === StateNames.prepare;
+  return event.type === 'TaskStateExited' && event.stateExitedEventDetails?.name === PREPARE_STATE_NAME;
 }
 
 function planOf(event: HistoryEvent, executionArn: string): Plan {

@@ -1,5 +1,5 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient, EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { awsCallLog, type CallLogger } from './aws-call-log';
@@ -25,7 +25,16 @@ export interface ClientFactoryOptions {
   sts?: STSClient;
   /** Logs every call's duration and attempts (aws-call-log.ts). */
   logger?: CallLogger;
+  /**
+   * EventBridgeClient, passed by the steps that touch scheduled tasks' rules (Prepare, Update
+   * Scheduled Task, Clean Up Revisions): the others' bundles then leave the EventBridge client
+   * out (~20 KB). Without it `events()` throws. @default - none
+   */
+  eventBridge?: EventBridgeConstructor;
 }
+
+/** The EventBridge client class, injected: see ClientFactoryOptions.eventBridge. */
+export type EventBridgeConstructor = new (config: EventBridgeClientConfig) => EventBridgeClient;
 
 // Refresh assumed credentials this long before they expire.
 const EXPIRY_MARGIN_MS = 5 * 60_000;
@@ -60,7 +69,10 @@ export function createClientFactory(options: ClientFactoryOptions): AwsClients {
     events(region) {
       let client = events.get(region);
       if (!client) {
-        client = logged(new EventBridgeClient({ ...CLIENT_DEFAULTS, region, credentials }));
+        const EventBridge = options.eventBridge;
+        // A programming error, not a user's: the step's handler did not pass EventBridgeClient.
+        if (!EventBridge) throw new Error('this step makes no EventBridge client (createClientFactory eventBridge)');
+        client = logged(new EventBridge({ ...CLIENT_DEFAULTS, region, credentials }));
         events.set(region, client);
       }
       return client;
@@ -136,12 +148,13 @@ export function clientsForRole(
   session: string,
   logger?: CallLogger,
   externalId: string | null = null,
+  eventBridge?: EventBridgeConstructor,
 ): AwsClients {
   // The function's own credentials have no session to name: one factory serves every execution.
   const key = roleArn === null ? '' : `${roleArn}|${session}|${externalId ?? ''}`;
   let clients = cache.get(key);
   if (!clients) {
-    clients = createClientFactory({ roleArn, sessionName: session, logger, externalId });
+    clients = createClientFactory({ roleArn, sessionName: session, logger, externalId, eventBridge });
     cache.set(key, clients);
     for (const oldest of cache.keys()) {
       if (cache.size <= MAX_CACHED_SESSIONS) break;

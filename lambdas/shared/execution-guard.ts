@@ -6,7 +6,7 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import type { MiddlewareObj } from '@middy/core';
-import { StateNames } from '../../lib/state-names';
+import { PREPARE_STATE_NAME } from '../../lib/state-names';
 import { CLIENT_DEFAULTS } from './client-defaults';
 import type { DeploymentContext, Plan, PlannedRule, PlannedService } from './contracts';
 import { clusterName, taskDefinitionFamily } from './ecs-names';
@@ -121,7 +121,7 @@ function guardError(context: string, error: unknown): Error {
  * while the state Prepare Deployment was running (after any retried attempts), before it exited.
  */
 export function preparedPlan(events: readonly HistoryEvent[]): Plan | null {
-  const entered = events.findIndex((e) => e.stateEnteredEventDetails?.name === StateNames.prepare);
+  const entered = events.findIndex((e) => e.stateEnteredEventDetails?.name === PREPARE_STATE_NAME);
   if (entered < 0) return null;
   for (const event of events.slice(entered + 1)) {
     if (event.stateEnteredEventDetails || event.stateExitedEventDetails) return null;

@@ -1,3 +1,4 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
 import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
 import type { ScheduledTaskResult, ScheduledTaskStepInput } from '../shared/contracts';
@@ -21,6 +22,7 @@ export const handler = middy<ScheduledTaskStepInput, ScheduledTaskResult>()
         sessionName('update-scheduled-task', event.deployment.executionArn),
         logger,
         event.deployment.roleExternalId,
+        EventBridgeClient,
       ),
     ),
   );

@@ -1,3 +1,4 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -66,7 +67,7 @@ describe('clientsForRole', () => {
 
 describe('the clients of a step', () => {
   it('give up on a connection or an answer well before the shortest step timeout (30 s)', async () => {
-    const clients = createClientFactory({ roleArn: null });
+    const clients = createClientFactory({ roleArn: null, eventBridge: EventBridgeClient });
     for (const client of [clients.ecs('eu-west-1'), clients.events('eu-west-1')]) {
       // NodeHttpHandler resolves its options once, before the first request.
       const handler = client.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> };
@@ -76,5 +77,11 @@ describe('the clients of a step', () => {
         throwOnRequestTimeout: true,
       });
     }
+  });
+
+  it('make an EventBridge client only in a step that brings the class (so the others bundle none)', () => {
+    expect(() => createClientFactory({ roleArn: null }).events('eu-west-1')).toThrow(/no EventBridge client/);
+    const events = createClientFactory({ roleArn: null, eventBridge: EventBridgeClient }).events('eu-west-1');
+    expect(events).toBeInstanceOf(EventBridgeClient);
   });
 });

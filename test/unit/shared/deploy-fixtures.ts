@@ -1,4 +1,5 @@
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { AwsClients } from '../../../lambdas/shared/clients';
 import { createClientFactory } from '../../../lambdas/shared/clients';
 import type { DeploymentContext, PlannedRule, PlannedService } from '../../../lambdas/shared/contracts';
@@ -15,7 +16,7 @@ export function taskDefinitionArn(family: string, revision: number, region = 'eu
 
 /** Clients for the mocked SDK classes: aws-sdk-client-mock patches every instance. */
 export function testClients(): AwsClients {
-  return createClientFactory({ roleArn: null });
+  return createClientFactory({ roleArn: null, eventBridge: EventBridgeClient });
 }
 
 /** A gehen.yml service entry as parsed: cluster `prod` unless given, no region, url or containers. */
