@@ -40,16 +40,27 @@ export function bundleStarts(functions: readonly BenchFunction[], runs: number):
   });
 }
 
+/** A CLI command to time: its arguments, the exit code it must end with, and its name in the table. */
+export interface CliCommand {
+  args: readonly string[];
+  /** @default 0 */
+  exitCode?: number;
+  /** @default `gehen <args>` */
+  name?: string;
+}
+
 /** Wall time of `node dist/cli/gehen.cjs <args>`, spawn to exit. */
-export function cliStarts(cliPath: string, commands: readonly string[][], runs: number): CliStart[] {
-  return commands.map((args) => {
+export function cliStarts(cliPath: string, commands: readonly CliCommand[], runs: number): CliStart[] {
+  return commands.map(({ args, exitCode = 0, name = `gehen ${args.join(' ')}` }) => {
     const msSamples = Array.from({ length: runs }, () => {
       const started = process.hrtime.bigint();
       const child = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8' });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (child.status !== 0) throw new Error(`gehen ${args.join(' ')} exited ${child.status}: ${child.stderr}`);
+      if (child.status !== exitCode) {
+        throw new Error(`${name} exited ${child.status}, not ${exitCode}: ${child.stderr.slice(-1000)}`);
+      }
       return ms;
     });
-    return { command: `gehen ${args.join(' ')}`, msSamples, msMedian: median(msSamples) };
+    return { command: name, msSamples, msMedian: median(msSamples) };
   });
 }

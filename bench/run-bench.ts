@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { packageRoot } from '../lib/package-root';
 import { ensureSandboxCredentials, sandboxAssembly } from '../sandbox/gehen-sandbox';
 import { benchFunctions } from './bench-functions';
+import { BIG_CONFIG_COMMAND, writeBigConfig } from './big-config';
 import { bundleStarts, cliStarts } from './cold-start';
 import { costOf } from './cost';
 import { measureDetectionLatency } from './detection-latency';
@@ -94,7 +95,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   try {
     log('cold start');
     const bundles = bundleStarts(functions, steps.spawns);
-    const cliRuns = cliStarts(cli, [['--version'], ['--help']], steps.spawns);
+    const bigConfig = writeBigConfig(dir);
+    const cliRuns = cliStarts(
+      cli,
+      [
+        { args: ['--version'] },
+        { args: ['--help'] },
+        { args: ['validate', '--path', bigConfig], exitCode: 1, name: BIG_CONFIG_COMMAND },
+      ],
+      steps.spawns,
+    );
 
     log('scale');
     const scale: ScaleRun[] = [];

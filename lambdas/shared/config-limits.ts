@@ -15,6 +15,20 @@ export const MAX_ROUNDS_PER_PHASE = 250;
  */
 export const MAX_TARGETS = 300;
 
+/**
+ * The largest gehen.yml gehen reads: 1 MiB, four times the 256 KiB that one deployment's whole
+ * state may hold (Step Functions' limit on state data:
+ * https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html), so every file that
+ * can deploy fits with room for comments. A larger one is refused before it is parsed: YAML
+ * parsing is what costs (about a second a MiB), and a 3 MB file is then refused at once.
+ */
+export const MAX_CONFIG_BYTES = 1_048_576;
+
+export function configBytesProblem(bytes: number): string | null {
+  if (bytes <= MAX_CONFIG_BYTES) return null;
+  return `the file is ${bytes.toLocaleString('en-US')} bytes; gehen.yml may be at most ${MAX_CONFIG_BYTES.toLocaleString('en-US')} (1 MiB), four times what one deployment's state can hold (Step Functions' 256 KiB): split its services and scheduled tasks across gehen.yml files`;
+}
+
 const DEFAULT_POLL_INTERVAL_SECONDS = 15;
 export const MAX_POLL_INTERVAL_SECONDS = 300;
 

@@ -1,6 +1,7 @@
 import { isMap, isScalar, parseDocument, visit } from 'yaml';
 import { type LoadedConfig, parseGehenConfig } from './config';
 import { ConfigError } from './config-error';
+import { configBytesProblem } from './config-limits';
 
 // Apart from config.ts so the Lambda bundles, which receive JSON, do not carry a YAML parser.
 
@@ -12,6 +13,9 @@ const MAX_ALIAS_COUNT = 100;
 
 /** Parses gehen.yml text. YAML syntax errors and schema problems both become a ConfigError naming `source`. */
 export function parseGehenYaml(text: string, source: string): LoadedConfig {
+  // Before parsing, which is what a huge file would cost.
+  const tooLarge = configBytesProblem(Buffer.byteLength(text));
+  if (tooLarge !== null) throw new ConfigError(source, [tooLarge]);
   if (text.trim() === '') {
     throw new ConfigError(source, ['the file is empty: name at least one service or scheduled task']);
   }

@@ -72,7 +72,12 @@ describe('npm run bench --smoke', () => {
       expect(bundle.loadMsMedian).toBeGreaterThan(0);
       expect(bundle.memoryMb).toBeGreaterThanOrEqual(128);
     }
-    expect(result.coldStart.cli.map((c) => c.command)).toEqual(['gehen --version', 'gehen --help']);
+    expect(result.coldStart.cli.map((c) => c.command)).toEqual([
+      'gehen --version',
+      'gehen --help',
+      'gehen validate --path 3MB.yml',
+    ]);
+    expect(result.targets.map((t) => t.name)).toContain('gehen validate --path 3MB.yml');
   });
 
   it('prices both deployments and checks every target in one table', () => {

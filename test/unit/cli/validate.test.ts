@@ -49,3 +49,33 @@ describe('gehen validate: the state size', () => {
     expect(io.out()).toContain('is valid');
   });
 });
+
+describe('gehen validate: the file itself', () => {
+  function problems(text: string): readonly string[] {
+    const { io, result } = run(text);
+    try {
+      result();
+    } catch (error) {
+      expect(io.out()).toBe('');
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    throw new Error('validate passed');
+  }
+
+  it('refuses a 3 MB gehen.yml by its size, naming the limit and why, without parsing it', () => {
+    const text = fleetYaml(12_000, 200, 40);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(3_000_000);
+    expect(problems(text)).toEqual([
+      expect.stringMatching(
+        /^the file is 3,\d{3},\d{3} bytes; gehen\.yml may be at most 1,048,576 \(1 MiB\), four times what one deployment's state can hold \(Step Functions' 256 KiB\)/,
+      ),
+    ]);
+  });
+
+  it('names a key given twice by its line', () => {
+    expect(
+      problems('services:\n  api:\n    cluster: prod\n  web:\n    cluster: prod\n  api:\n    cluster: staging\n'),
+    ).toEqual(['YAML line 6: Map keys must be unique (api)']);
+  });
+});

@@ -1,5 +1,6 @@
 import { unmatchedTag } from '../../../lambdas/prepare/pushed-tag';
 import { ConfigError } from '../../../lambdas/shared/config-error';
+import { MAX_CONFIG_BYTES } from '../../../lambdas/shared/config-limits';
 import { parseGehenYaml } from '../../../lambdas/shared/config-yaml';
 import { parseExecutionInput } from '../../../lambdas/shared/execution-input';
 
@@ -98,6 +99,27 @@ describe('gehen.yml edges', () => {
     }
     expect(thrown).toBeInstanceOf(ConfigError);
     expect((thrown as ConfigError).message).toMatch(/^gehen\.yml is not a valid gehen config:\n {2}- YAML: .*alias/);
+  });
+
+  it('refuses a file over 1 MiB before parsing it, naming the limit, the size and why', () => {
+    const service = (i: number) =>
+      `  service-${i}:\n    cluster: prod\n    url: https://service-${i}.example.com/ping\n`;
+    const lines = ['services:\n'];
+    for (let i = 0; lines.length <= 30_000; i++) lines.push(service(i));
+    const text = lines.join('');
+    const bytes = Buffer.byteLength(text);
+    expect(bytes).toBeGreaterThan(MAX_CONFIG_BYTES);
+    expect(yamlProblems(text)).toEqual([
+      `the file is ${bytes.toLocaleString('en-US')} bytes; gehen.yml may be at most 1,048,576 (1 MiB), four times what one deployment's state can hold (Step Functions' 256 KiB): split its services and scheduled tasks across gehen.yml files`,
+    ]);
+  });
+
+  it('counts the limit in bytes, not characters', () => {
+    const comment = `# ${'é'.repeat(MAX_CONFIG_BYTES / 2)}\n`;
+    expect(comment.length).toBeLessThan(MAX_CONFIG_BYTES);
+    expect(yamlProblems(`${comment}${API}`)).toEqual([
+      expect.stringMatching(/^the file is 1,048,\d{3} bytes; gehen\.yml may be at most/),
+    ]);
   });
 
   it('finds a repeated key in a file of 20,000 services, and names it', () => {
