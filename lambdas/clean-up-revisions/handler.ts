@@ -10,7 +10,7 @@ const clients = new Map<string, AwsClients>();
 export const handler = middy<CleanupInput, CleanupResult>()
   .use(stepLogging(logger))
   .handler(async (event) => {
-    const { roleArn, executionArn } = event.plan.deployment;
+    const { roleArn, roleExternalId, executionArn } = event.plan.deployment;
     const result = await cleanUpRevisions(
       event,
       clientsForRole(
@@ -18,7 +18,7 @@ export const handler = middy<CleanupInput, CleanupResult>()
         roleArn,
         sessionName('clean-up-revisions', executionArn),
         logger,
-        null,
+        roleExternalId,
         EventBridgeClient,
       ),
     );
