@@ -4,6 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { ErrorNames } from '../lambdas/shared/errors';
+import { BACKOFF_RATE, DEFAULT_TRANSIENT_RETRY, INTERVAL_SECONDS, type TransientRetry } from './throttle-budget';
 
 export type StepTask = LambdaInvoke;
 
@@ -20,6 +21,11 @@ export interface StepTaskProps {
    * whose second attempt cannot repeat a change. @default false
    */
   readonly retryCrashes?: boolean;
+  /**
+   * How long TransientAwsError is retried: longer for a step whose ECS write meets a tight bucket
+   * (throttledRetry). @default DEFAULT_TRANSIENT_RETRY
+   */
+  readonly transientRetry?: TransientRetry;
 }
 
 /**
@@ -49,12 +55,13 @@ export function stepTask(scope: Construct, name: string, props: StepTaskProps): 
     resultSelector: props.resultSelector,
     taskTimeout: sfn.Timeout.duration(props.functionTimeout.plus(Duration.seconds(5))),
   });
+  const retry = props.transientRetry ?? DEFAULT_TRANSIENT_RETRY;
   task.addRetry({
     errors: [ErrorNames.transient, 'Lambda.TooManyRequestsException'],
-    interval: Duration.seconds(2),
-    backoffRate: 2,
-    maxAttempts: 6,
-    maxDelay: Duration.seconds(30),
+    interval: Duration.seconds(INTERVAL_SECONDS),
+    backoffRate: BACKOFF_RATE,
+    maxAttempts: retry.maxAttempts,
+    maxDelay: retry.maxDelay,
     jitterStrategy: sfn.JitterType.FULL,
   });
   if (props.retryCrashes) {

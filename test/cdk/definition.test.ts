@@ -1,16 +1,37 @@
 import validateAsl from 'asl-validator';
+import { MAX_TARGETS } from '../../lambdas/shared/config-limits';
 import { ErrorNames, FailureCodes } from '../../lambdas/shared/errors';
 import { resolveDefinition, type TemplateFunction, templateFunctions } from '../../lib/resolve-definition';
 import { StateNames } from '../../lib/state-names';
 import { LAMBDA_CRASH_ERRORS } from '../../lib/step-task';
+import { THROTTLING_TABLE } from '../../sandbox/throttling';
 import { synthForTest } from './synth-once';
+
+interface AslRetry {
+  ErrorEquals: string[];
+  JitterStrategy?: string;
+  IntervalSeconds?: number;
+  BackoffRate?: number;
+  MaxAttempts?: number;
+  MaxDelaySeconds?: number;
+}
+
+/** The longest a retrier can wait in all: the sum of its delay caps (full jitter waits a random share of each). */
+function longestWaitSeconds(retry: AslRetry): number {
+  let sum = 0;
+  for (let attempt = 0; attempt < (retry.MaxAttempts ?? 3); attempt++) {
+    const cap = (retry.IntervalSeconds ?? 1) * (retry.BackoffRate ?? 2) ** attempt;
+    sum += Math.min(cap, retry.MaxDelaySeconds ?? Number.POSITIVE_INFINITY);
+  }
+  return sum;
+}
 
 interface AslState {
   Type: string;
   Resource?: string;
   TimeoutSeconds?: number;
   Error?: string;
-  Retry?: Array<{ ErrorEquals: string[]; JitterStrategy?: string }>;
+  Retry?: AslRetry[];
   ItemProcessor?: { States: Record<string, AslState> };
 }
 /** The states a state may go to next: Next, Default, Choices and Catch targets. */
@@ -240,6 +261,50 @@ describe('the gehen-deploy definition', () => {
       const lambdaRetries = (task.Retry ?? []).filter((retry) => retry.ErrorEquals.includes('Lambda.ServiceException'));
       expect(lambdaRetries).toHaveLength(1);
     }
+  });
+
+  it("retries each ECS write long enough to outlast the queue the largest plan makes in the write's bucket", () => {
+    // ECS's published buckets (sandbox/throttling.ts cites request-throttling.html), not gehen's own copy.
+    const bucket = (name: string) => THROTTLING_TABLE.ecs[name] ?? { burst: 0, rate: 0 };
+    const taskDefinitionModify = bucket('Task definition modify actions');
+    const serviceModify = bucket('Service modify actions');
+    const writers: Record<string, { burst: number; rate: number }> = {
+      [StateNames.registerTaskDefinition]: taskDefinitionModify,
+      [StateNames.updateScheduledTask]: taskDefinitionModify,
+      [StateNames.rollBackScheduledTask]: taskDefinitionModify,
+      [StateNames.updateService]: serviceModify,
+      [StateNames.rollBackService]: serviceModify,
+    };
+    const retries = allStates()
+      .filter(([, state]) => state.Type === 'Task')
+      .map(([name, state]) => ({
+        name,
+        retry: state.Retry?.find((r) => r.ErrorEquals.includes(ErrorNames.transient)),
+      }));
+    for (const { name, retry } of retries) {
+      const queue = writers[name];
+      if (queue) {
+        // Every write of a plan (MAX_TARGETS) past the burst waits its turn at the refill rate; a
+        // retry that has backed off far loses tokens to fresher ones, so its mean wait (half the
+        // caps, full jitter) is twice that queue.
+        const queueSeconds = (MAX_TARGETS - queue.burst) / queue.rate;
+        expect({ name, wait: longestWaitSeconds(retry ?? { ErrorEquals: [] }) >= 4 * queueSeconds }).toEqual({
+          name,
+          wait: true,
+        });
+      } else {
+        // Everything else: the short ladder (at most 90 s), so a broken dependency fails fast.
+        expect({ name, retry }).toEqual({
+          name,
+          retry: expect.objectContaining({ MaxAttempts: 6, MaxDelaySeconds: 30 }),
+        });
+      }
+    }
+    expect(
+      longestWaitSeconds(
+        retries.find((r) => r.name === StateNames.registerTaskDefinition)?.retry ?? { ErrorEquals: [] },
+      ),
+    ).toBeGreaterThanOrEqual(1120);
   });
 
   it('runs a read-only round or an idempotent release again when its function timed out or crashed, and nothing else', () => {
