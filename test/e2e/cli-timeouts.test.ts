@@ -54,7 +54,12 @@ describe.each(PROFILES)('gehen deploy exits 2 when the result is unknown (%s)', 
       expect(status).toBe('RUNNING');
       // Running the deployment itself: the service goes onto the new revision (the watch may have
       // given up before Update Service ran), its tasks still starting.
-      await waitFor('slow to be updated', async () => (await e2e.service('slow')).taskDefinition?.endsWith('slow:2'));
+      // Realistic: Prepare, the lock and a throttled RegisterTaskDefinition come first (seconds).
+      await waitFor(
+        'slow to be updated',
+        async () => (await e2e.service('slow')).taskDefinition?.endsWith('slow:2'),
+        60_000,
+      );
     },
   );
 
