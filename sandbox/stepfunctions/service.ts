@@ -10,7 +10,6 @@ import type {
   StartExecutionOutput,
   StopExecutionOutput,
 } from '@aws-sdk/client-sfn';
-import { StateMachine } from 'aws-local-stepfunctions';
 import { SandboxAwsError } from '../aws-error';
 import { checkWorkflow } from './definition-check';
 import { LocalExecution } from './execution';
@@ -23,6 +22,7 @@ import { installRunnerPatch } from './runner-patch';
 import { type AwsEventEntry, laggingListItem, statusChangeEvent } from './status-events';
 import type { TaskBinding } from './task-handlers';
 import { withTaskTimeouts } from './task-states';
+import { validatedStateMachine } from './validated-machine';
 import { paginate, toWire } from './wire';
 
 export const SANDBOX_ACCOUNT = '000000000000';
@@ -97,9 +97,8 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
     functions.set(fn.arn, local);
     tasks.set(stateName, { target, fn: local });
   }
-  const machine = new StateMachine(
-    withTaskTimeouts(workflow.definition, options.taskTimeoutSeconds ?? UNBOUNDED_TASK_SECONDS) as never,
-    { validationOptions: { checkArn: false } },
+  const machine = validatedStateMachine(
+    withTaskTimeouts(workflow.definition, options.taskTimeoutSeconds ?? UNBOUNDED_TASK_SECONDS),
   );
 
   const mapLength = mapLengths(workflow.definition);

@@ -32,14 +32,6 @@ export function onProfile(profile: Profile, fleet: FleetInput): FleetInput {
   return { ...fleet, profile: 'realistic', timing: { scale: REALISTIC_SCALE } };
 }
 
-/**
- * Not yet understood: beside another jest worker, the realistic crash and unhealthy rollbacks end
- * exit 2 (a rollback phase expiring) where alone they end exit 1 in about 12 s. Skipped in the
- * full suite until the slowdown is found; run alone: `npx jest test/e2e/deploy.test.ts -t realistic`.
- */
-export const ROLLBACK_UNDER_LOAD =
-  'under investigation: beside another jest worker the realistic rollback ends exit 2 (phase expiry); alone it passes';
-
 type TestFn = (name: string, fn: jest.ProvidesCallback, timeout?: number) => void;
 
 /**
