@@ -1,4 +1,4 @@
-import { STEP_TAG, type StepName } from './step-function';
+import { STEP_TAG, type StepName } from './step-lambda';
 import type { CloudFormationTemplate } from './synth';
 
 /** A CloudFormation reference inside the definition: `{ Ref }` or `{ Fn::GetAtt: [id, attr] }`. */
