@@ -1,4 +1,4 @@
-import { STEP_TAG } from '../lib/step-function';
+import { STEP_TAG } from '../lib/step-lambda';
 import { STACK_NAME } from '../lib/synth';
 import type { SandboxAssembly } from '../sandbox/gehen-sandbox';
 import { workflowFromTemplate } from '../sandbox/stepfunctions/template-workflow';

@@ -14,10 +14,10 @@ import { DeploymentNotifications } from './notifications';
 import { type ProbeVpc, placeProbeInVpc } from './probe-vpc';
 import { RestoreTrigger } from './restore-trigger';
 import { STATE_MACHINE_NAME } from './state-names';
-import { STEP_LOG_LEVELS, StepFunction, type StepLogLevel, type StepName } from './step-function';
+import { STEP_LOG_LEVELS, StepLambda, type StepLogLevel, type StepName } from './step-lambda';
 import { type StepPermissionOptions, stepPermissions } from './step-permissions';
 import { EcrPushTriggers, type TriggerFile } from './triggers';
-import { WorkflowDefinition } from './workflow-definition';
+import { WorkflowDefinition } from './workflow/definition';
 
 export interface GehenDeployerProps {
   /**
@@ -237,9 +237,9 @@ export class GehenDeployer extends Construct {
       'release-lock': { LOCK_TABLE_NAME: this.lockTable.table.tableName },
     };
 
-    const steps = {} as Record<StepName, StepFunction>;
+    const steps = {} as Record<StepName, StepLambda>;
     for (const [step, sizing] of Object.entries(SIZING) as Array<[StepName, StepSizing]>) {
-      const fn = new StepFunction(this, stepConstructId(step), {
+      const fn = new StepLambda(this, stepConstructId(step), {
         step,
         ...sizing,
         logRetention,

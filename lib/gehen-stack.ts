@@ -20,7 +20,7 @@ export class GehenStack extends Stack {
     const arn = this.deployer.stateMachine.stateMachineArn;
 
     new CfnOutput(this, 'StateMachineArn', {
-      description: 'gehen-deploy: the stateMachineArn for gehen.yml or `gehen deploy --state-machine-arn`',
+      description: 'gehen-deploy: the stateMachineArn for gehen.yml or `gehen deploy --state-machine`',
       value: arn,
     });
     new CfnOutput(this, 'ConsoleUrl', {

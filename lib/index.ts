@@ -5,6 +5,6 @@ export { GehenDeployer, type GehenDeployerProps } from './gehen-deployer';
 export { GehenStack, type GehenStackProps } from './gehen-stack';
 export { DeploymentNotifications, type DeploymentNotificationsProps } from './notifications';
 export { STATE_MACHINE_NAME } from './state-names';
-export type { StepName } from './step-function';
+export type { StepName } from './step-lambda';
 export { buildGehenApp, ContextKeys, deployerPropsFromContext, STACK_NAME } from './synth';
 export { EcrPushTriggers, type EcrPushTriggersProps, readTriggerFiles, type TriggerFile } from './triggers';

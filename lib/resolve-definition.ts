@@ -1,5 +1,8 @@
-import { STEP_TAG, type StepName } from './step-function';
+import { STEP_TAG, type StepName } from './step-lambda';
 import type { CloudFormationTemplate } from './synth';
+
+/** Just the resources of a template: lib/synth.ts's CloudFormationTemplate, or the sandbox's. */
+type TemplateResources = Pick<CloudFormationTemplate, 'Resources'>;
 
 /** A CloudFormation reference inside the definition: `{ Ref }` or `{ Fn::GetAtt: [id, attr] }`. */
 export interface TokenReference {
@@ -8,7 +11,7 @@ export interface TokenReference {
   readonly attribute: string | null;
 }
 
-export interface ResolveDefinitionOptions {
+export interface ResolveTokensOptions {
   /** Turns a resource reference into its value, e.g. a fake Lambda ARN. @default fakeLambdaArn */
   readonly resolve?: (reference: TokenReference) => string;
   /** @default 'us-east-1' */
@@ -17,19 +20,28 @@ export interface ResolveDefinitionOptions {
   readonly account?: string;
 }
 
-/** The ARN the sandbox gives a function: `arn:aws:lambda:us-east-1:000000000000:function:<logicalId>`. */
+export interface ResolveDefinitionOptions extends ResolveTokensOptions {
+  /** The state machine's StateMachineName, when the template has several. @default the only one */
+  readonly stateMachineName?: string;
+}
+
+/** The template holds something this resolver does not turn into a value. */
+export class UnresolvableTemplateError extends Error {
+  override readonly name = 'UnresolvableTemplateError';
+}
+
+/** The ARN the tests give a function: `arn:aws:lambda:us-east-1:000000000000:function:<logicalId>`. */
 export function fakeLambdaArn(reference: TokenReference, region = 'us-east-1', account = '000000000000'): string {
   return `arn:aws:lambda:${region}:${account}:function:${reference.logicalId}`;
 }
 
 /**
- * The state machine's DefinitionString (an `Fn::Join` of strings, `Ref`s and `Fn::GetAtt`s) as
- * plain ASL. Pseudo parameters (`AWS::Region`, …) resolve to the given region and account.
+ * `value` with every `Ref`, `Fn::GetAtt` and `Fn::Join` in it resolved, however deep: pseudo
+ * parameters (`AWS::Region`, …) to the given region and account, resources by `resolve`. Any
+ * other intrinsic is refused (UnresolvableTemplateError): CDK writes a state machine's
+ * DefinitionString with these three only.
  */
-export function resolveDefinition(
-  template: CloudFormationTemplate,
-  options: ResolveDefinitionOptions = {},
-): Record<string, unknown> {
+export function resolveTokens(value: unknown, options: ResolveTokensOptions = {}): unknown {
   const region = options.region ?? 'us-east-1';
   const account = options.account ?? '000000000000';
   const resolve = options.resolve ?? ((reference: TokenReference) => fakeLambdaArn(reference, region, account));
@@ -39,33 +51,72 @@ export function resolveDefinition(
     'AWS::Partition': 'aws',
     'AWS::URLSuffix': 'amazonaws.com',
   };
-
-  const value = (node: unknown): string => {
-    if (typeof node === 'string') return node;
-    if (node && typeof node === 'object') {
-      const record = node as Record<string, unknown>;
-      if (typeof record.Ref === 'string') {
-        return pseudo[record.Ref] ?? resolve({ logicalId: record.Ref, attribute: null });
-      }
-      const getAtt = record['Fn::GetAtt'];
-      if (Array.isArray(getAtt) && typeof getAtt[0] === 'string' && typeof getAtt[1] === 'string') {
-        return resolve({ logicalId: getAtt[0], attribute: getAtt[1] });
-      }
-      const join = record['Fn::Join'];
-      if (Array.isArray(join) && typeof join[0] === 'string' && Array.isArray(join[1])) {
-        return join[1].map(value).join(join[0]);
-      }
+  const intrinsic = (key: string, argument: unknown): string => {
+    if (key === 'Ref' && typeof argument === 'string') {
+      return pseudo[argument] ?? resolve({ logicalId: argument, attribute: null });
     }
-    throw new Error(`cannot resolve ${JSON.stringify(node)} in the state machine definition`);
+    if (
+      key === 'Fn::GetAtt' &&
+      Array.isArray(argument) &&
+      typeof argument[0] === 'string' &&
+      typeof argument[1] === 'string'
+    ) {
+      return resolve({ logicalId: argument[0], attribute: argument[1] });
+    }
+    if (
+      key === 'Fn::Join' &&
+      Array.isArray(argument) &&
+      typeof argument[0] === 'string' &&
+      Array.isArray(argument[1])
+    ) {
+      return argument[1].map((part) => String(walk(part))).join(argument[0]);
+    }
+    throw new UnresolvableTemplateError(`cannot resolve ${key} ${JSON.stringify(argument)} in the template`);
   };
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (typeof node !== 'object' || node === null) return node;
+    const entries = Object.entries(node);
+    const [key, argument] = entries[0] ?? [];
+    if (entries.length === 1 && key !== undefined && (key === 'Ref' || key.startsWith('Fn::'))) {
+      return intrinsic(key, argument);
+    }
+    return Object.fromEntries(entries.map(([k, v]) => [k, walk(v)]));
+  };
+  return walk(value);
+}
 
-  const machines = Object.values(template.Resources).filter(
-    (resource) => resource.Type === 'AWS::StepFunctions::StateMachine',
+/** The template's state machine: the only one, or the one named `name`. */
+export function stateMachineOf(
+  template: TemplateResources,
+  name?: string,
+): { logicalId: string; properties: Record<string, unknown> } {
+  const machines = Object.entries(template.Resources).filter(
+    ([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine',
   );
-  if (machines.length !== 1) throw new Error(`expected one state machine in the template, found ${machines.length}`);
-  const definition = machines[0]?.Properties?.DefinitionString;
-  if (definition === undefined) throw new Error('the state machine has no DefinitionString');
-  return JSON.parse(value(definition)) as Record<string, unknown>;
+  const match = machines.find(([, resource]) => name === undefined || resource.Properties?.StateMachineName === name);
+  if (!match || (name === undefined && machines.length !== 1)) {
+    throw new UnresolvableTemplateError(`the template has no single state machine${name ? ` named ${name}` : ''}`);
+  }
+  return { logicalId: match[0], properties: match[1].Properties ?? {} };
+}
+
+/**
+ * The state machine's DefinitionString (a string, or an `Fn::Join` of strings, `Ref`s and
+ * `Fn::GetAtt`s) as plain ASL: what the tests assert on and what the sandbox runs.
+ */
+export function resolveDefinition(
+  template: TemplateResources,
+  options: ResolveDefinitionOptions = {},
+): Record<string, unknown> {
+  const { logicalId, properties } = stateMachineOf(template, options.stateMachineName);
+  const text = resolveTokens(properties.DefinitionString, options);
+  if (typeof text !== 'string') throw new UnresolvableTemplateError(`${logicalId}: no DefinitionString`);
+  const definition: unknown = JSON.parse(text);
+  if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) {
+    throw new UnresolvableTemplateError(`${logicalId}: DefinitionString is not an object`);
+  }
+  return definition as Record<string, unknown>;
 }
 
 /** A Lambda function of the template, and where its bundle is. */

@@ -1,6 +1,6 @@
 /**
  * The workflow's state names: what operators read in the Step Functions console. One module
- * used by the definition, the tests, the sandbox and the CLI (which follows progress by them).
+ * used by the definition, the tests, the bench, the Lambda steps and the CLI (which follows progress by them).
  */
 /**
  * The first state, apart so the Lambda steps that look for it in an execution's history (the

@@ -1,7 +1,7 @@
 import { type Acknowledgment, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import type { StepName } from './step-function';
+import type { StepName } from './step-lambda';
 
 export interface StepPermissionOptions {
   /** Roles the steps may pass to ECS tasks and EventBridge targets; empty: any role of this account. */

@@ -1,12 +1,12 @@
 // The Lambda steps' prebuilt bundles for the npm package (dist/lambdas/<step>/): synthesized
-// exactly as `cdk synth` bundles them in a clone (lib/step-function.ts's esbuild options), then
+// exactly as `cdk synth` bundles them in a clone (lib/step-lambda.ts's esbuild options), then
 // copied out of the cloud assembly, so the package's construct deploys the same code.
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../lib/package-root';
 import { PREBUILT_DIR } from '../lib/step-code';
-import { STEP_TAG } from '../lib/step-function';
+import { STEP_TAG } from '../lib/step-lambda';
 import { synthesizeGehen } from '../lib/synth';
 
 interface FunctionResource {

@@ -1,6 +1,6 @@
 /**
  * Replaces @aws-sdk/credential-provider-node in the Lambda bundles (an esbuild alias, see
- * lib/step-function.ts). Lambda always hands a function its role's credentials in the
+ * lib/step-lambda.ts). Lambda always hands a function its role's credentials in the
  * environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), so the SDK's
  * default chain — SSO, profiles, processes, web identity, instance metadata — is dead weight
  * there: about 90 KB per bundle and a slower cold start.

@@ -1,6 +1,6 @@
 /**
  * Replaces @smithy/core/event-streams in the Lambda bundles (an esbuild alias, see
- * lib/step-function.ts). The SDK's protocols load it with a dynamic import() only for an
+ * lib/step-lambda.ts). The SDK's protocols load it with a dynamic import() only for an
  * operation with an event-stream member, and none of gehen's clients (ECS, EventBridge, Step
  * Functions, STS) has one: about 20 KB a bundle that never runs.
  */

@@ -1,5 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import {
+  resolveDefinition,
+  resolveTokens,
+  stateMachineOf,
+  type TokenReference,
+  UnresolvableTemplateError,
+} from '../../lib/resolve-definition';
 import { UnsupportedDefinitionError } from './definition-check';
 import { type AslObject, isAslObject, type LambdaFunctionSpec, type LocalWorkflow } from './local-workflow';
 
@@ -35,22 +42,28 @@ export function workflowFromTemplate(options: TemplateWorkflowOptions): LocalWor
     const explicit = resources[logicalId]?.Properties?.FunctionName;
     return typeof explicit === 'string' ? explicit : `${stackName}-${logicalId}`.slice(0, 64);
   };
-  const resolve = (value: unknown): unknown => resolveIntrinsics(value, { resources, region, physicalName });
+  // The template's functions get sandbox names and ARNs; other resources are named by their
+  // logical id, or a placeholder ARN nothing of the sandbox's carries.
+  const reference = ({ logicalId, attribute }: TokenReference): string => {
+    const resource = resources[logicalId];
+    if (resource === undefined || (attribute !== null && attribute !== 'Arn')) {
+      throw new UnresolvableTemplateError(
+        `cannot resolve ${logicalId}${attribute ? `.${attribute}` : ''} in the template`,
+      );
+    }
+    const isFunction = resource.Type === 'AWS::Lambda::Function';
+    if (attribute === null) return isFunction ? physicalName(logicalId) : logicalId;
+    return isFunction
+      ? `arn:aws:lambda:${region}:${ACCOUNT}:function:${physicalName(logicalId)}`
+      : `arn:aws:sandbox:${region}:${ACCOUNT}:${logicalId}`;
+  };
+  const tokens = { resolve: reference, region, account: ACCOUNT };
+  const resolve = (value: unknown): unknown => refuseUnresolvable(() => resolveTokens(value, tokens));
 
-  const machines = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine');
-  const wanted = options.stateMachineName;
-  const match = machines.find(([, r]) => wanted === undefined || r.Properties?.StateMachineName === wanted);
-  if (!match || (wanted === undefined && machines.length !== 1)) {
-    throw new UnsupportedDefinitionError([
-      `the template has no single state machine${wanted ? ` named ${wanted}` : ''}`,
-    ]);
-  }
-  const [machineId, machine] = match;
-  const text = resolve(machine.Properties?.DefinitionString);
-  if (typeof text !== 'string') throw new UnsupportedDefinitionError([`${machineId}: no DefinitionString`]);
-  const definition: unknown = JSON.parse(text);
-  if (!isAslObject(definition))
-    throw new UnsupportedDefinitionError([`${machineId}: DefinitionString is not an object`]);
+  const { definition, machine } = refuseUnresolvable(() => ({
+    definition: resolveDefinition(template, { ...tokens, stateMachineName: options.stateMachineName }),
+    machine: stateMachineOf(template, options.stateMachineName),
+  }));
 
   const functions: LambdaFunctionSpec[] = [];
   for (const [logicalId, resource] of Object.entries(resources)) {
@@ -76,8 +89,8 @@ export function workflowFromTemplate(options: TemplateWorkflowOptions): LocalWor
       privateAddresses: options.privateAddresses,
     });
   }
-  const name = machine.Properties?.StateMachineName;
-  return { name: typeof name === 'string' ? name : machineId, definition: definition as AslObject, functions };
+  const name = machine.properties.StateMachineName;
+  return { name: typeof name === 'string' ? name : machine.logicalId, definition: definition as AslObject, functions };
 }
 
 /**
@@ -105,44 +118,12 @@ function vpcConfigOf(value: unknown): LambdaFunctionSpec['vpcConfig'] {
   return { subnetIds: ids(value.SubnetIds), securityGroupIds: ids(value.SecurityGroupIds) };
 }
 
-interface ResolveContext {
-  resources: TemplateLike['Resources'];
-  region: string;
-  physicalName: (logicalId: string) => string;
-}
-
-function resolveIntrinsics(value: unknown, context: ResolveContext): unknown {
-  if (Array.isArray(value)) return value.map((item) => resolveIntrinsics(item, context));
-  if (!isAslObject(value)) return value;
-  const [key, argument] = Object.entries(value)[0] ?? [];
-  if (Object.keys(value).length === 1 && key !== undefined && (key === 'Ref' || key.startsWith('Fn::'))) {
-    return resolveIntrinsic(key, argument, context);
+/** What the template resolver cannot resolve, the sandbox cannot run. */
+function refuseUnresolvable<T>(resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (error instanceof UnresolvableTemplateError) throw new UnsupportedDefinitionError([error.message]);
+    throw error;
   }
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveIntrinsics(v, context)]));
-}
-
-function resolveIntrinsic(key: string, argument: unknown, context: ResolveContext): unknown {
-  const { resources, region } = context;
-  if (key === 'Ref' && typeof argument === 'string') {
-    const pseudo: Record<string, string> = {
-      'AWS::Region': region,
-      'AWS::Partition': 'aws',
-      'AWS::AccountId': ACCOUNT,
-      'AWS::URLSuffix': 'amazonaws.com',
-    };
-    if (pseudo[argument] !== undefined) return pseudo[argument];
-    if (resources[argument]?.Type === 'AWS::Lambda::Function') return context.physicalName(argument);
-    if (resources[argument]) return argument;
-  }
-  if (key === 'Fn::GetAtt' && Array.isArray(argument) && typeof argument[0] === 'string' && argument[1] === 'Arn') {
-    const resource = resources[argument[0]];
-    if (resource?.Type === 'AWS::Lambda::Function') {
-      return `arn:aws:lambda:${region}:${ACCOUNT}:function:${context.physicalName(argument[0])}`;
-    }
-    if (resource) return `arn:aws:sandbox:${region}:${ACCOUNT}:${argument[0]}`;
-  }
-  if (key === 'Fn::Join' && Array.isArray(argument) && typeof argument[0] === 'string' && Array.isArray(argument[1])) {
-    return argument[1].map((part) => String(resolveIntrinsics(part, context))).join(argument[0]);
-  }
-  throw new UnsupportedDefinitionError([`cannot resolve ${key} ${JSON.stringify(argument)} in the template`]);
 }

@@ -3,7 +3,7 @@ import { MAX_TARGETS } from '../../lambdas/shared/config-limits';
 import { ErrorNames, FailureCodes } from '../../lambdas/shared/errors';
 import { resolveDefinition, type TemplateFunction, templateFunctions } from '../../lib/resolve-definition';
 import { StateNames } from '../../lib/state-names';
-import { LAMBDA_CRASH_ERRORS } from '../../lib/step-task';
+import { LAMBDA_CRASH_ERRORS } from '../../lib/workflow/task';
 import { THROTTLING_TABLE } from '../../sandbox/throttling';
 import { synthForTest } from './synth-once';
 

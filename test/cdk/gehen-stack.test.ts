@@ -57,7 +57,7 @@ describe('the Lambda steps', () => {
     template.allResourcesProperties('AWS::Lambda::Function', {
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('Logs') } },
     });
-    // Ten steps, the state machine, and the dashboard's deployment event log.
+    // Eleven steps, the state machine, and the dashboard's deployment event log.
     template.resourceCountIs('AWS::Logs::LogGroup', 13);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });

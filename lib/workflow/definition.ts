@@ -1,15 +1,15 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ErrorNames } from '../lambdas/shared/errors';
-import { reportStep } from './report-step';
-import { rollbackBranch } from './rollback-branch';
+import { ErrorNames } from '../../lambdas/shared/errors';
+import { StateNames as S } from '../state-names';
+import type { StepName } from '../step-lambda';
+import { failureEndings } from '../terminal-states';
+import { notifyAborted, reportStep } from './endings';
+import { verifyAndDrain } from './poll-loops';
+import { rollbackBranch } from './rollback';
 import { scheduledTasksMap } from './scheduled-tasks-map';
 import { ERROR_PATH, updateStrategyIsNone } from './state-data';
-import { StateNames as S } from './state-names';
-import type { StepName } from './step-function';
-import { failureEndings, notifyAborted } from './terminal-states';
-import { verifyAndDrain } from './verify-and-drain';
-import { type WorkflowStep, workflowTask } from './workflow-task';
+import { type WorkflowStep, workflowTask } from './task';
 
 export interface WorkflowDefinitionProps {
   readonly steps: Record<StepName, WorkflowStep>;
@@ -26,8 +26,15 @@ const $ = sfn.JsonPath;
  * `{ plan, deployed, scheduled }` plus the current poll loop's `expect` and `round`; Map
  * iterations get only their item and the deployment context.
  *
+ * Read top to bottom: first where an execution can end and where every failure goes (each state
+ * below names them), then the deploy from start to end:
+ *
  * Prepare → Anything To Deploy? → Update Scheduled Tasks → Update Services? → Deploy Services →
- * verify → drain → Report → Deployed; any failure on the way goes to Roll Back?.
+ * verify → drain → Report → Deployed; any failure on the way goes to Roll Back? (./rollback.ts).
+ *
+ * The parts: ./task.ts (a Lambda step's Task, its timeout and retries), ./endings.ts (Report, Release
+ * Lock, Notify), ../terminal-states.ts (the failure endings), ./poll-loops.ts (verify and drain),
+ * ./scheduled-tasks-map.ts (the rules, deployed and rolled back), ./rollback.ts.
  */
 export class WorkflowDefinition extends Construct {
   readonly startState: sfn.IChainable;
@@ -35,7 +42,34 @@ export class WorkflowDefinition extends Construct {
   constructor(scope: Construct, id: string, props: WorkflowDefinitionProps) {
     super(scope, id);
     const task = workflowTask(this, props.steps);
+
+    // Where an execution ends: Deployed, Nothing To Deploy (a push with nothing to deploy ends at
+    // once, successfully, saying why), or one of the failures.
+    const deployed = reportStep(this, {
+      task,
+      names: {
+        report: S.report,
+        withoutDetails: S.reportWithoutDetails,
+        release: S.releaseLockDeployed,
+        notify: S.notifyDeployed,
+        succeed: S.deployed,
+      },
+      status: 'deployed',
+      cleanUp: { choice: S.cleanUpChoice, task: S.cleanUpRevisions },
+    });
+    const nothingToDeploy = reportStep(this, {
+      task,
+      names: {
+        report: S.reportSkipped,
+        withoutDetails: S.reportSkippedWithoutDetails,
+        release: S.releaseLockSkipped,
+        notify: S.notifySkipped,
+        succeed: S.skipped,
+      },
+      status: 'skipped',
+    });
     const endings = failureEndings(this, task);
+    // Where every failure of the deploy goes, with its error (if any) at $.error.
     const rollBack = rollbackBranch(this, {
       task,
       endings,
@@ -56,19 +90,6 @@ export class WorkflowDefinition extends Construct {
       .addCatch(endings.concurrent, { errors: [ErrorNames.concurrentDeployment], resultPath: ERROR_PATH })
       // InvalidDeploymentError and anything else (retries exhausted, a timeout): nothing was changed.
       .addCatch(endings.invalid, { resultPath: ERROR_PATH });
-
-    // A push with nothing to deploy ends at once, successfully, saying why.
-    const reportSkipped = reportStep(this, {
-      task,
-      names: {
-        report: S.reportSkipped,
-        withoutDetails: S.reportSkippedWithoutDetails,
-        release: S.releaseLockSkipped,
-        notify: S.notifySkipped,
-        succeed: S.skipped,
-      },
-      status: 'skipped',
-    });
 
     const updateScheduledTasks = scheduledTasksMap(this, {
       name: S.updateScheduledTasks,
@@ -103,48 +124,38 @@ export class WorkflowDefinition extends Construct {
       )
       .addCatch(waitForDeployWrites, { resultPath: ERROR_PATH });
 
-    // Deploy: verify the new version, let the old one drain, report. Each state is built with where
-    // it goes next, so these are built from the end.
-    const report = reportStep(this, {
-      task,
-      names: {
-        report: S.report,
-        withoutDetails: S.reportWithoutDetails,
-        release: S.releaseLockDeployed,
-        notify: S.notifyDeployed,
-        succeed: S.deployed,
-      },
-      status: 'deployed',
-      cleanUp: { choice: S.cleanUpChoice, task: S.cleanUpRevisions },
-    });
+    // Verify the new version, let the old one drain, report.
     const verify = verifyAndDrain(this, {
       task,
       expect: 'new',
       verify: { start: S.startVerify, wait: S.waitVerify, choice: S.verifyChoice, probe: S.probe },
       drain: { start: S.startDrain, wait: S.waitDrain, choice: S.drainChoice, check: S.checkDrain },
-      onDrained: report,
+      onDrained: deployed,
       onFailed: rollBack,
       onVerifyExpired: rollBack,
       onDrainExpired: endings.drainTimedOut,
     });
 
-    const updateServices = new sfn.Choice(this, S.strategyChoice)
-      .when(
-        updateStrategyIsNone(),
-        new sfn.Pass(this, S.skipServiceUpdates, { result: sfn.Result.fromArray([]), resultPath: '$.deployed' }).next(
-          verify,
-        ),
-      )
-      .otherwise(deployServices);
-
+    // The transitions, start to end. They are made last because CDK lists the definition's states
+    // in the order their transitions were made (a state's predecessors first): made here, the
+    // states keep the order the definition has always had.
     prepare.next(
       new sfn.Choice(this, S.skipChoice)
-        .when(sfn.Condition.isPresent('$.plan.skipped'), reportSkipped)
+        .when(sfn.Condition.isPresent('$.plan.skipped'), nothingToDeploy)
         // A restore: tell of the abort, then roll back everything the aborted execution planned.
         .when(sfn.Condition.isPresent('$.plan.restoreOf'), notifyAborted(task, rollBack))
         .otherwise(updateScheduledTasks),
     );
-    updateScheduledTasks.next(updateServices);
+    updateScheduledTasks.next(
+      new sfn.Choice(this, S.strategyChoice)
+        .when(
+          updateStrategyIsNone(),
+          new sfn.Pass(this, S.skipServiceUpdates, { result: sfn.Result.fromArray([]), resultPath: '$.deployed' }).next(
+            verify,
+          ),
+        )
+        .otherwise(deployServices),
+    );
     deployServices.next(verify);
 
     this.startState = prepare;

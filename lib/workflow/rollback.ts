@@ -1,11 +1,11 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { StateNames as S } from '../state-names';
+import type { FailureEndings } from '../terminal-states';
+import { verifyAndDrain } from './poll-loops';
 import { scheduledTasksMap } from './scheduled-tasks-map';
 import { ERROR_PATH, updateStrategyIsNone } from './state-data';
-import { StateNames as S } from './state-names';
-import type { FailureEndings } from './terminal-states';
-import { verifyAndDrain } from './verify-and-drain';
-import type { WorkflowTask } from './workflow-task';
+import type { WorkflowTask } from './task';
 
 const $ = sfn.JsonPath;
 

@@ -3,8 +3,56 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { ErrorNames } from '../lambdas/shared/errors';
-import { BACKOFF_RATE, DEFAULT_TRANSIENT_RETRY, INTERVAL_SECONDS, type TransientRetry } from './throttle-budget';
+import { ErrorNames } from '../../lambdas/shared/errors';
+import type { StepName } from '../step-lambda';
+import {
+  BACKOFF_RATE,
+  DEFAULT_TRANSIENT_RETRY,
+  ECS_WRITE_BUCKETS,
+  type EcsBucket,
+  INTERVAL_SECONDS,
+  type TransientRetry,
+  throttledRetry,
+} from './throttle-budget';
+
+// The Task state of a Lambda step, the one kind of Task in the graph: `workflowTask` binds the
+// factory to the workflow's functions, `stepTask` makes one Task with its timeout and retries.
+
+export interface WorkflowStep {
+  readonly fn: IFunction;
+  readonly timeout: Duration;
+}
+
+export type WorkflowTaskOptions = Omit<StepTaskProps, 'fn' | 'functionTimeout'>;
+
+/** Makes the Task state `name` that runs the Lambda of `step`. */
+export type WorkflowTask = (name: string, step: StepName, options?: WorkflowTaskOptions) => StepTask;
+
+/**
+ * The steps whose ECS write draws from a bucket the whole plan drains, and that bucket: their
+ * retries must outlast the queue (lib/workflow/throttle-budget.ts). Clean Up Old Revisions also
+ * draws from Task definition modify, but its failure never fails a deployment.
+ */
+export const THROTTLED_STEPS: Partial<Record<StepName, EcsBucket>> = {
+  'register-task-definition': ECS_WRITE_BUCKETS.taskDefinitionModify,
+  // Registers each target's revision; in a rollback it only puts the old targets back.
+  'update-scheduled-task': ECS_WRITE_BUCKETS.taskDefinitionModify,
+  'update-service': ECS_WRITE_BUCKETS.serviceModify,
+  'roll-back': ECS_WRITE_BUCKETS.serviceModify,
+};
+
+/** The Task factory every part of the graph uses, bound to the workflow's functions. */
+export function workflowTask(scope: Construct, steps: Record<StepName, WorkflowStep>): WorkflowTask {
+  return (name, step, options = {}) => {
+    const bucket = THROTTLED_STEPS[step];
+    return stepTask(scope, name, {
+      fn: steps[step].fn,
+      functionTimeout: steps[step].timeout,
+      ...(bucket ? { transientRetry: throttledRetry(bucket) } : {}),
+      ...options,
+    });
+  };
+}
 
 export type StepTask = LambdaInvoke;
 

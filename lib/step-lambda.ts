@@ -26,7 +26,7 @@ export type StepName =
 /** The tag that names a function's step, so the sandbox can map each function to its bundle. */
 export const STEP_TAG = 'gehen:step';
 
-export interface StepFunctionProps {
+export interface StepLambdaProps {
   readonly step: StepName;
   readonly memorySize: number;
   readonly timeout: Duration;
@@ -45,16 +45,17 @@ export const STEP_LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type StepLogLevel = (typeof STEP_LOG_LEVELS)[number];
 
 /**
- * One workflow step: a Node.js 22 arm64 function bundled by the local esbuild (or, from the npm
- * package, its prebuilt bundle: lib/step-code.ts), with its own role
- * (no managed policy: it may write only to its own log group) and an explicit log group.
+ * The Lambda function of one workflow step (not a Step Functions construct: the state machine's
+ * Task for it is lib/workflow/task.ts): Node.js 22 on arm64, bundled by the local esbuild (or,
+ * from the npm package, its prebuilt bundle: lib/step-code.ts), with its own role (no managed
+ * policy: it may write only to its own log group) and an explicit log group.
  */
-export class StepFunction extends Construct {
+export class StepLambda extends Construct {
   readonly function: NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
-  constructor(scope: Construct, id: string, props: StepFunctionProps) {
+  constructor(scope: Construct, id: string, props: StepLambdaProps) {
     super(scope, id);
     const root = packageRoot();
 

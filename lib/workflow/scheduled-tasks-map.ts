@@ -1,6 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { WorkflowTask } from './workflow-task';
+import type { WorkflowTask } from './task';
 
 export interface ScheduledTasksMapProps {
   /** The Map state's name and its iteration's. */
