@@ -1,8 +1,8 @@
 import type { Plan } from '../lambdas/shared/contracts';
 import { worstCaseStateBytes } from '../lambdas/shared/state-size';
+import { ACCOUNT } from '../sandbox/ids';
 
-/** The sandbox's account and region, as Prepare's plan of a bench fleet carries them. */
-const ACCOUNT = '000000000000';
+/** The sandbox's region, as Prepare's plan of a bench fleet carries it. */
 const REGION = 'us-east-1';
 /** A loopback load balancer's url (`http://127.0.0.1:PORT/`), when it is not padded longer. */
 const LOOPBACK_URL_CHARS = 23;

@@ -1,39 +1,60 @@
 import type { Command } from 'commander';
+import type * as SandboxCommands from '../sandbox/commands';
+import type { DemoSandbox } from './demo';
 import { CliError } from './exit-codes';
 import type { CliIo } from './io';
 import { run } from './program';
 
 /**
- * The seam for `gehen sandbox` and `gehen demo`. The sandbox (and everything it pulls in:
- * aws-cdk-lib, aws-local-stepfunctions, esbuild) loads only when one of them runs, so the other
- * commands start fast. `../sandbox/commands` (sandbox/commands.ts; dist/sandbox/commands.js next to the bundle)
- * exports one function per command, which parses its own arguments (its own --help included).
+ * The seam for `gehen sandbox` and `gehen demo`: the one place cli/ reaches sandbox/ (biome.json
+ * enforces it). The sandbox (and everything it pulls in: aws-cdk-lib, aws-local-stepfunctions,
+ * esbuild) loads only when one of them runs, so the other commands start fast.
+ * `../sandbox/commands` (sandbox/commands.ts; dist/sandbox/commands.js next to the bundle) parses
+ * `gehen sandbox`'s arguments itself (its own --help included) and starts the example fleet for
+ * the demo (cli/demo.ts).
  */
 export interface SandboxModule {
   sandbox(args: string[], io: CliIo): Promise<number>;
-  demo(args: string[], io: CliIo): Promise<number>;
+  startExampleSandbox(): Promise<DemoSandbox>;
 }
 
-const COMMANDS: Record<keyof SandboxModule, string> = {
-  sandbox:
-    'run a local AWS (ECS, EventBridge, Step Functions) with the gehen-deploy workflow (see gehen sandbox --help)',
-  demo: 'start the sandbox, deploy a good SHA and a crashing one, and show the deploy and the rollback',
+interface SandboxCommand {
+  description: string;
+  /** What the command needs of the sandbox: an older build's sandbox may lack it. */
+  needs: keyof SandboxModule;
+  run(args: string[], io: CliIo, sandbox: SandboxModule): Promise<number>;
+}
+
+const COMMANDS: Record<'sandbox' | 'demo', SandboxCommand> = {
+  sandbox: {
+    description:
+      'run a local AWS (ECS, EventBridge, Step Functions) with the gehen-deploy workflow (see gehen sandbox --help)',
+    needs: 'sandbox',
+    run: (args, io, sandbox) => sandbox.sandbox(args, io),
+  },
+  demo: {
+    description: 'start the sandbox, deploy a good SHA and a crashing one, and show the deploy and the rollback',
+    needs: 'startExampleSandbox',
+    run: async (_args, io, sandbox) => (await import('./demo')).demo(io, () => sandbox.startExampleSandbox()),
+  },
 };
 
 export function registerSandboxCommands(program: Command, io: CliIo, load: () => SandboxModule = loadSandbox): void {
-  for (const [name, description] of Object.entries(COMMANDS) as Array<[keyof SandboxModule, string]>) {
+  for (const [name, command] of Object.entries(COMMANDS)) {
     program
       .command(name)
-      .description(description)
+      .description(command.description)
       .argument('[args...]', 'passed to the sandbox')
       .helpOption(false)
       .allowUnknownOption()
       .allowExcessArguments()
       .action(async (args: string[]) =>
         run(io, false, async () => {
-          const command = load()[name];
-          if (typeof command !== 'function') throw new CliError(`this build's sandbox has no ${name} command yet`);
-          return command(args, io);
+          const sandbox = load();
+          if (typeof sandbox[command.needs] !== 'function') {
+            throw new CliError(`this build's sandbox has no ${name} command yet`);
+          }
+          return command.run(args, io, sandbox);
         }),
       );
   }
@@ -48,7 +69,8 @@ export const SANDBOX_PACKAGES = ['aws-cdk-lib', 'constructs', 'aws-local-stepfun
 function loadSandbox(): SandboxModule {
   try {
     // Resolved at run time, next to this bundle: never part of dist/cli/gehen.cjs.
-    return require('../sandbox/commands') as SandboxModule;
+    const commands: typeof SandboxCommands = require('../sandbox/commands');
+    return commands;
   } catch (error) {
     throw sandboxLoadError(error);
   }

@@ -1,12 +1,23 @@
 import { Command, CommanderError, Option } from 'commander';
-import type { CliIo } from '../cli/io';
 import { SANDBOX_ENGINES, type SandboxEngine } from './engine';
-import { ensureSandboxCredentials, exampleFleetPath, type GehenSandbox, startGehenSandbox } from './gehen-sandbox';
+import { exampleFleetPath } from './example';
+import { ensureSandboxCredentials, type GehenSandbox, startGehenSandbox } from './gehen-sandbox';
+import { ACCOUNT } from './ids';
 
-export { demo } from './demo';
+// The sandbox's entry for the CLI (cli/sandbox.ts loads it lazily): `gehen sandbox`, and the example
+// fleet `gehen demo` deploys to. It takes its own I/O type, so the sandbox imports nothing of cli/.
+export { startExampleSandbox } from './example';
+
+/** Where `gehen sandbox` writes, and how it hears Ctrl-C (the CLI's CliIo is one). */
+export interface SandboxIo {
+  stdout: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown };
+  /** Calls `handler` on Ctrl-C until the returned function is called. */
+  onInterrupt(handler: () => void): () => void;
+}
 
 /** `gehen sandbox [--fleet FILE] [--port N] [--engine local|moto] [-c KEY=VALUE] [--lambda-logs]`: runs until Ctrl-C. */
-export async function sandbox(args: string[], io: CliIo): Promise<number> {
+export async function sandbox(args: string[], io: SandboxIo): Promise<number> {
   const program = new Command('gehen sandbox')
     .description(
       'Run a local AWS on 127.0.0.1 — ECS, EventBridge, STS and Step Functions — with the synthesized gehen-deploy\n' +
@@ -79,7 +90,7 @@ export async function sandbox(args: string[], io: CliIo): Promise<number> {
 
 export function describeSandbox(running: GehenSandbox): string {
   const lines = [
-    `gehen sandbox listening on ${running.endpoint} (region ${running.region}, account 000000000000)`,
+    `gehen sandbox listening on ${running.endpoint} (region ${running.region}, account ${ACCOUNT})`,
     `  state machine  ${running.stateMachineArn} (${running.engine} engine)`,
     ...Object.entries(running.loadBalancers).map(([name, url]) => `  ${name.padEnd(13)}  ${url}`),
     '',

@@ -1,12 +1,10 @@
 import type { StepFunctionsBackend } from './index';
 import type { LambdaInvokeApi } from './lambda/invoke-api';
-import { startMotoStepFunctions } from './moto/moto-step-functions';
 import type { LocalWorkflow } from './stepfunctions/local-workflow';
-import {
-  createStepFunctionsService,
-  type StartExecutionRequest,
-  type StepFunctionsServiceOptions,
-} from './stepfunctions/service';
+import type { StartExecutionRequest, StepFunctionsServiceOptions } from './stepfunctions/service';
+
+// The Step Functions engines' contract: gehen-sandbox.ts starts one (startEngine), each engine
+// (stepfunctions/service.ts, moto/moto-step-functions.ts) implements GehenStepFunctions.
 
 /** Which Step Functions interpreter runs gehen-deploy in the sandbox. */
 export const SANDBOX_ENGINES = ['local', 'moto'] as const;
@@ -32,23 +30,4 @@ export interface EngineOptions {
   onLambdaLog?: (functionName: string, line: string) => void;
   /** The local engine's AWS behaviours moto has its own way of (or no way of) doing. */
   local?: Pick<StepFunctionsServiceOptions, 'onExecutionStatusChange' | 'executionsLagSeconds' | 'waitSeconds'>;
-}
-
-/**
- * `local`: aws-local-stepfunctions in this process, Tasks calling the bundles directly.
- * `moto`: moto_server's ASL interpreter, Tasks calling the sandbox's Invoke API. The functions are
- * the same bundles either way; see docs/design.md "Two Step Functions engines" for where they differ.
- */
-export async function startEngine(options: EngineOptions): Promise<GehenStepFunctions> {
-  const { endpoint, region, workflow, onLambdaLog } = options;
-  options.invokeApi.bind(workflow.functions, { endpoint, region, onLog: onLambdaLog });
-  if (options.engine === 'moto') {
-    return startMotoStepFunctions({
-      sandboxPort: Number(new URL(endpoint).port),
-      region,
-      workflow,
-      onLog: onLambdaLog && ((line) => onLambdaLog('moto_server', line)),
-    });
-  }
-  return createStepFunctionsService({ endpoint, region, workflow, onLambdaLog, ...options.local });
 }

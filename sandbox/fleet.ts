@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { ContainerDefinition, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { ACCOUNT } from './ids';
 
 /**
  * The fleet file (`gehen sandbox --fleet FILE`): the services, scheduled tasks and faults the
@@ -82,7 +83,7 @@ const target = z.strictObject({
   taskCount: z.number().int().min(1).max(10).default(1),
   launchType: z.enum(['FARGATE', 'EC2', 'EXTERNAL']).default('FARGATE'),
   /** The role EventBridge uses to run the task. */
-  roleArn: z.string().default('arn:aws:iam::000000000000:role/ecsEventsRole'),
+  roleArn: z.string().default(`arn:aws:iam::${ACCOUNT}:role/ecsEventsRole`),
   subnets: z.array(z.string()).min(1).default(['subnet-00000000000000000']),
   securityGroups: z.array(z.string()).optional(),
   taskDefinition,

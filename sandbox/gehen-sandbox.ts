@@ -3,11 +3,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { join, relative } from 'node:path';
 import { packageRoot } from '../lib/package-root';
 import { ContextKeys, STACK_NAME, synthesizeGehen } from '../lib/synth';
-import { type GehenStepFunctions, type SandboxEngine, startEngine } from './engine';
+import type { EngineOptions, GehenStepFunctions, SandboxEngine } from './engine';
 import { type EventRouting, routeEvents } from './event-routing';
 import { iamGuard } from './iam/iam-guard';
 import { type ApiGuard, type ExtraRoute, type Fleet, type FleetInput, type Sandbox, startSandbox } from './index';
 import { LambdaInvokeApi } from './lambda/invoke-api';
+import { startMotoStepFunctions } from './moto/moto-step-functions';
+import { createStepFunctionsService } from './stepfunctions/service';
 import { workflowFromTemplate } from './stepfunctions/template-workflow';
 
 /** A synthesized Gehen app with bundled Lambdas: what the sandbox runs. */
@@ -143,6 +145,25 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
 }
 
 /**
+ * `local`: aws-local-stepfunctions in this process, Tasks calling the bundles directly.
+ * `moto`: moto_server's ASL interpreter, Tasks calling the sandbox's Invoke API. The functions are
+ * the same bundles either way; see docs/design.md "Two Step Functions engines" for where they differ.
+ */
+async function startEngine(options: EngineOptions): Promise<GehenStepFunctions> {
+  const { endpoint, region, workflow, onLambdaLog } = options;
+  options.invokeApi.bind(workflow.functions, { endpoint, region, onLog: onLambdaLog });
+  if (options.engine === 'moto') {
+    return startMotoStepFunctions({
+      sandboxPort: Number(new URL(endpoint).port),
+      region,
+      workflow,
+      onLog: onLambdaLog && ((line) => onLambdaLog('moto_server', line)),
+    });
+  }
+  return createStepFunctionsService({ endpoint, region, workflow, onLambdaLog, ...options.local });
+}
+
+/**
  * Synthesizes the app with bundling on, once per source version: the assembly is cached under
  * .cache/sandbox/<hash of lib/, lambdas/, the lockfile and the context>, so a second start is instant.
  */
@@ -184,11 +205,6 @@ function listFiles(dir: string): string[] {
       const path = join(dir, name);
       return statSync(path).isDirectory() ? listFiles(path) : [path];
     });
-}
-
-/** The example fleet shipped with gehen: `gehen sandbox` without --fleet runs it. */
-export function exampleFleetPath(): string {
-  return join(packageRoot(__dirname), 'examples', 'sandbox', 'fleet.yml');
 }
 
 /** The AWS SDK wants credentials even for the sandbox, which accepts any: provide dummies when none are set. */

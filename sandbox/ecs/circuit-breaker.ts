@@ -1,39 +1,49 @@
+import type { Events } from '../events';
 import { nowSeconds } from '../ids';
 import { emitDeploymentState, emitServiceAction } from './ecs-events';
-import type { CircuitBreakerSettings, DeploymentRecord, ServiceRecord } from './model';
-import { type RolloutEnv, startDeployment } from './rollout';
+import type { CircuitBreakerSettings, DeploymentRecord, ServiceRecord, TaskDefinitionRecord } from './model';
 import { addEvent } from './service-events';
+
+/** The rollback a tripped breaker asks the scheduler for: the revision, and the reason ECS gives. */
+export interface BreakerRollback {
+  taskDefinition: TaskDefinitionRecord;
+  reason: string;
+}
 
 /**
  * ECS's deployment circuit breaker
  * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-circuit-breaker.html,
  * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentCircuitBreaker.html):
  * counts a PRIMARY's failed tasks and fails the deployment at the threshold; with rollback it
- * redeploys the last revision that COMPLETED.
+ * answers the last revision that COMPLETED, which the scheduler (./rollout.ts) redeploys.
  */
-export function taskFailed(env: RolloutEnv, service: ServiceRecord, deployment: DeploymentRecord): void {
+export function taskFailed(
+  events: Events | undefined,
+  service: ServiceRecord,
+  deployment: DeploymentRecord,
+): BreakerRollback | undefined {
   deployment.failedTasks += 1;
   deployment.updatedAt = nowSeconds();
   const breaker = service.settings.circuitBreaker;
-  if (deployment !== service.deployments[0] || deployment.rolloutState !== 'IN_PROGRESS') return;
+  if (deployment !== service.deployments[0] || deployment.rolloutState !== 'IN_PROGRESS') return undefined;
   const threshold = failureThreshold(breaker, deployment.desiredCount);
   // The scheduler cannot start this deployment's tasks consistently, breaker or not.
-  if (deployment.failedTasks === threshold) emitServiceAction(env.events, service, 'SERVICE_TASK_START_IMPAIRED');
-  if (!breaker.enable || deployment.failedTasks < threshold) return;
+  if (deployment.failedTasks === threshold) emitServiceAction(events, service, 'SERVICE_TASK_START_IMPAIRED');
+  if (!breaker.enable || deployment.failedTasks < threshold) return undefined;
   deployment.rolloutState = 'FAILED';
   deployment.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
   addEvent(
     service,
     `(service ${service.name}) (deployment ${deployment.id}) deployment failed: tasks failed to start.`,
   );
-  emitDeploymentState(env.events, service, deployment, 'SERVICE_DEPLOYMENT_FAILED', deployment.rolloutStateReason);
+  emitDeploymentState(events, service, deployment, 'SERVICE_DEPLOYMENT_FAILED', deployment.rolloutStateReason);
   const previous = service.lastCompleted;
-  if (!breaker.rollback || !previous) return;
+  if (!breaker.rollback || !previous) return undefined;
   const completedId = service.lastCompletedId ?? deployment.id;
-  const rollback = startDeployment(env, service, previous, {
+  return {
+    taskDefinition: previous,
     reason: `ECS deployment circuit breaker: rolling back to deploymentId ${completedId}.`,
-  });
-  addEvent(service, `(service ${service.name}) rolling back to deployment ${rollback.id}.`);
+  };
 }
 
 /**

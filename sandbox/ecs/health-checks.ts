@@ -1,6 +1,5 @@
-import type { Fault } from '../fleet';
+import type { Fault, FleetTiming } from '../fleet';
 import type { DeploymentRecord } from './model';
-import type { RolloutEnv } from './rollout';
 
 /**
  * Load-balancer health checks and the durations around them, every one multiplied by
@@ -22,38 +21,37 @@ const UNHEALTHY_THRESHOLD = 2;
 const CONTAINER_CHECK_RETRIES = 3;
 
 /** A modelled duration in real seconds. */
-export function scaled(env: RolloutEnv, seconds: number): number {
-  return seconds * env.timing.scale;
+export function scaled(timing: FleetTiming, seconds: number): number {
+  return seconds * timing.scale;
 }
 
 /** From launch to RUNNING: the tag's `startSeconds` fault, else taskStartSeconds. */
-export function startDelay(env: RolloutEnv, fault: Fault | undefined): number {
-  const seconds =
-    typeof fault === 'object' && 'startSeconds' in fault ? fault.startSeconds : env.timing.taskStartSeconds;
-  return scaled(env, seconds);
+export function startDelay(timing: FleetTiming, fault: Fault | undefined): number {
+  const seconds = typeof fault === 'object' && 'startSeconds' in fault ? fault.startSeconds : timing.taskStartSeconds;
+  return scaled(timing, seconds);
 }
 
 /** From RUNNING to in service: the passing checks a target needs. */
-export function healthyDelay(env: RolloutEnv): number {
-  return scaled(env, env.timing.healthyThresholdCount * env.timing.healthCheckIntervalSeconds);
+export function healthyDelay(timing: FleetTiming): number {
+  return scaled(timing, timing.healthyThresholdCount * timing.healthCheckIntervalSeconds);
 }
 
 /** From RUNNING to ECS replacing a task that fails its checks. */
-export function unhealthyDelay(env: RolloutEnv, healthCheckGracePeriodSeconds: number | undefined): number {
-  const { healthCheckIntervalSeconds, taskStartSeconds } = env.timing;
+export function unhealthyDelay(timing: FleetTiming, healthCheckGracePeriodSeconds: number | undefined): number {
+  const { healthCheckIntervalSeconds, taskStartSeconds } = timing;
   const checks =
     healthCheckIntervalSeconds > 0
       ? UNHEALTHY_THRESHOLD * healthCheckIntervalSeconds
       : CONTAINER_CHECK_RETRIES * taskStartSeconds;
-  const grace = healthCheckGracePeriodSeconds ?? env.timing.healthCheckGracePeriodSeconds;
-  return Math.max(0.05, scaled(env, Math.max(grace, checks)));
+  const grace = healthCheckGracePeriodSeconds ?? timing.healthCheckGracePeriodSeconds;
+  return Math.max(0.05, scaled(timing, Math.max(grace, checks)));
 }
 
 /** How long a stopped in-service task drains: the tag's `drainSeconds` fault, else the deregistration delay. */
-export function drainDelay(env: RolloutEnv, fault: Fault | undefined): number {
+export function drainDelay(timing: FleetTiming, fault: Fault | undefined): number {
   const seconds =
-    typeof fault === 'object' && 'drainSeconds' in fault ? fault.drainSeconds : env.timing.deregistrationDelaySeconds;
-  return scaled(env, seconds);
+    typeof fault === 'object' && 'drainSeconds' in fault ? fault.drainSeconds : timing.deregistrationDelaySeconds;
+  return scaled(timing, seconds);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest } from 'node:http';
 import { closeServer, listen } from '../http-util';
 import type { ServiceRecord, TaskRecord } from './model';
-import { serving } from './task-lifecycle';
+import { serving } from './rollout';
 
 export interface LoadBalancer {
   url: string;

@@ -1,16 +1,23 @@
 import type { Events } from '../events';
 import type { Fault, FleetTiming } from '../fleet';
-import { hexId, nowSeconds } from '../ids';
+import { ACCOUNT, hexId, nowSeconds } from '../ids';
 import type { Timers } from '../timers';
+import { taskFailed } from './circuit-breaker';
 import { emitDeploymentState, emitServiceAction } from './ecs-events';
+import { drainDelay, healthyDelay, nextTaskUnhealthy, startDelay, unhealthyDelay } from './health-checks';
+import { imageTag } from './image-ref';
 import type { DeploymentRecord, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './model';
 import { addEvent, taskList } from './service-events';
-import { launchTask, serving, stopTask } from './task-lifecycle';
 import type { TaskServers } from './task-servers';
+
+// ECS's service scheduler, one loop read top to bottom: a deployment starts (startDeployment),
+// reconcile moves the service towards it, and the tasks it launches and stops call reconcile again
+// as they start, turn healthy, fail or finish draining. The circuit breaker (./circuit-breaker.ts)
+// counts failed tasks; the rollback it may ask for is one more deployment.
 
 /** What the rolling-deployment engine needs from the sandbox around it. */
 export interface RolloutEnv {
-  /** Modelled durations; every one is multiplied by `timing.scale` (see ./timing.ts). */
+  /** Modelled durations; every one is multiplied by `timing.scale` (see ./health-checks.ts). */
   timing: FleetTiming;
   faults: Record<string, Fault>;
   timers: Timers;
@@ -160,4 +167,160 @@ function scalingReason(primary: DeploymentRecord): string {
 /** ECS deployment ids are `ecs-svc/` and 19 digits. */
 function deploymentNumber(): string {
   return String(BigInt(`0x${hexId(8)}`) % 10n ** 19n).padStart(19, '0');
+}
+
+// The life of a task: PENDING, RUNNING, in service, draining, STOPPED.
+
+// ECS keeps stopped tasks visible for a while; a bounded number is enough to inspect a failure.
+const STOPPED_TASKS_KEPT = 100;
+
+/**
+ * Starts a PENDING task of `deployment`: it turns RUNNING after its start delay (or at once when
+ * `immediate`), then passes or fails its health checks (./health-checks.ts).
+ */
+function launchTask(
+  env: RolloutEnv,
+  service: ServiceRecord,
+  deployment: DeploymentRecord,
+  immediate: boolean,
+): TaskRecord {
+  const taskDefinition = deployment.taskDefinition;
+  const { fault, reportedTag } = faultOf(env, service, taskDefinition);
+  const id = hexId();
+  const task: TaskRecord = {
+    id,
+    arn: `arn:aws:ecs:${service.region}:${ACCOUNT}:task/${service.cluster.name}/${id}`,
+    service,
+    deployment,
+    taskDefinition,
+    lastStatus: 'PENDING',
+    desiredStatus: 'RUNNING',
+    healthStatus: 'UNKNOWN',
+    reportedTag,
+    fault,
+    unhealthy: nextTaskUnhealthy(fault, deployment),
+    createdAt: nowSeconds(),
+  };
+  service.tasks.push(task);
+  deployment.updatedAt = task.createdAt;
+  if (service.serves && fault !== 'crash') task.port = env.servers.acquire(service.name, reportedTag);
+  if (immediate) {
+    taskStarted(env, task, true);
+  } else {
+    env.timers.after(startDelay(env.timing, fault), () => {
+      taskStarted(env, task, false);
+      reconcile(env, service);
+    });
+  }
+  return task;
+}
+
+function taskStarted(env: RolloutEnv, task: TaskRecord, immediate: boolean): void {
+  if (task.lastStatus !== 'PENDING' || task.desiredStatus !== 'RUNNING') return;
+  const { service } = task;
+  if (task.fault === 'crash') {
+    task.exitCode = 1;
+    stopTask(env, task, 'Essential container in task exited', 'EssentialContainerExited');
+    countFailure(env, service, task.deployment);
+    // Seeding starts tasks synchronously; replacements must wait for the next turn.
+    env.timers.after(0, () => reconcile(env, service));
+    return;
+  }
+  task.lastStatus = 'RUNNING';
+  task.startedAt = nowSeconds();
+  task.deployment.updatedAt = task.startedAt;
+  if (!task.unhealthy) {
+    const delay = immediate ? 0 : healthyDelay(env.timing);
+    if (delay === 0) {
+      taskHealthy(task);
+      return;
+    }
+    env.timers.after(delay, () => {
+      if (task.desiredStatus !== 'RUNNING') return;
+      taskHealthy(task);
+      reconcile(env, service);
+    });
+    return;
+  }
+  task.healthStatus = 'UNHEALTHY';
+  const grace = service.echo.healthCheckGracePeriodSeconds;
+  env.timers.after(unhealthyDelay(env.timing, typeof grace === 'number' ? grace : undefined), () => {
+    if (task.desiredStatus !== 'RUNNING') return;
+    stopTask(env, task, 'Task failed container health checks', 'TaskFailedToStart');
+    addEvent(service, `(service ${service.name}) (task ${task.id}) failed container health checks.`);
+    countFailure(env, service, task.deployment);
+    reconcile(env, service);
+  });
+}
+
+/** The circuit breaker counts the failure; the rollback it may ask for is one more deployment. */
+function countFailure(env: RolloutEnv, service: ServiceRecord, deployment: DeploymentRecord): void {
+  const rollback = taskFailed(env.events, service, deployment);
+  if (!rollback) return;
+  const started = startDeployment(env, service, rollback.taskDefinition, { reason: rollback.reason });
+  addEvent(service, `(service ${service.name}) rolling back to deployment ${started.id}.`);
+}
+
+/** The task passed its checks: it joins the load balancer, and the circuit breaker may forget failures. */
+function taskHealthy(task: TaskRecord): void {
+  task.healthStatus = 'HEALTHY';
+  if (task.service.settings.circuitBreaker.resetOnHealthyTask) task.deployment.failedTasks = 0;
+}
+
+/**
+ * Stops a task. A task in service is deregistered first and drains (still RUNNING, no traffic)
+ * for the deregistration delay, or its tag's `drainSeconds`, before it stops; anything else stops at once.
+ */
+export function stopTask(env: RolloutEnv, task: TaskRecord, reason: string, code: TaskRecord['stopCode']): void {
+  if (task.desiredStatus === 'STOPPED') return;
+  task.desiredStatus = 'STOPPED';
+  task.stoppingAt = nowSeconds();
+  task.stoppedReason = reason;
+  task.stopCode = code;
+  task.deployment.updatedAt = task.stoppingAt;
+  const finish = () => {
+    task.lastStatus = 'STOPPED';
+    task.stoppedAt = nowSeconds();
+    if (task.port) env.servers.release(task.service.name, task.reportedTag);
+    pruneStopped(task.service);
+  };
+  const drainSeconds = drainDelay(env.timing, task.fault);
+  if (task.lastStatus === 'RUNNING' && task.healthStatus === 'HEALTHY' && drainSeconds > 0) {
+    env.timers.after(drainSeconds, () => {
+      finish();
+      reconcile(env, task.service);
+    });
+  } else {
+    finish();
+  }
+}
+
+/** A task the load balancer sends requests to. */
+export function serving(task: TaskRecord): boolean {
+  return task.lastStatus === 'RUNNING' && task.desiredStatus === 'RUNNING' && task.healthStatus === 'HEALTHY';
+}
+
+/**
+ * The fault a task definition's images carry: the serverContainer's tag first, then the other
+ * containers' (an essential sidecar that crashes stops the task too).
+ */
+function faultOf(
+  env: RolloutEnv,
+  service: ServiceRecord,
+  taskDefinition: TaskDefinitionRecord,
+): { fault: Fault | undefined; reportedTag: string } {
+  const containers = taskDefinition.containers;
+  const server = containers.find((c) => c.name === service.serverContainer) ?? containers[0];
+  const ordered = server ? [server, ...containers.filter((c) => c !== server)] : containers;
+  const fault = ordered.map((c) => env.faults[imageTag(c.image)]).find((f) => f !== undefined);
+  const tag = server ? imageTag(server.image) : 'latest';
+  const reportedTag = typeof fault === 'object' && 'reports' in fault ? fault.reports : tag;
+  return { fault, reportedTag };
+}
+
+function pruneStopped(service: ServiceRecord): void {
+  const stopped = service.tasks.filter((t) => t.lastStatus === 'STOPPED');
+  if (stopped.length <= STOPPED_TASKS_KEPT) return;
+  const drop = new Set(stopped.slice(0, stopped.length - STOPPED_TASKS_KEPT));
+  service.tasks = service.tasks.filter((t) => !drop.has(t));
 }

@@ -4,9 +4,8 @@ import { nameOf } from '../ids';
 import { paginate } from '../pagination';
 import { type EcsContext, findCluster, findService, invalidParameter } from './context';
 import type { EcsRegion, ServiceRecord, TaskRecord } from './model';
-import { reconcile } from './rollout';
+import { reconcile, stopTask } from './rollout';
 import { type StandaloneTask, standaloneTasks, standaloneTaskView, stopStandaloneTask } from './run-task';
-import { stopTask } from './task-lifecycle';
 import { taskView } from './views';
 
 /**

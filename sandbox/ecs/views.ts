@@ -1,4 +1,5 @@
 import type { Cluster, Deployment, Service, Task, TaskDefinition } from '@aws-sdk/client-ecs';
+import { ACCOUNT } from '../ids';
 import type { ClusterRecord, DeploymentRecord, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './model';
 
 /**
@@ -17,7 +18,7 @@ export function taskDefinitionView(td: TaskDefinitionRecord): Wire<TaskDefinitio
     compatibilities: ['EC2', 'FARGATE'],
     requiresAttributes: [],
     registeredAt: td.registeredAt,
-    registeredBy: 'arn:aws:iam::000000000000:root',
+    registeredBy: `arn:aws:iam::${ACCOUNT}:root`,
     ...(td.deregisteredAt === undefined ? {} : { deregisteredAt: td.deregisteredAt }),
   } as Wire<TaskDefinition>;
 }

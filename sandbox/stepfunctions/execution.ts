@@ -1,5 +1,6 @@
 import type { ExecutionStatus, HistoryEvent } from '@aws-sdk/client-sfn';
 import type { StateMachine } from 'aws-local-stepfunctions';
+import { ACCOUNT } from '../ids';
 import { HistoryRecorder } from './history';
 import type { Json } from './local-workflow';
 import { SANDBOX_RUN } from './runner-patch';
@@ -75,7 +76,7 @@ export class LocalExecution {
           Id: init.executionArn,
           Name: init.name,
           StartTime: this.startDate.toISOString(),
-          RoleArn: `arn:aws:iam::000000000000:role/${init.stateMachineName}-role`,
+          RoleArn: `arn:aws:iam::${ACCOUNT}:role/${init.stateMachineName}-role`,
         },
         StateMachine: { Id: init.stateMachineArn, Name: init.stateMachineName },
       },

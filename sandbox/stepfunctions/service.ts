@@ -11,6 +11,7 @@ import type {
   StopExecutionOutput,
 } from '@aws-sdk/client-sfn';
 import { SandboxAwsError } from '../aws-error';
+import { ACCOUNT } from '../ids';
 import { checkWorkflow } from './definition-check';
 import { LocalExecution } from './execution';
 import { LocalLambdaFunction } from './lambda-function';
@@ -24,8 +25,6 @@ import type { TaskBinding } from './task-handlers';
 import { withTaskTimeouts } from './task-states';
 import { validatedStateMachine } from './validated-machine';
 import { paginate, toWire } from './wire';
-
-export const SANDBOX_ACCOUNT = '000000000000';
 
 /** The longest timer Node keeps (2^31-1 ms): AWS's "no Task timeout", as near as the runner gets. */
 const UNBOUNDED_TASK_SECONDS = 2_147_483;
@@ -102,7 +101,7 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
   );
 
   const mapLength = mapLengths(workflow.definition);
-  const stateMachineArn = `arn:aws:states:${region}:${SANDBOX_ACCOUNT}:stateMachine:${workflow.name}`;
+  const stateMachineArn = `arn:aws:states:${region}:${ACCOUNT}:stateMachine:${workflow.name}`;
   const creationDate = new Date();
   const executions = new Map<string, LocalExecution>();
   const lagMs = (options.executionsLagSeconds ?? 0) * 1000;
@@ -141,7 +140,7 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
         `Invalid State Machine Execution Input: '${(error as Error).message}'`,
       );
     }
-    const executionArn = `arn:aws:states:${region}:${SANDBOX_ACCOUNT}:execution:${workflow.name}:${name}`;
+    const executionArn = `arn:aws:states:${region}:${ACCOUNT}:execution:${workflow.name}:${name}`;
     const existing = executions.get(executionArn);
     if (existing) {
       // Standard workflows: idempotent for the same name and input while the execution runs.
@@ -172,7 +171,7 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
         name: workflow.name,
         status: 'ACTIVE',
         definition: JSON.stringify(workflow.definition),
-        roleArn: `arn:aws:iam::${SANDBOX_ACCOUNT}:role/${workflow.name}-role`,
+        roleArn: `arn:aws:iam::${ACCOUNT}:role/${workflow.name}-role`,
         type: 'STANDARD',
         creationDate,
         loggingConfiguration: { level: 'OFF', includeExecutionData: false },

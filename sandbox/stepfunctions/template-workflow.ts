@@ -7,10 +7,9 @@ import {
   type TokenReference,
   UnresolvableTemplateError,
 } from '../../lib/resolve-definition';
+import { ACCOUNT } from '../ids';
 import { UnsupportedDefinitionError } from './definition-check';
 import { type AslObject, isAslObject, type LambdaFunctionSpec, type LocalWorkflow } from './local-workflow';
-
-const ACCOUNT = '000000000000';
 
 /** Just enough of a synthesized CloudFormation template (lib/synth.ts's CloudFormationTemplate fits). */
 export interface TemplateLike {

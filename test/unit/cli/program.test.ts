@@ -191,7 +191,7 @@ describe('the sandbox seam', () => {
         calls.push(args);
         return 0;
       },
-      demo: async () => 0,
+      startExampleSandbox: jest.fn(),
     }));
     expect(await runCli(['--version'], io, [(p, i) => registerSandboxCommands(p, i, load)])).toBe(0);
     expect(load).not.toHaveBeenCalled();

@@ -1,19 +1,23 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
-import type { CliIo } from '../cli/io';
-import { runCli } from '../cli/program';
-import { ensureSandboxCredentials, exampleFleetPath, type GehenSandbox, startGehenSandbox } from './gehen-sandbox';
+import { readFileSync } from 'node:fs';
+import type { CliIo } from './io';
+import { runCli } from './program';
 
 const GOOD_SHA = '2222222';
 /** examples/sandbox/fleet.yml makes this tag crash: ECS's circuit breaker fails the deployment. */
 const CRASHING_SHA = 'bad0000';
 
-interface Revisions {
+/** The revisions the example fleet runs: its services' task definitions and its rule's target's. */
+export interface DemoRevisions {
   services: Record<string, string>;
   report: string;
+}
+
+/** What the demo needs of the sandbox (sandbox/example.ts, loaded by cli/sandbox.ts). */
+export interface DemoSandbox {
+  sandbox: { endpoint: string; region: string; close(): Promise<void> };
+  /** examples/sandbox/gehen.yml: the gehen.yml for the example fleet. */
+  configPath: string;
+  revisions(): Promise<DemoRevisions>;
 }
 
 /**
@@ -22,31 +26,28 @@ interface Revisions {
  * they should: the first deployed (exit 0), the second rolled back (exit 1) onto the exact
  * revisions the first left.
  */
-export async function demo(_args: string[], io: CliIo): Promise<number> {
-  ensureSandboxCredentials();
+export async function demo(io: CliIo, startExample: () => Promise<DemoSandbox>): Promise<number> {
   const say = (text: string) => io.stderr.write(`\n=== ${text}\n`);
   say('Starting the sandbox: synthesizing the gehen app and bundling its Lambda steps');
   const started = Date.now();
-  const running = await startGehenSandbox({ fleet: exampleFleetPath(), port: 0 });
-  const work = mkdtempSync(join(tmpdir(), 'gehen-demo-'));
+  const example = await startExample();
+  const { sandbox, configPath } = example;
   try {
-    const path = join(work, 'gehen.yml');
-    writeFileSync(path, demoConfig(running));
-    io.stderr.write(`sandbox on ${running.endpoint}; gehen.yml:\n${demoConfig(running)}`);
+    io.stderr.write(`sandbox on ${sandbox.endpoint}; ${configPath}:\n${readFileSync(configPath, 'utf8')}`);
     const deploy = (sha: string) =>
       runCli(
-        ['deploy', '--gitsha', sha, '--path', path, '--endpoint', running.endpoint, '--region', running.region],
+        ['deploy', '--gitsha', sha, '--path', configPath, '--endpoint', sandbox.endpoint, '--region', sandbox.region],
         io,
       );
-    const before = await revisions(running);
+    const before = await example.revisions();
 
     say(`Deploy ${GOOD_SHA}: a good image, to api, web, worker and the nightly-report rule`);
     const first = await deploy(GOOD_SHA);
-    const afterGood = await revisions(running);
+    const afterGood = await example.revisions();
 
     say(`Deploy ${CRASHING_SHA}: its tasks crash, ECS's circuit breaker fails the deployment, gehen rolls back`);
     const second = await deploy(CRASHING_SHA);
-    const afterBad = await revisions(running);
+    const afterBad = await example.revisions();
 
     const changed = Object.keys(before.services).every((name) => before.services[name] !== afterGood.services[name]);
     const restored = JSON.stringify(afterBad) === JSON.stringify(afterGood);
@@ -71,43 +72,8 @@ export async function demo(_args: string[], io: CliIo): Promise<number> {
     for (const [ok, text] of checks) io.stderr.write(`  ${ok ? 'ok ' : 'NOT'} ${text}\n`);
     return checks.every(([ok]) => ok) ? 0 : 1;
   } finally {
-    rmSync(work, { recursive: true, force: true });
-    await running.close();
+    await sandbox.close();
   }
-}
-
-function demoConfig(running: GehenSandbox): string {
-  return `# gehen.yml for the example fleet (examples/sandbox/fleet.yml)
-services:
-  api:
-    cluster: demo
-    url: ${running.loadBalancers.api}/ping
-  web:
-    cluster: demo
-    url: ${running.loadBalancers.web}/
-  worker:
-    cluster: demo
-    containers: [worker]   # the log-router sidecar keeps its own image
-scheduledTasks:
-  nightly-report:
-region: ${running.region}
-timeoutMinutes: 1
-pollIntervalSeconds: 1
-requiredMatches: 2
-`;
-}
-
-async function revisions(running: GehenSandbox): Promise<Revisions> {
-  const ecs = new ECSClient({ region: running.region, endpoint: running.endpoint });
-  const events = new EventBridgeClient({ region: running.region, endpoint: running.endpoint });
-  const { services = [] } = await ecs.send(
-    new DescribeServicesCommand({ cluster: 'demo', services: ['api', 'web', 'worker'] }),
-  );
-  const { Targets = [] } = await events.send(new ListTargetsByRuleCommand({ Rule: 'nightly-report' }));
-  return {
-    services: Object.fromEntries(services.map((s) => [s.serviceName ?? '?', s.taskDefinition ?? '?'])),
-    report: Targets[0]?.EcsParameters?.TaskDefinitionArn ?? '?',
-  };
 }
 
 function short(arn: string | undefined): string {
