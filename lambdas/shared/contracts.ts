@@ -1,4 +1,4 @@
-import type { DeploymentStatus } from './contracts/terminal-states';
+import type { DeploymentStatus, TargetOutcome } from './contracts/terminal-states';
 import type { UpdateStrategy } from './deploy-config';
 
 /**
@@ -223,11 +223,11 @@ export interface DeploymentReport {
     taskDefinition: string;
     previousSha: string | null;
     sha: string;
-    outcome: string;
+    outcome: TargetOutcome;
   }>;
   scheduledTasks: Array<{
     rule: string;
     targets: Array<{ id: string; previousTaskDefinition: string; taskDefinition: string }>;
-    outcome: string;
+    outcome: TargetOutcome;
   }>;
 }

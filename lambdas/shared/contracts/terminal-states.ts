@@ -33,6 +33,16 @@ export type Phase =
   | 'not-started'
   | 'aborted';
 
+/**
+ * What a deployment did to a service or rule, as the notification's report says it: the phase words
+ * where they mean the same (`rolled-back`), `unknown` when the execution's end leaves it unknown
+ * (timed out, stopped, a failure without the step's result), `deploying` while it runs.
+ */
+export type TargetOutcome =
+  | Extract<Phase, 'deployed' | 'unchanged' | 'rolled-back' | 'failed'>
+  | 'unknown'
+  | 'deploying';
+
 /** A phase as people read it: `rolled back`, `not started`. */
 export function phaseText(phase: Phase): string {
   return phase.replaceAll('-', ' ');
