@@ -8,6 +8,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import type { DeployConfig } from '../lambdas/shared/deploy-config';
+import { clusterName } from '../lambdas/shared/ecs-names';
 import { type AwsOptions, describe, resolveStateMachineArn, sfnClient } from './aws';
 import { loadConfig } from './config-file';
 import { CliError, ExitCodes, outcomeOf, type ReportStatus, type Termination } from './exit-codes';
@@ -192,10 +193,6 @@ export function targetsOf(config: Pick<DeployConfig, 'services' | 'scheduledTask
   const services = (config.services ?? []).map((s) => `${s.name}@${clusterName(s.cluster)}`);
   const rules = (config.scheduledTasks ?? []).map((t) => `rule:${t.rule}`);
   return [...services, ...rules].sort();
-}
-
-function clusterName(cluster: string): string {
-  return cluster.slice(cluster.lastIndexOf('/') + 1);
 }
 
 function sameTargets(a: readonly string[], b: readonly string[]): boolean {

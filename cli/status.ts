@@ -1,4 +1,4 @@
-import { type AwsOptions, consoleLink, sfnClient } from './aws';
+import { type AwsOptions, consoleLink, EXECUTION_ARN, sfnClient } from './aws';
 import { CliError } from './exit-codes';
 import type { CliIo } from './io';
 import { printSummary, progressOutput, renderMode } from './render';
@@ -11,8 +11,6 @@ export interface StatusOptions extends AwsOptions {
   watch: boolean;
   waitTimeout?: number;
 }
-
-const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/;
 
 /**
  * The report of an execution started earlier — by the CLI, an ECR push or from the console —
