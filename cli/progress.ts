@@ -167,7 +167,7 @@ export function applyEvent(progress: ExecutionProgress, event: HistoryEvent): Ro
 }
 
 /** The reason of a Nothing To Deploy report (`status: 'skipped'`), else null. */
-function skippedReason(output: unknown): string | null {
+export function skippedReason(output: unknown): string | null {
   if (typeof output !== 'object' || output === null) return null;
   const { status, reason } = output as { status?: unknown; reason?: unknown };
   if (status !== 'skipped') return null;
