@@ -1,7 +1,6 @@
 import { type Phase, phaseText } from '../lambdas/shared/contracts/terminal-states';
 import type { CliIo, Output } from './io';
-import type { ExecutionProgress, Row } from './progress';
-import { revision } from './progress';
+import { type ExecutionProgress, type Row, revision } from './progress';
 import type { CliReport } from './report';
 import { restoreLine } from './restore-status';
 
