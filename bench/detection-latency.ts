@@ -1,8 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { readHistory } from '../cli/execution-history';
 import { startGehenSandbox } from '../sandbox/gehen-sandbox';
 import { benchConfig, benchFleet } from './bench-fleet';
-import { leftVerifyAt, readHistory } from './history';
+import { leftVerifyAt } from './history';
 import type { LatencyResult } from './result';
 import { runDeploy } from './run-deploy';
 import type { BenchContext } from './scale';

@@ -1,20 +1,8 @@
-import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { StateNames } from '../lib/state-names';
 import type { HistoryMetrics } from './result';
 
 const MB_PER_GB = 1024;
-
-/** The whole execution history, oldest first, read through the Step Functions API as the console reads it. */
-export async function readHistory(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }));
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
-}
 
 /**
  * Counts a history the way the limits and the bill count it: every `…StateEntered` is a state

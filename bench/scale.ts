@@ -1,10 +1,11 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { readHistory } from '../cli/execution-history';
 import type { FleetInput } from '../sandbox';
 import type { SandboxAssembly } from '../sandbox/gehen-sandbox';
 import { startGehenSandbox } from '../sandbox/gehen-sandbox';
 import { bucketOf } from '../sandbox/throttling';
 import { benchConfig, benchFleet, CRASHING_SHA } from './bench-fleet';
-import { historyMetrics, readHistory } from './history';
+import { historyMetrics } from './history';
 import type { FleetShape } from './largest-fleet';
 import type { ApiLoad, ScaleRun, ThrottledRun } from './result';
 import { runDeploy } from './run-deploy';

@@ -2,6 +2,9 @@ import { paginateListStateMachines, SFNClient } from '@aws-sdk/client-sfn';
 import { STATE_MACHINE_NAME } from '../lib/state-names';
 import { CliError } from './exit-codes';
 
+/** An execution's ARN, in any partition: what `gehen status` and `gehen redrive` take. */
+export const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/;
+
 /** Flags every AWS-calling command takes; the SDK's standard resolution fills in the rest. */
 export interface AwsOptions {
   region?: string;

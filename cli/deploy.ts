@@ -14,9 +14,9 @@ import { loadConfig } from './config-file';
 import { CliError, ExitCodes } from './exit-codes';
 import type { CliIo } from './io';
 import { newProgress } from './progress';
-import { paint, renderMode } from './render';
+import { paint, progressOutput, renderMode } from './render';
 import { buildReport } from './report';
-import { progressOutput, watchExecution } from './watch-execution';
+import { watchExecution } from './watch';
 
 export interface DeployOptions extends AwsOptions {
   gitsha: string;

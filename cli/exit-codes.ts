@@ -1,4 +1,4 @@
-import { FailureCodes } from '../lambdas/shared/errors';
+import { type DeploymentStatus, FAIL_STATES, TerminalStates } from '../lambdas/shared/contracts/terminal-states';
 
 /** The CLI's exit codes, as the original's: 0 deployed, 1 failed, 2 result unknown. */
 export const ExitCodes = {
@@ -11,7 +11,7 @@ export const ExitCodes = {
 
 export type ExitCode = (typeof ExitCodes)[keyof typeof ExitCodes];
 
-export type ReportStatus = 'deployed' | 'skipped' | 'rolled-back' | 'failed' | 'timed-out' | 'running' | 'aborted';
+export type ReportStatus = DeploymentStatus;
 
 /** How an execution ended, from its terminal history event; `running` when it has not ended (yet). */
 export type Termination =
@@ -22,24 +22,21 @@ export type Termination =
   | { kind: 'timed-out'; error: string | null; cause: string | null }
   | { kind: 'running' };
 
-const UNKNOWN_RESULT = new Set<string>([FailureCodes.drainTimedOut, FailureCodes.rollbackTimedOut]);
-
 /** Maps how an execution ended to the report's status and the exit code. */
 export function outcomeOf(termination: Termination): { status: ReportStatus; exitCode: ExitCode } {
   switch (termination.kind) {
-    case 'succeeded':
-      return { status: termination.skipped ? 'skipped' : 'deployed', exitCode: ExitCodes.deployed };
-    case 'failed':
-      if (termination.error === FailureCodes.rolledBack) return { status: 'rolled-back', exitCode: ExitCodes.failed };
-      if (termination.error !== null && UNKNOWN_RESULT.has(termination.error)) {
-        return { status: 'timed-out', exitCode: ExitCodes.unknown };
-      }
-      // Something is left on the failed version (or nobody knows): not "failed and restored".
-      if (termination.error === FailureCodes.rollbackFailed) return { status: 'failed', exitCode: ExitCodes.unknown };
+    case 'succeeded': {
+      const { status, exitCode } = termination.skipped ? TerminalStates.skipped : TerminalStates.deployed;
+      return { status, exitCode };
+    }
+    case 'failed': {
+      const ending = FAIL_STATES.get(termination.error ?? '');
+      if (ending) return { status: ending.status, exitCode: ending.exitCode };
       // Not one of gehen's Fail states (States.DataLimitExceeded, States.Runtime…): no Catch ran,
       // nothing was rolled back; its restore (restore-<name>) decides (cli/restore-status.ts).
       if (!isGehenError(termination.error)) return { status: 'failed', exitCode: ExitCodes.unknown };
       return { status: 'failed', exitCode: ExitCodes.failed };
+    }
     case 'aborted':
       // Stopped: nothing was rolled back by it; exit 1 only once its restore has put everything back.
       return { status: 'aborted', exitCode: ExitCodes.unknown };

@@ -1,4 +1,6 @@
 import { appendFileSync } from 'node:fs';
+import { phaseText } from '../lambdas/shared/contracts/terminal-states';
+import { shortTaskDefinition } from '../lambdas/shared/ecs-names';
 import { consoleLink } from './aws';
 import type { CliIo } from './io';
 import { runCli } from './program';
@@ -83,14 +85,15 @@ export function summary(report: CliReport, url: string): string {
   if (report.services.length + report.scheduledTasks.length > 0) {
     lines.push('| Service | Revision | Outcome | Time |', '| --- | --- | --- | --- |');
     for (const s of report.services) {
-      const outcome = s.reason && s.outcome !== 'deployed' ? `${s.outcome}: ${s.reason}` : s.outcome;
+      const outcome =
+        s.reason && s.outcome !== 'deployed' ? `${phaseText(s.outcome)}: ${s.reason}` : phaseText(s.outcome);
       lines.push(
         `| ${cell(s.name)} | ${revisionChange(s.previousTaskDefinition, s.taskDefinition)} | ${cell(outcome)} | ${time(s.seconds)} |`,
       );
     }
     for (const t of report.scheduledTasks) {
       const changes = t.targets.map((x) => revisionChange(x.previousTaskDefinition, x.taskDefinition)).join(', ');
-      lines.push(`| ${cell(t.rule)} (rule) | ${changes || '-'} | ${t.outcome} | ${time(t.seconds)} |`);
+      lines.push(`| ${cell(t.rule)} (rule) | ${changes || '-'} | ${phaseText(t.outcome)} | ${time(t.seconds)} |`);
     }
     lines.push('');
   }
@@ -111,14 +114,14 @@ export function annotations(report: CliReport): string[] {
   for (const s of report.services) {
     if (s.reason)
       lines.push(
-        `::${level} title=gehen ${escapeProperty(s.name)}::${escapeData(`${s.name}: ${s.outcome}: ${s.reason}`)}`,
+        `::${level} title=gehen ${escapeProperty(s.name)}::${escapeData(`${s.name}: ${phaseText(s.outcome)}: ${s.reason}`)}`,
       );
   }
   return lines;
 }
 
 function revisionChange(previous: string | null, next: string | null): string {
-  const short = (arn: string | null) => (arn ? arn.slice(arn.lastIndexOf('/') + 1) : '-');
+  const short = (arn: string | null) => (arn ? shortTaskDefinition(arn) : '-');
   return next && next !== previous ? `${short(previous)} → ${short(next)}` : short(previous);
 }
 

@@ -8,10 +8,13 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import type { DeployConfig } from '../lambdas/shared/deploy-config';
+import { clusterName } from '../lambdas/shared/ecs-names';
 import { type AwsOptions, describe, resolveStateMachineArn, sfnClient } from './aws';
 import { loadConfig } from './config-file';
 import { CliError, ExitCodes, outcomeOf, type ReportStatus, type Termination } from './exit-codes';
+import { parseJson } from './history-values';
 import type { CliIo } from './io';
+import { skippedReason } from './progress';
 
 export interface HistoryOptions extends AwsOptions {
   path: string;
@@ -151,7 +154,8 @@ function statusOf(described: DescribeExecutionOutput): HistoryEntry['status'] {
   let termination: Termination;
   switch (described.status) {
     case 'SUCCEEDED':
-      termination = { kind: 'succeeded', skipped: skippedReason(described.output) };
+      // A push-started execution with nothing to do ends SUCCEEDED with a report of status `skipped`.
+      termination = { kind: 'succeeded', skipped: skippedReason(parseJson(described.output)) ?? undefined };
       break;
     case 'FAILED':
       termination = { kind: 'failed', error, cause };
@@ -165,17 +169,6 @@ function statusOf(described: DescribeExecutionOutput): HistoryEntry['status'] {
       termination = { kind: 'running' };
   }
   return outcomeOf(termination).status;
-}
-
-/** A push-started execution with nothing to do ends SUCCEEDED with a report of status `skipped`. */
-function skippedReason(output: string | undefined): string | undefined {
-  try {
-    const parsed = JSON.parse(output ?? 'null') as { status?: unknown; reason?: unknown } | null;
-    if (parsed?.status !== 'skipped') return undefined;
-    return typeof parsed.reason === 'string' ? parsed.reason : 'nothing to deploy';
-  } catch {
-    return undefined;
-  }
 }
 
 function parseInput(text: string | undefined): { gitsha?: unknown; source?: unknown; config?: unknown } | null {
@@ -192,10 +185,6 @@ export function targetsOf(config: Pick<DeployConfig, 'services' | 'scheduledTask
   const services = (config.services ?? []).map((s) => `${s.name}@${clusterName(s.cluster)}`);
   const rules = (config.scheduledTasks ?? []).map((t) => `rule:${t.rule}`);
   return [...services, ...rules].sort();
-}
-
-function clusterName(cluster: string): string {
-  return cluster.slice(cluster.lastIndexOf('/') + 1);
 }
 
 function sameTargets(a: readonly string[], b: readonly string[]): boolean {

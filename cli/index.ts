@@ -4,11 +4,11 @@ import { type CliIo, processIo } from './io';
 import { runCli as runProgram } from './program';
 
 export type { DeploymentReport } from '../lambdas/shared/contracts';
+export type { DeploymentStatus, Phase } from '../lambdas/shared/contracts/terminal-states';
 export type { ExitCode, ReportStatus } from './exit-codes';
 export { ExitCodes } from './exit-codes';
 export type { CliIo, Clock, Output } from './io';
 export { processIo } from './io';
-export type { Phase } from './progress-model';
 export type { CliReport } from './report';
 
 /**

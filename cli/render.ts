@@ -1,6 +1,8 @@
-import type { Output } from './io';
-import { type Phase, type Row, revision } from './progress';
+import { type Phase, phaseText } from '../lambdas/shared/contracts/terminal-states';
+import type { CliIo, Output } from './io';
+import { type ExecutionProgress, type Row, revision } from './progress';
 import type { CliReport } from './report';
+import { restoreLine } from './restore-status';
 
 /**
  * Progress for people: in a terminal, one live line per service and scheduled task, redrawn in
@@ -10,6 +12,11 @@ import type { CliReport } from './report';
 export interface RenderMode {
   live: boolean;
   color: boolean;
+}
+
+/** Where progress goes: stderr when stdout carries the JSON report. */
+export function progressOutput(io: CliIo, json: boolean): Output {
+  return json ? io.stderr : io.stdout;
 }
 
 export function renderMode(out: Output, env: Readonly<Record<string, string | undefined>>): RenderMode {
@@ -35,11 +42,11 @@ const PHASE_STYLE: Record<Phase, Style> = {
   deployed: 'green',
   unchanged: 'green',
   failed: 'red',
-  'rolling back': 'yellow',
-  'rolled back': 'yellow',
-  'rollback failed': 'red',
-  'timed out': 'yellow',
-  'not started': 'dim',
+  'rolling-back': 'yellow',
+  'rolled-back': 'yellow',
+  'rollback-failed': 'red',
+  'timed-out': 'yellow',
+  'not-started': 'dim',
   aborted: 'red',
 };
 
@@ -52,17 +59,6 @@ export class ProgressView {
     private readonly mode: RenderMode,
     private readonly clock: (at: Date) => string = (at) => at.toISOString().slice(11, 19),
   ) {}
-
-  /** A message above the live lines (or a plain line). */
-  message(text: string): void {
-    if (this.mode.live) {
-      this.erase();
-      this.out.write(`${text}\n`);
-      this.draw();
-    } else {
-      this.out.write(`${text}\n`);
-    }
-  }
 
   update(changed: readonly Row[], at: Date = new Date()): void {
     if (changed.length === 0) return;
@@ -83,7 +79,7 @@ export class ProgressView {
   private line(row: Row): string {
     const name = row.kind === 'service' ? row.row.name : `${row.row.rule} (scheduled task)`;
     const { phase, detail } = row.row;
-    const text = `${name}: ${phase}${detail ? ` (${detail})` : ''}`;
+    const text = `${name}: ${phaseText(phase)}${detail ? ` (${detail})` : ''}`;
     const width = this.mode.live ? Math.max(20, (this.out.columns ?? 100) - 1) : Number.POSITIVE_INFINITY;
     const clipped = text.length > width ? `${text.slice(0, width - 1)}…` : text;
     const at = clipped.indexOf(': ') + 2;
@@ -112,22 +108,26 @@ export function formatSummary(
   color: boolean,
 ): string {
   const rows: string[][] = [['SERVICE', 'REVISION', 'OUTCOME', 'TIME']];
+  const phases: Phase[] = [];
   for (const s of report.services) {
     const change = s.taskDefinition
       ? `${revision(s.previousTaskDefinition)} → ${revision(s.taskDefinition)}`
       : revision(s.previousTaskDefinition);
     // Clipped: one long ECS message would widen every row. The progress lines and --json have it whole.
-    const outcome = s.reason && s.outcome !== 'deployed' ? clip(`${s.outcome}: ${s.reason}`, OUTCOME_WIDTH) : s.outcome;
+    const word = phaseText(s.outcome);
+    const outcome = s.reason && s.outcome !== 'deployed' ? clip(`${word}: ${s.reason}`, OUTCOME_WIDTH) : word;
     rows.push([s.name, change, outcome, formatDuration(durations.get(`s:${s.name}`) ?? null)]);
+    phases.push(s.outcome);
   }
   for (const t of report.scheduledTasks) {
     const changes = t.targets.map((x) => `${revision(x.previousTaskDefinition)} → ${revision(x.taskDefinition)}`);
     rows.push([
       `${t.rule} (rule)`,
       changes.join(', ') || '-',
-      t.outcome,
+      phaseText(t.outcome),
       formatDuration(durations.get(`t:${t.rule}`) ?? null),
     ]);
+    phases.push(t.outcome);
   }
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows
@@ -136,7 +136,7 @@ export function formatSummary(
         .map((cell, i) => {
           const padded = i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0);
           if (index === 0) return paint(color, 'bold', padded);
-          return i === 2 ? paint(color, PHASE_STYLE[outcomeWord(cell)], padded) : padded;
+          return i === 2 ? paint(color, PHASE_STYLE[phases[index - 1] ?? 'failed'], padded) : padded;
         })
         .join('  ')
         .trimEnd(),
@@ -148,11 +148,6 @@ const OUTCOME_WIDTH = 72;
 
 function clip(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
-}
-
-function outcomeWord(cell: string): Phase {
-  const word = cell.split(':')[0]?.trim() as Phase;
-  return word in PHASE_STYLE ? word : 'failed';
 }
 
 export function formatDuration(ms: number | null): string {
@@ -170,3 +165,38 @@ export const STATUS_HEADLINES: Record<CliReport['status'], { text: string; style
   running: { text: 'Still running', style: 'cyan' },
   aborted: { text: 'Stopped', style: 'red' },
 };
+
+/** The summary table and the headline, for a report built from a watch or from history. */
+export function printSummary(
+  out: Output,
+  report: CliReport,
+  progress: ExecutionProgress,
+  color: boolean,
+  now: number,
+): void {
+  const durations = new Map<string, number | null>();
+  const end = progress.endedAt?.getTime() ?? now;
+  for (const s of progress.services.values()) {
+    durations.set(`s:${s.name}`, s.startedAt ? (s.finishedAt?.getTime() ?? end) - s.startedAt.getTime() : null);
+  }
+  for (const t of progress.scheduledTasks.values()) {
+    durations.set(`t:${t.rule}`, t.startedAt ? (t.finishedAt?.getTime() ?? end) - t.startedAt.getTime() : null);
+  }
+  const headline = STATUS_HEADLINES[report.status];
+  const skipped = progress.termination.kind === 'succeeded' ? progress.termination.skipped : undefined;
+  const error = report.error
+    ? ` (${report.error.code}${report.error.message ? `: ${oneLine(report.error.message)}` : ''})`
+    : skipped
+      ? `: ${skipped}`
+      : '';
+  out.write(`\n${paint(color, headline.style, headline.text)}${error}\n`);
+  if (report.services.length + report.scheduledTasks.length > 0) {
+    out.write(`${formatSummary(report, durations, color)}\n`);
+  }
+  if (report.restore) out.write(`\n${restoreLine(report.restore)}\n`);
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 200 ? `${flat.slice(0, 199)}…` : flat;
+}

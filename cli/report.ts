@@ -1,10 +1,10 @@
-import type { SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { DeploymentReport } from '../lambdas/shared/contracts';
 import { causeMessage } from '../lambdas/shared/lambda-cause';
+import { readHistory } from './execution-history';
 import { type ExitCode, outcomeOf, type ReportStatus } from './exit-codes';
 import { applyEvent, type ExecutionProgress, newProgress, type Phase } from './progress';
 import type { RestoreStatus } from './restore-status';
-import { readHistory } from './watch';
 
 /** The --json report: one per run, on stdout. */
 export interface CliReport {
@@ -82,11 +82,30 @@ export function buildReport(
   };
 }
 
-/** The report of an execution started earlier (by the CLI, an ECR push or the console). */
-export async function reportFromHistory(sfn: SFNClient, executionArn: string): Promise<CliReport> {
+/**
+ * The report of an execution started earlier (by the CLI, an ECR push or the console), and the
+ * progress it was built from, as far as its history goes.
+ */
+export async function reportFromHistory(
+  sfn: SFNClient,
+  executionArn: string,
+): Promise<{ report: CliReport; progress: ExecutionProgress }> {
   const progress = newProgress(executionArn);
   for (const event of await readHistory(sfn, executionArn)) applyEvent(progress, event);
-  return buildReport(progress);
+  // The history of an execution started a moment ago may not hold its ExecutionStarted event yet
+  // (Step Functions' reads are eventually consistent): its input says which SHA it deploys.
+  progress.gitsha ??= await gitshaFromInput(sfn, executionArn);
+  return { report: buildReport(progress), progress };
+}
+
+async function gitshaFromInput(sfn: SFNClient, executionArn: string): Promise<string | null> {
+  try {
+    const { input } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const gitsha = (JSON.parse(input ?? '{}') as { gitsha?: unknown }).gitsha;
+    return typeof gitsha === 'string' ? gitsha.toLowerCase() : null;
+  } catch {
+    return null; // the report says what the history says; the SHA is a nicety here
+  }
 }
 
 /** A report for a run that never started an execution (invalid gehen.yml, no state machine…). */

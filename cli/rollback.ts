@@ -1,7 +1,7 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, RedriveExecutionCommand } from '@aws-sdk/client-sfn';
 import { FailureCodes } from '../lambdas/shared/errors';
 import { parseGitsha } from '../lambdas/shared/execution-input';
-import { type AwsOptions, describe, sfnClient } from './aws';
+import { type AwsOptions, describe, EXECUTION_ARN, sfnClient } from './aws';
 import { type DeployOptions, deploy } from './deploy';
 import { CliError, ExitCodes } from './exit-codes';
 import { historySource, readDeployments, targetsOf } from './history';
@@ -49,7 +49,6 @@ export interface RedriveOptions extends AwsOptions {
 const REDRIVE_DAYS = 14;
 /** RedriveExecution refuses histories of 24,999 events or more. */
 const MAX_REDRIVE_EVENTS = 24_999;
-const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:([^:]+):[^:]+$/;
 
 /**
  * `gehen redrive ARN`: restarts a failed execution from the state that failed, with Step
@@ -61,8 +60,7 @@ const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:([^:]+
  * - executions that are running, succeeded, or ended more than 14 days ago (AWS refuses those).
  */
 export async function redrive(executionArn: string, options: RedriveOptions, io: CliIo): Promise<number> {
-  const match = EXECUTION_ARN.exec(executionArn);
-  if (!match) throw new CliError(`not an execution ARN: ${executionArn}`);
+  if (!EXECUTION_ARN.test(executionArn)) throw new CliError(`not an execution ARN: ${executionArn}`);
   const sfn = sfnClient(options, executionArn);
   const described = await call(executionArn, () => sfn.send(new DescribeExecutionCommand({ executionArn })));
   const refuse = (why: string) => {

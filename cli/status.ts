@@ -1,21 +1,16 @@
-import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { type AwsOptions, consoleLink, sfnClient } from './aws';
+import { type AwsOptions, consoleLink, EXECUTION_ARN, sfnClient } from './aws';
 import { CliError } from './exit-codes';
 import type { CliIo } from './io';
-import { applyEvent, newProgress } from './progress';
-import { renderMode } from './render';
-import { buildReport } from './report';
+import { printSummary, progressOutput, renderMode } from './render';
+import { reportFromHistory } from './report';
 import { withRestore } from './restore-status';
-import { readHistory } from './watch';
-import { printSummary, progressOutput, watchExecution } from './watch-execution';
+import { watchExecution } from './watch';
 
 export interface StatusOptions extends AwsOptions {
   json: boolean;
   watch: boolean;
   waitTimeout?: number;
 }
-
-const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/;
 
 /**
  * The report of an execution started earlier — by the CLI, an ECR push or from the console —
@@ -35,12 +30,9 @@ export async function status(executionArn: string, options: StatusOptions, io: C
     });
     return report.exitCode;
   }
-  const progress = newProgress(executionArn);
-  for (const event of await readHistory(sfn, executionArn)) applyEvent(progress, event);
-  // The history of an execution started a moment ago may not hold its ExecutionStarted event yet
-  // (Step Functions' reads are eventually consistent): its input says which SHA it deploys.
-  progress.gitsha ??= await gitshaFromInput(sfn, executionArn);
-  const report = await withRestore(sfn, buildReport(progress));
+  const built = await reportFromHistory(sfn, executionArn);
+  const { progress } = built;
+  const report = await withRestore(sfn, built.report);
   const out = progressOutput(io, options.json);
   out.write(`${executionArn}\n`);
   if (!(options.endpoint || io.env.AWS_ENDPOINT_URL)) out.write(`  ${consoleLink(executionArn)}\n`);
@@ -48,14 +40,4 @@ export async function status(executionArn: string, options: StatusOptions, io: C
   if (report.status === 'running') out.write(`\nStill running. Follow it with: gehen status ${executionArn} --watch\n`);
   if (options.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return report.exitCode;
-}
-
-async function gitshaFromInput(sfn: SFNClient, executionArn: string): Promise<string | null> {
-  try {
-    const { input } = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    const gitsha = (JSON.parse(input ?? '{}') as { gitsha?: unknown }).gitsha;
-    return typeof gitsha === 'string' ? gitsha.toLowerCase() : null;
-  } catch {
-    return null; // the report says what the history says; the SHA is a nicety here
-  }
 }

@@ -1,16 +1,21 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
+import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import { isTransientAwsError } from '../lambdas/shared/errors';
-import { CliError } from './exit-codes';
+import { historyError, readNewEvents } from './execution-history';
+import { ExitCodes } from './exit-codes';
+import type { CliIo } from './io';
+import { applyEvent, newProgress } from './progress';
+import { ProgressView, printSummary, progressOutput, renderMode } from './render';
+import { buildReport, type CliReport } from './report';
+import { withRestore } from './restore-status';
 
 /**
- * Follows an execution's history: each poll fetches only the events it has not seen, and the
- * wait between polls backs off from 1 s to 2 s while nothing happens.
+ * Watching an execution, top to bottom: {@link watchExecution} shows each service's phase until the
+ * execution ends and prints the summary; {@link followExecution} polls its history, fetching only
+ * the events it has not seen and backing off from 1 s to 2 s while nothing happens.
  */
 
 const TERMINAL = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionAborted', 'ExecutionTimedOut']);
-const FIRST_PAGE = 1000;
-const NEWEST_PAGE = 100;
 const MAX_CONSECUTIVE_ERRORS = 5;
 
 export interface FollowOptions {
@@ -26,6 +31,73 @@ export interface FollowOptions {
 }
 
 export type FollowResult = 'ended' | 'interrupted' | 'deadline';
+
+export interface WatchOptions {
+  json: boolean;
+  /**
+   * Minutes from now; unset: until the execution ends. Its own end is the only sound bound: retries
+   * and throttling can stretch a healthy deployment far past its phases' timeouts.
+   */
+  waitTimeoutMinutes?: number;
+}
+
+/**
+ * Watches an execution to its end (or the wait timeout, or Ctrl-C), showing each service's phase,
+ * then prints the summary table (or the JSON report) and returns the report.
+ */
+export async function watchExecution(
+  sfn: SFNClient,
+  executionArn: string,
+  io: CliIo,
+  options: WatchOptions,
+): Promise<CliReport> {
+  const out = progressOutput(io, options.json);
+  const mode = renderMode(out, io.env);
+  const view = new ProgressView(out, mode);
+  const progress = newProgress(executionArn);
+  const now = io.clock.now;
+  const explicitDeadline =
+    options.waitTimeoutMinutes === undefined ? null : now() + options.waitTimeoutMinutes * 60_000;
+
+  const interrupt = new AbortController();
+  const stopListening = io.onInterrupt(() => interrupt.abort());
+  let result: Awaited<ReturnType<typeof followExecution>>;
+  try {
+    result = await followExecution(
+      sfn,
+      executionArn,
+      (events) => {
+        for (const event of events) view.update(applyEvent(progress, event), event.timestamp);
+      },
+      {
+        now,
+        sleep: io.clock.sleep,
+        signal: interrupt.signal,
+        deadline: () => explicitDeadline,
+      },
+    );
+  } finally {
+    stopListening();
+    view.close();
+  }
+
+  let report: CliReport;
+  if (result === 'interrupted') {
+    report = buildReport(progress, { status: 'running', exitCode: ExitCodes.interrupted });
+    out.write(`\nStopped watching; the deployment goes on.\nResume with: gehen status ${executionArn} --watch\n`);
+  } else if (result === 'deadline') {
+    report = buildReport(progress, { status: 'timed-out', exitCode: ExitCodes.unknown });
+    out.write(
+      `\nStopped waiting (--wait-timeout passed); the execution is still running and its result is unknown.\n` +
+        `Resume with: gehen status ${executionArn} --watch\n`,
+    );
+  } else {
+    report = await withRestore(sfn, buildReport(progress));
+  }
+  printSummary(out, report, progress, mode.color, now());
+  if (options.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  return report;
+}
 
 /** Calls `onEvents` with each batch of new events, in order, until the execution ends. */
 export async function followExecution(
@@ -66,46 +138,4 @@ export async function followExecution(
       throw error;
     }
   }
-}
-
-/** The whole history, oldest first (for an execution that has ended, or the first poll). */
-export async function readHistory(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  try {
-    return await readNewEvents(sfn, executionArn, 0);
-  } catch (error) {
-    throw historyError(executionArn, error);
-  }
-}
-
-/**
- * Events newer than `afterId`, oldest first. The first read pages forward through everything;
- * later reads page backwards from the newest event and stop at the first one already seen,
- * so a poll costs one call however long the history is.
- */
-export async function readNewEvents(sfn: SFNClient, executionArn: string, afterId: number): Promise<HistoryEvent[]> {
-  const reverseOrder = afterId > 0;
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(
-      new GetExecutionHistoryCommand({
-        executionArn,
-        reverseOrder,
-        maxResults: reverseOrder ? NEWEST_PAGE : FIRST_PAGE,
-        includeExecutionData: true,
-        nextToken,
-      }),
-    );
-    for (const event of page.events ?? []) {
-      if ((event.id ?? 0) <= afterId) return events.reverse();
-      events.push(event);
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return reverseOrder ? events.reverse() : events;
-}
-
-function historyError(executionArn: string, error: unknown): CliError {
-  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new CliError(`failed to read the history of ${executionArn}: ${detail}`, 1, { cause: error });
 }

@@ -1,3 +1,5 @@
+import { TerminalStates as T } from '../lambdas/shared/contracts/terminal-states';
+
 /**
  * The workflow's state names: what operators read in the Step Functions console. One module
  * used by the definition, the tests, the bench, the Lambda steps and the CLI (which follows progress by them).
@@ -32,12 +34,12 @@ export const StateNames = {
   cleanUpRevisions: 'Clean Up Old Revisions',
   report: 'Report Deployment',
   reportWithoutDetails: 'Report Deployment Without Details',
-  deployed: 'Deployed',
+  deployed: T.deployed.name,
   // Nothing to deploy (push-started: a tag that is not a SHA, or a duplicate push).
   skipChoice: 'Anything To Deploy?',
   reportSkipped: 'Report Nothing To Deploy',
   reportSkippedWithoutDetails: 'Report Nothing To Deploy Without Details',
-  skipped: 'Nothing To Deploy',
+  skipped: T.skipped.name,
   // A restore (`restore-…`, after an execution was stopped, timed out or failed uncatchably).
   notifyAborted: 'Notify Aborted',
   keepAbort: 'Keep Abort',
@@ -69,13 +71,13 @@ export const StateNames = {
   recordRollbackUnknown: 'Record Rollback Unknown',
   rollbackOutcomeChoice: 'Rollback Outcome?',
   // Terminal states.
-  invalid: 'Invalid Deployment',
-  concurrent: 'Concurrent Deployment',
-  rolledBack: 'Rolled Back',
-  rollbackFailed: 'Rollback Failed',
-  verifyFailed: 'Verify Failed',
-  drainTimedOut: 'Drain Timed Out',
-  rollbackTimedOut: 'Rollback Timed Out',
+  invalid: T.invalid.name,
+  concurrent: T.concurrent.name,
+  rolledBack: T.rolledBack.name,
+  rollbackFailed: T.rollbackFailed.name,
+  verifyFailed: T.verifyFailed.name,
+  drainTimedOut: T.drainTimedOut.name,
+  rollbackTimedOut: T.rollbackTimedOut.name,
   // Notify: one before each terminal state, named after it.
   notifyDeployed: 'Notify Deployed',
   notifySkipped: 'Notify Nothing To Deploy',

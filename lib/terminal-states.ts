@@ -1,7 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { FailureOutcome } from '../lambdas/notify/core';
-import { FailureCodes } from '../lambdas/shared/errors';
+import { TerminalStates } from '../lambdas/shared/contracts/terminal-states';
 import { StateNames as S } from './state-names';
 import { type EndingNames, endThen } from './workflow/endings';
 import type { WorkflowTask } from './workflow/task';
@@ -21,83 +20,36 @@ export interface FailureEndings {
   readonly rollbackTimedOut: sfn.IChainable;
 }
 
+/** Where a Fail state without a fixed Cause finds its message. */
+const CAUSE_PATHS: Partial<Record<keyof FailureEndings, string>> = {
+  invalid: LAMBDA_CAUSE,
+  concurrent: LAMBDA_CAUSE,
+  // Summarise Rollback names every service and rule not restored and what each runs now.
+  rollbackFailed: '$.rollbackResult.message',
+};
+
+/** Each failure ending, from the table of terminal states: its Fail state, Error, Cause and notification. */
 export function failureEndings(scope: Construct, task: WorkflowTask): FailureEndings {
-  const fail = (
-    name: string,
-    names: EndingNames,
-    error: string,
-    status: FailureOutcome['status'],
-    cause: { cause?: string; causePath?: string },
-  ) =>
-    endThen(task, names, new sfn.Fail(scope, name, { error, ...cause }), {
+  const fail = (key: keyof FailureEndings, names: EndingNames) => {
+    const state = TerminalStates[key];
+    const error = state.error;
+    const cause = state.cause === null ? { causePath: CAUSE_PATHS[key] } : { cause: state.cause };
+    return endThen(task, names, new sfn.Fail(scope, state.name, { error, ...cause }), {
       code: error,
-      status,
-      ...(cause.cause === undefined ? {} : { cause: cause.cause }),
+      status: state.status,
+      ...(state.cause === null ? {} : { cause: state.cause }),
     });
+  };
   return {
-    invalid: fail(
-      S.invalid,
-      { release: S.releaseLockInvalid, notify: S.notifyInvalid },
-      FailureCodes.invalidDeployment,
-      'failed',
-      {
-        causePath: LAMBDA_CAUSE,
-      },
-    ),
-    concurrent: fail(
-      S.concurrent,
-      { release: S.releaseLockConcurrent, notify: S.notifyConcurrent },
-      FailureCodes.concurrentDeployment,
-      'failed',
-      {
-        causePath: LAMBDA_CAUSE,
-      },
-    ),
-    rolledBack: fail(
-      S.rolledBack,
-      { release: S.releaseLockRolledBack, notify: S.notifyRolledBack },
-      FailureCodes.rolledBack,
-      'rolled-back',
-      {
-        cause: 'The deployment failed; services and scheduled tasks are back on their previous task definitions.',
-      },
-    ),
-    // Summarise Rollback names every service and rule not restored and what each runs now.
-    rollbackFailed: fail(
-      S.rollbackFailed,
-      { release: S.releaseLockRollbackFailed, notify: S.notifyRollbackFailed },
-      FailureCodes.rollbackFailed,
-      'failed',
-      {
-        causePath: '$.rollbackResult.message',
-      },
-    ),
-    verifyFailed: fail(
-      S.verifyFailed,
-      { release: S.releaseLockVerifyFailed, notify: S.notifyVerifyFailed },
-      FailureCodes.verifyFailed,
-      'failed',
-      {
-        cause: 'The new version did not become live (updateStrategy none: nothing is rolled back).',
-      },
-    ),
-    drainTimedOut: fail(
-      S.drainTimedOut,
-      { release: S.releaseLockDrainTimedOut, notify: S.notifyDrainTimedOut },
-      FailureCodes.drainTimedOut,
-      'timed-out',
-      {
-        cause: 'The new version is live but the old one had not drained by the deadline.',
-      },
-    ),
-    rollbackTimedOut: fail(
-      S.rollbackTimedOut,
-      { release: S.releaseLockRollbackTimedOut, notify: S.notifyRollbackTimedOut },
-      FailureCodes.rollbackTimedOut,
-      'timed-out',
-      {
-        cause: 'The rollback had not finished by the deadline: services may still run either version.',
-      },
-    ),
+    invalid: fail('invalid', { release: S.releaseLockInvalid, notify: S.notifyInvalid }),
+    concurrent: fail('concurrent', { release: S.releaseLockConcurrent, notify: S.notifyConcurrent }),
+    rolledBack: fail('rolledBack', { release: S.releaseLockRolledBack, notify: S.notifyRolledBack }),
+    rollbackFailed: fail('rollbackFailed', { release: S.releaseLockRollbackFailed, notify: S.notifyRollbackFailed }),
+    verifyFailed: fail('verifyFailed', { release: S.releaseLockVerifyFailed, notify: S.notifyVerifyFailed }),
+    drainTimedOut: fail('drainTimedOut', { release: S.releaseLockDrainTimedOut, notify: S.notifyDrainTimedOut }),
+    rollbackTimedOut: fail('rollbackTimedOut', {
+      release: S.releaseLockRollbackTimedOut,
+      notify: S.notifyRollbackTimedOut,
+    }),
   };
 }

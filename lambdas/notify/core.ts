@@ -6,6 +6,7 @@ import type {
   ScheduledTaskResult,
   ServiceDeployment,
 } from '../shared/contracts';
+import type { DeploymentStatus } from '../shared/contracts/terminal-states';
 import { wrapAwsError } from '../shared/errors';
 import { causeMessage } from '../shared/lambda-cause';
 import { buildDeploymentReport } from '../shared/report';
@@ -22,7 +23,7 @@ const MAX_DETAIL_BYTES = 200_000;
 export interface FailureOutcome {
   code: string;
   /** `aborted`: a restore's notification of the execution it restores (`executionArn`). */
-  status: 'failed' | 'rolled-back' | 'timed-out' | 'aborted';
+  status: Extract<DeploymentStatus, 'failed' | 'rolled-back' | 'timed-out' | 'aborted'>;
   cause?: string;
 }
 

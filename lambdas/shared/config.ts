@@ -193,8 +193,6 @@ export function tagPatternSchema() {
 
 export const gehenFileSchema = /* @__PURE__ */ buildGehenFileSchema();
 
-export type GehenFile = z.output<typeof gehenFileSchema>;
-
 /** A parsed gehen.yml: the deploy config plus the keys only the CLI and the CDK app read. */
 export interface LoadedConfig {
   config: DeployConfig;

@@ -1,3 +1,4 @@
+import type { DeploymentStatus, TargetOutcome } from './contracts/terminal-states';
 import type { UpdateStrategy } from './deploy-config';
 
 /**
@@ -207,7 +208,7 @@ export interface NotRestored {
 /** The Succeed state's output and the CLI's --json report. */
 export interface DeploymentReport {
   execution: string;
-  status: 'deployed' | 'skipped' | 'rolled-back' | 'failed' | 'timed-out' | 'running' | 'aborted';
+  status: DeploymentStatus;
   gitsha: string;
   /** A restore's report: the execution it restored after. */
   restoreOf?: string;
@@ -222,11 +223,11 @@ export interface DeploymentReport {
     taskDefinition: string;
     previousSha: string | null;
     sha: string;
-    outcome: string;
+    outcome: TargetOutcome;
   }>;
   scheduledTasks: Array<{
     rule: string;
     targets: Array<{ id: string; previousTaskDefinition: string; taskDefinition: string }>;
-    outcome: string;
+    outcome: TargetOutcome;
   }>;
 }

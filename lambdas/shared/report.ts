@@ -1,4 +1,5 @@
 import type { DeploymentReport, Plan, ScheduledTaskResult, ServiceDeployment } from './contracts';
+import type { DeploymentStatus, TargetOutcome } from './contracts/terminal-states';
 
 /** Report Deployment's input: the plan and what the deploy steps did. */
 export interface ReportInput {
@@ -11,7 +12,7 @@ export interface ReportInput {
 }
 
 /** What happened to a service or rule gehen changed, by the deployment's final status. */
-const CHANGED_OUTCOME: Record<DeploymentReport['status'], string> = {
+const CHANGED_OUTCOME: Record<DeploymentStatus, TargetOutcome> = {
   deployed: 'deployed',
   skipped: 'unchanged',
   'rolled-back': 'rolled-back',
@@ -26,7 +27,7 @@ const CHANGED_OUTCOME: Record<DeploymentReport['status'], string> = {
  * part-way loses every result, so "unchanged" would be a guess. A rollback puts everything back on
  * its previous revision; after any other failure the truth is unknown.
  */
-function missingResultOutcome(status: DeploymentReport['status'], strategy: string): string {
+function missingResultOutcome(status: DeploymentStatus, strategy: string): TargetOutcome {
   if (status === 'deployed' || status === 'skipped' || status === 'running' || strategy === 'none') return 'unchanged';
   return status === 'rolled-back' ? 'rolled-back' : 'unknown';
 }

@@ -73,7 +73,7 @@ describe.each(PROFILES)('gehen deploy exits 2 when the result is unknown (%s)', 
         status: 'timed-out',
         exitCode: 2,
         error: { code: 'Gehen.DrainTimedOut' },
-        services: [{ name: 'sticky', outcome: 'timed out', sha: 'bbbbbbb', previousSha: 'aaaaaaa' }],
+        services: [{ name: 'sticky', outcome: 'timed-out', sha: 'bbbbbbb', previousSha: 'aaaaaaa' }],
       });
       expect(run.stderr).toMatch(/^Timed out: the result is unknown \(Gehen\.DrainTimedOut/m);
       expect((await e2e.service('sticky')).taskDefinition).toMatch(/sticky:2$/);

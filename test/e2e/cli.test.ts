@@ -152,7 +152,7 @@ updateStrategy: sideways
       expect(run.code).toBe(1);
       const report = JSON.parse(run.stdout);
       expect(report).toMatchObject({ status: 'rolled-back', exitCode: 1, error: { code: 'Gehen.RolledBack' } });
-      expect(report.services.map((s: { outcome: string }) => s.outcome)).toEqual(['rolled back', 'rolled back']);
+      expect(report.services.map((s: { outcome: string }) => s.outcome)).toEqual(['rolled-back', 'rolled-back']);
       expect(await revisions()).toEqual(before);
       expect(run.stderr).toMatch(/^Rolled back \(Gehen\.RolledBack/m);
     });

@@ -45,9 +45,9 @@ describe('gehen deploy when one service cannot be rolled back', () => {
     expect((await e2e.service('alpha')).taskDefinition).toMatch(/alpha:2$/);
     const outcomes = Object.fromEntries(report.services.map((s) => [s.name, [s.outcome, s.taskDefinition]]));
     expect(outcomes).toEqual({
-      alpha: ['rollback failed', expect.stringMatching(/alpha:2$/)],
-      beta: ['rolled back', expect.anything()],
-      gamma: ['rolled back', expect.anything()],
+      alpha: ['rollback-failed', expect.stringMatching(/alpha:2$/)],
+      beta: ['rolled-back', expect.anything()],
+      gamma: ['rolled-back', expect.anything()],
     });
   });
 });

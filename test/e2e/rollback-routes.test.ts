@@ -46,8 +46,8 @@ describe.each(PROFILES)('gehen deploy when the rollback itself does not finish (
     // The rule had been moved to a revision of the new image, and is back on its previous one.
     expect(report.scheduledTasks[0]?.targets[0]?.taskDefinition).toMatch(/task-definition\/report:2$/);
     expect(await e2e.targets('nightly-report')).toEqual(targetsBefore);
-    expect(report.scheduledTasks[0]?.outcome).toBe('rolled back');
-    expect(report.services[0]?.outcome).toBe('timed out');
+    expect(report.scheduledTasks[0]?.outcome).toBe('rolled-back');
+    expect(report.services[0]?.outcome).toBe('timed-out');
     // The service is on its previous revision, the new one still draining.
     const service = await e2e.service('stuck');
     expect(service.taskDefinition).toBe(previous);

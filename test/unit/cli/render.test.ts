@@ -48,17 +48,21 @@ describe('ProgressView', () => {
     expect(text()).toBe('00:00:01 api: registering\n00:00:02 api: verifying (1/2 live)\n');
   });
 
-  it('in a terminal, redraws the lines in place and keeps messages above them', () => {
+  it('in a terminal, redraws the lines in place', () => {
     const { out, text } = capture(true);
     const view = new ProgressView(out, { live: true, color: false });
     view.update([row('api', 'registering'), row('worker', 'pending')]);
     view.update([row('api', 'updating')]);
-    view.message('note');
-    expect(text()).toBe(
-      'api: registering\nworker: pending\n' +
-        `${ESC}2A${ESC}0Japi: updating\nworker: pending\n` +
-        `${ESC}2A${ESC}0Jnote\napi: updating\nworker: pending\n`,
+    expect(text()).toBe('api: registering\nworker: pending\n' + `${ESC}2A${ESC}0Japi: updating\nworker: pending\n`);
+  });
+
+  it('prints a phase in words: rolled-back as "rolled back"', () => {
+    const { out, text } = capture(false);
+    new ProgressView(out, { live: false, color: false }).update(
+      [row('api', 'rolled-back', 'failed version drained')],
+      new Date('2025-01-01T00:00:01Z'),
     );
+    expect(text()).toBe('00:00:01 api: rolled back (failed version drained)\n');
   });
 
   it('colors phases only when color is on', () => {
@@ -88,7 +92,7 @@ describe('formatSummary', () => {
           taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/api:3',
           previousSha: '1111111',
           sha: 'bad0000',
-          outcome: 'rolled back',
+          outcome: 'rolled-back',
           reason,
           seconds: 7,
         },

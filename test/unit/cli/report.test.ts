@@ -71,7 +71,7 @@ describe('status EXECUTION_ARN (a report from history)', () => {
   it('builds the report from a paginated history: plan, deployed revisions, outcome', async () => {
     const server = historyServer(successHistory().events, { pageSize: 7 });
     sfn.on(GetExecutionHistoryCommand).callsFake((input) => server.handle(input));
-    const report = await reportFromHistory(new SFNClient({}), EXECUTION_ARN);
+    const { report } = await reportFromHistory(new SFNClient({}), EXECUTION_ARN);
     expect(server.calls.length).toBeGreaterThan(3);
     expect(server.calls.every((c) => !c.reverseOrder)).toBe(true);
     expect(report).toEqual({
@@ -136,9 +136,9 @@ describe('status EXECUTION_ARN (a report from history)', () => {
       ).events;
     const server = historyServer(events);
     sfn.on(GetExecutionHistoryCommand).callsFake((input) => server.handle(input));
-    const report = await reportFromHistory(new SFNClient({}), EXECUTION_ARN);
+    const { report } = await reportFromHistory(new SFNClient({}), EXECUTION_ARN);
     expect(report.error).toEqual({ code: 'Gehen.InvalidDeployment', message: 'no service api in cluster prod' });
-    expect(report.services.map((s) => s.outcome)).toEqual(['not started', 'not started']);
+    expect(report.services.map((s) => s.outcome)).toEqual(['not-started', 'not-started']);
   });
 
   it('attributes a failed Deploy Services iteration to its service', async () => {
@@ -154,7 +154,7 @@ describe('status EXECUTION_ARN (a report from history)', () => {
     );
     const server = historyServer(b.events);
     sfn.on(GetExecutionHistoryCommand).callsFake((input) => server.handle(input));
-    const report = await reportFromHistory(new SFNClient({}), EXECUTION_ARN);
+    const { report } = await reportFromHistory(new SFNClient({}), EXECUTION_ARN);
     expect(report.services.find((s) => s.name === 'worker')).toMatchObject({
       outcome: 'failed',
       reason: 'failed to update service worker: ServiceNotActiveException',

@@ -127,7 +127,7 @@ describe('notify', () => {
       taskDefinition: taskDefinitionArn(`service-${i}`, 2),
       previousSha: null,
       sha: NEW_SHA,
-      outcome: 'deployed',
+      outcome: 'deployed' as const,
     }));
     const report = { execution: EXECUTION, status: 'deployed' as const, gitsha: NEW_SHA, services, scheduledTasks: [] };
     await notify({ report }, client());
