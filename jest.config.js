@@ -12,6 +12,7 @@ const common = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  setupFiles: ['<rootDir>/test/env.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
 };
 
