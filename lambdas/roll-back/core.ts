@@ -61,10 +61,26 @@ export async function rollBack(input: RollbackStepInput, clients: AwsClients): P
   let current: Service | null = null;
   let ours: string | null = null;
   let writes = 0;
+  let confirmed = false;
   try {
     for (;;) {
       current = await describe(input, clients, where);
       if (!mustWrite(current, previous, writes > 0 ? (ours ?? 'unknown') : null)) {
+        if (writes === 0 && !confirmed) {
+          // "Already back" from a read may be a read from before the deploy's own UpdateService
+          // (DescribeServices is eventually consistent). UpdateService to the previous revision,
+          // not forced, is the consistent check: it changes nothing when the service is on it
+          // ("By default, deployments aren't forced"), and rolls it back when it is not.
+          // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html
+          confirmed = true;
+          const started = await update(input, clients, where, { force: false, before: current });
+          if (started === null) {
+            return { name: service.name, taskDefinition: previous, rolledBack: false, restored: true };
+          }
+          ours = started;
+          writes += 1;
+          continue;
+        }
         return { name: service.name, taskDefinition: previous, rolledBack: writes > 0, restored: true };
       }
       if (writes === MAX_WRITES) {
@@ -99,8 +115,17 @@ export function mustWrite(current: Service, previous: string, ours: string | nul
   return primary !== undefined && primary.id !== ours && primary.taskDefinition !== previous;
 }
 
-/** UpdateService back to the previous revision; returns the id of the deployment it started. */
-async function update(input: RollbackStepInput, clients: AwsClients, where: string): Promise<string | null> {
+/**
+ * UpdateService back to the previous revision; returns the id of the deployment it started.
+ * Not forced (`force: false`), it may start none: then null, when the PRIMARY deployment it answers
+ * is the one the read `before` already showed.
+ */
+async function update(
+  input: RollbackStepInput,
+  clients: AwsClients,
+  where: string,
+  { force, before }: { force: boolean; before?: Service } = { force: true },
+): Promise<string | null> {
   const { service } = input;
   try {
     const response = await clients.ecs(service.region).send(
@@ -108,10 +133,12 @@ async function update(input: RollbackStepInput, clients: AwsClients, where: stri
         cluster: service.cluster,
         service: service.name,
         taskDefinition: service.previousTaskDefinition,
-        forceNewDeployment: true,
+        forceNewDeployment: force,
       }),
     );
-    return response.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id ?? null;
+    const primary = response.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id ?? null;
+    if (!force && (primary === null || primary === primaryDeploymentId(before))) return null;
+    return primary;
   } catch (error) {
     throw wrapAwsError(`roll back ${where} to ${service.previousTaskDefinition}`, error, RollbackFailedError);
   }
@@ -132,4 +159,8 @@ async function describe(input: RollbackStepInput, clients: AwsClients, where: st
     const message = error instanceof Error ? error.message : String(error);
     throw new RollbackFailedError(`failed to roll back ${where}: ${message}`, { cause: error });
   }
+}
+
+function primaryDeploymentId(service: Service | undefined): string | undefined {
+  return service?.deployments?.find((d) => d.status === 'PRIMARY')?.id;
 }

@@ -80,7 +80,30 @@ describe('rollBack', () => {
     ecs.on(UpdateServiceCommand).resolves({});
 
     await expect(rollBack(input, testClients())).resolves.toMatchObject({ rolledBack: expected, restored: true });
-    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(expected ? 1 : 0);
+    // Settled or not, one UpdateService: forced to roll back, or unforced to confirm a read that
+    // may predate the deploy's own write (it starts no deployment when the service is on PREVIOUS).
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+    expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, {
+      taskDefinition: PREVIOUS,
+      forceNewDeployment: expected,
+    });
+  });
+
+  it('rolls back a service whose read still shows the previous revision from before the deploy wrote', async () => {
+    // DescribeServices lags UpdateService: the read shows the service as it was before the deploy.
+    describes(PREVIOUS, [
+      { id: 'ecs-svc/before', status: 'PRIMARY', taskDefinition: PREVIOUS, rolloutState: 'COMPLETED' },
+    ]);
+    // UpdateService answers consistently: the deploy's revision was PRIMARY, so ours starts.
+    ecs.on(UpdateServiceCommand).resolves({
+      service: { deployments: [{ id: 'ecs-svc/ours', status: 'PRIMARY', taskDefinition: PREVIOUS }] },
+    });
+
+    await expect(rollBack(input, testClients())).resolves.toMatchObject({ rolledBack: true, restored: true });
+    expect(ecs).toHaveReceivedCommandWith(UpdateServiceCommand, {
+      taskDefinition: PREVIOUS,
+      forceNewDeployment: false,
+    });
   });
 
   it('undoes a deploy write that lands after its own rollback', async () => {
