@@ -1,5 +1,5 @@
-import type { Plan } from '../lambdas/shared/contracts';
-import { worstCaseStateBytes } from '../lambdas/shared/state-size';
+import type { Plan } from '../lambdas/shared/contracts/state';
+import { worstCaseStateBytes } from '../lambdas/shared/contracts/state-size';
 
 /** The sandbox's account and region, as Prepare's plan of a bench fleet carries them. */
 const ACCOUNT = '000000000000';

@@ -1,4 +1,4 @@
-import { FailureCodes } from '../lambdas/shared/errors';
+import { FailureCodes } from '../lambdas/shared/contracts/errors';
 
 /** The CLI's exit codes, as the original's: 0 deployed, 1 failed, 2 result unknown. */
 export const ExitCodes = {

@@ -1,4 +1,4 @@
-import type { ScheduledTaskResult } from '../lambdas/shared/contracts';
+import type { ScheduledTaskResult } from '../lambdas/shared/contracts/state';
 import {
   addService,
   addTask,

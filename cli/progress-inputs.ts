@@ -1,5 +1,5 @@
-import type { Plan } from '../lambdas/shared/contracts';
-import type { ExecutionInput } from '../lambdas/shared/execution-input';
+import type { ExecutionInput } from '../lambdas/shared/contracts/execution-input';
+import type { Plan } from '../lambdas/shared/contracts/state';
 import { asArray, field } from './history-values';
 import { addService, addTask, type ExecutionProgress } from './progress-model';
 

@@ -1,4 +1,4 @@
-import type { Plan } from '../lambdas/shared/contracts';
+import type { Plan } from '../lambdas/shared/contracts/state';
 import type { Termination } from './exit-codes';
 
 /**

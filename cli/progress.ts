@@ -1,5 +1,5 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { FailureCodes } from '../lambdas/shared/errors';
+import { FailureCodes } from '../lambdas/shared/contracts/errors';
 import { StateNames } from '../lib/state-names';
 import { field, parseJson } from './history-values';
 import { Changes, finishAll } from './progress-changes';

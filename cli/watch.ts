@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { GetExecutionHistoryCommand, type HistoryEvent, type SFNClient } from '@aws-sdk/client-sfn';
-import { isTransientAwsError } from '../lambdas/shared/errors';
+import { isTransientAwsError } from '../lambdas/shared/contracts/errors';
 import { CliError } from './exit-codes';
 
 /**

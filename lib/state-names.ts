@@ -2,11 +2,10 @@
  * The workflow's state names: what operators read in the Step Functions console. One module
  * used by the definition, the tests, the sandbox and the CLI (which follows progress by them).
  */
-/**
- * The first state, apart so the Lambda steps that look for it in an execution's history (the
- * execution guard, a restore) bundle this string and not the whole table.
- */
-export const PREPARE_STATE_NAME = 'Prepare Deployment';
+import { PREPARE_STATE_NAME } from '../lambdas/shared/contracts/state-names';
+
+// The first state is the steps' contract too: they look for it in an execution's history.
+export { PREPARE_STATE_NAME };
 
 export const StateNames = {
   prepare: PREPARE_STATE_NAME,

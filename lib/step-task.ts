@@ -3,7 +3,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
-import { ErrorNames } from '../lambdas/shared/errors';
+import { ErrorNames } from '../lambdas/shared/contracts/errors';
 import { BACKOFF_RATE, DEFAULT_TRANSIENT_RETRY, INTERVAL_SECONDS, type TransientRetry } from './throttle-budget';
 
 export type StepTask = LambdaInvoke;

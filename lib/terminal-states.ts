@@ -1,7 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { FailureOutcome } from '../lambdas/notify/core';
-import { FailureCodes } from '../lambdas/shared/errors';
+import { FailureCodes } from '../lambdas/shared/contracts/errors';
 import { StateNames as S } from './state-names';
 import type { WorkflowTask } from './workflow-task';
 

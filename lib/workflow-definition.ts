@@ -1,6 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ErrorNames } from '../lambdas/shared/errors';
+import { ErrorNames } from '../lambdas/shared/contracts/errors';
 import { reportStep } from './report-step';
 import { rollbackBranch } from './rollback-branch';
 import { scheduledTasksMap } from './scheduled-tasks-map';

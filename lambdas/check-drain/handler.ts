@@ -1,6 +1,6 @@
 import middy from '@middy/core';
-import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
-import type { RoundInput, RoundState } from '../shared/contracts';
+import { type AwsClients, clientsForRole, sessionName } from '../shared/aws/clients';
+import type { RoundInput, RoundState } from '../shared/contracts/state';
 import { stepLogger, stepLogging } from '../shared/logger';
 import { checkDrain } from './core';
 

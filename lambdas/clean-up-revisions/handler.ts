@@ -1,6 +1,6 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
-import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
+import { type AwsClients, clientsForRole, sessionName } from '../shared/aws/clients';
 import { stepLogger, stepLogging } from '../shared/logger';
 import { type CleanupInput, type CleanupResult, cleanUpRevisions } from './core';
 

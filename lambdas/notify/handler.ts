@@ -1,7 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
-import { CLIENT_DEFAULTS } from '../shared/client-defaults';
-import { withCallLog } from '../shared/clients';
+import { CLIENT_DEFAULTS } from '../shared/aws/client-defaults';
+import { withCallLog } from '../shared/aws/clients';
 import { stepLogger, stepLogging } from '../shared/logger';
 import * as z from '../shared/zod'; // zod/mini: tree-shakes
 import { type NotifyInput, type NotifyResult, notify } from './core';

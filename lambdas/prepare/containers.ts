@@ -1,8 +1,8 @@
-import { type Allowlists, NO_ALLOWLISTS } from '../shared/allowlists';
-import type { AwsClients } from '../shared/clients';
-import type { PlannedRule } from '../shared/contracts';
-import { shortTaskDefinition } from '../shared/ecs-names';
-import { selectContainers, shaOfContainers } from '../shared/task-definition';
+import type { AwsClients } from '../shared/aws/clients';
+import { shortTaskDefinition } from '../shared/aws/ecs-names';
+import { selectContainers, shaOfContainers } from '../shared/aws/task-definition';
+import { type Allowlists, NO_ALLOWLISTS } from '../shared/config/allowlists';
+import type { PlannedRule } from '../shared/contracts/state';
 import { repositoryProblems } from './allowed';
 import { describeTaskDefinitions, type Problems } from './lookups';
 import type { ResolvedService } from './resolve-services';

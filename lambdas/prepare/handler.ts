@@ -3,10 +3,10 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import middy from '@middy/core';
-import { allowlistsFromEnv } from '../shared/allowlists';
-import { CLIENT_DEFAULTS } from '../shared/client-defaults';
-import { type AwsClients, clientsForRole, sessionName, withCallLog } from '../shared/clients';
-import type { Plan, PrepareInput } from '../shared/contracts';
+import { CLIENT_DEFAULTS } from '../shared/aws/client-defaults';
+import { type AwsClients, clientsForRole, sessionName, withCallLog } from '../shared/aws/clients';
+import { allowlistsFromEnv } from '../shared/config/allowlists';
+import type { Plan, PrepareInput } from '../shared/contracts/state';
 import { stepLogger, stepLogging } from '../shared/logger';
 import * as z from '../shared/zod'; // zod/mini: tree-shakes
 import { prepare } from './core';

@@ -1,7 +1,7 @@
 import { DescribeTaskDefinitionCommand, type TaskDefinition } from '@aws-sdk/client-ecs';
-import type { AwsClients } from '../shared/clients';
-import { shortTaskDefinition } from '../shared/ecs-names';
-import { isTransientAwsError, TransientAwsError, wrapAwsError } from '../shared/errors';
+import type { AwsClients } from '../shared/aws/clients';
+import { shortTaskDefinition } from '../shared/aws/ecs-names';
+import { isTransientAwsError, TransientAwsError, wrapAwsError } from '../shared/contracts/errors';
 
 /** Prepare collects every problem before it fails, each naming its gehen.yml path. */
 export type Problems = string[];

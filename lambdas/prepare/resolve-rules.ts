@@ -1,8 +1,8 @@
-import { type Allowlists, NO_ALLOWLISTS } from '../shared/allowlists';
-import type { AwsClients } from '../shared/clients';
-import type { PlannedRule } from '../shared/contracts';
-import type { ExecutionInput } from '../shared/execution-input';
-import { DEFAULT_EVENT_BUS, isEcsTarget, listRuleTargets } from '../shared/rule-targets';
+import type { AwsClients } from '../shared/aws/clients';
+import { DEFAULT_EVENT_BUS, isEcsTarget, listRuleTargets } from '../shared/aws/rule-targets';
+import { type Allowlists, NO_ALLOWLISTS } from '../shared/config/allowlists';
+import type { ExecutionInput } from '../shared/contracts/execution-input';
+import type { PlannedRule } from '../shared/contracts/state';
 import { clusterProblem } from './allowed';
 import { awsProblem, type Problems } from './lookups';
 import { type TargetRoles, targetKey } from './target-roles';

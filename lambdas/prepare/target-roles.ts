@@ -3,8 +3,8 @@ import {
   SimulatePrincipalPolicyCommand,
   type SimulatePrincipalPolicyCommandOutput,
 } from '@aws-sdk/client-iam';
-import type { PlannedRule } from '../shared/contracts';
-import { shaMatches } from '../shared/round';
+import type { PlannedRule } from '../shared/contracts/state';
+import { shaMatches } from '../shared/verify/round';
 import { awsProblem, type Problems } from './lookups';
 
 /** What EventBridge runs a scheduled task's target with: its role, in its cluster. */

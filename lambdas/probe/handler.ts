@@ -1,8 +1,8 @@
 import middy from '@middy/core';
-import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
-import type { RoundInput, RoundState } from '../shared/contracts';
+import { type AwsClients, clientsForRole, sessionName } from '../shared/aws/clients';
+import type { RoundInput, RoundState } from '../shared/contracts/state';
 import { stepLogger, stepLogging } from '../shared/logger';
-import { nodeFetch } from '../shared/probe-transport';
+import { nodeFetch } from '../shared/verify/probe';
 import { probe } from './core';
 
 const logger = stepLogger('probe');

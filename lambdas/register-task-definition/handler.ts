@@ -1,6 +1,6 @@
 import middy from '@middy/core';
-import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
-import type { RegistrationResult, ServiceStepInput } from '../shared/contracts';
+import { type AwsClients, clientsForRole, sessionName } from '../shared/aws/clients';
+import type { RegistrationResult, ServiceStepInput } from '../shared/contracts/state';
 import { executionGuard, guardOptionsFromEnv } from '../shared/execution-guard';
 import { stepLogger, stepLogging } from '../shared/logger';
 import { registerTaskDefinition } from './core';

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
-import { CLIENT_DEFAULTS } from '../shared/client-defaults';
+import { CLIENT_DEFAULTS } from '../shared/aws/client-defaults';
 import * as z from '../shared/zod'; // zod/mini: tree-shakes
 import { type ReleaseLockInput, type ReleaseLockResult, releaseDeploymentLock } from './core';
 

@@ -1,7 +1,7 @@
 import middy from '@middy/core';
-import type { DeploymentReport } from '../shared/contracts';
+import type { DeploymentReport } from '../shared/contracts/state';
 import { stepLogger, stepLogging } from '../shared/logger';
-import type { ReportInput } from '../shared/report';
+import type { ReportInput } from '../shared/report/deployment-report';
 import { report } from './core';
 import { checkRolledBackServices, type RollbackState, summariseRollbackState } from './rollback';
 

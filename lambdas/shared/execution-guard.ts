@@ -6,12 +6,12 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import type { MiddlewareObj } from '@middy/core';
-import { PREPARE_STATE_NAME } from '../../lib/state-names';
-import { CLIENT_DEFAULTS } from './client-defaults';
-import type { DeploymentContext, Plan, PlannedRule, PlannedService } from './contracts';
-import { clusterName, taskDefinitionFamily } from './ecs-names';
-import { isTransientAwsError, TransientAwsError, UnauthorizedInvocationError } from './errors';
-import { type ExecutionInput, parseExecutionInput } from './execution-input';
+import { CLIENT_DEFAULTS } from './aws/client-defaults';
+import { clusterName, taskDefinitionFamily } from './aws/ecs-names';
+import { isTransientAwsError, TransientAwsError, UnauthorizedInvocationError } from './contracts/errors';
+import { type ExecutionInput, parseExecutionInput } from './contracts/execution-input';
+import type { DeploymentContext, Plan, PlannedRule, PlannedService } from './contracts/state';
+import { PREPARE_STATE_NAME } from './contracts/state-names';
 import * as z from './zod'; // zod/mini: tree-shakes
 
 /**

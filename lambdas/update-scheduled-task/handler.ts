@@ -1,7 +1,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import middy from '@middy/core';
-import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
-import type { ScheduledTaskResult, ScheduledTaskStepInput } from '../shared/contracts';
+import { type AwsClients, clientsForRole, sessionName } from '../shared/aws/clients';
+import type { ScheduledTaskResult, ScheduledTaskStepInput } from '../shared/contracts/state';
 import { executionGuard, guardOptionsFromEnv } from '../shared/execution-guard';
 import { stepLogger, stepLogging } from '../shared/logger';
 import { updateScheduledTask } from './core';

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
-import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
-import type { ServiceDeployment, UpdateServiceInput } from '../shared/contracts';
+import { type AwsClients, clientsForRole, sessionName } from '../shared/aws/clients';
+import type { ServiceDeployment, UpdateServiceInput } from '../shared/contracts/state';
 import { executionGuard, guardOptionsFromEnv } from '../shared/execution-guard';
 import { stepLogger, stepLogging } from '../shared/logger';
 import { updateService } from './core';

@@ -2,8 +2,8 @@ import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { checkTargetRoles, familyWildcard, targetKey } from '../../../lambdas/prepare/target-roles';
-import type { PlannedRule } from '../../../lambdas/shared/contracts';
-import { TransientAwsError } from '../../../lambdas/shared/errors';
+import { TransientAwsError } from '../../../lambdas/shared/contracts/errors';
+import type { PlannedRule } from '../../../lambdas/shared/contracts/state';
 
 const iam = mockClient(IAMClient);
 const ROLE = 'arn:aws:iam::123456789012:role/nightly-report-events';

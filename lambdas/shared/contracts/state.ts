@@ -1,4 +1,4 @@
-import type { UpdateStrategy } from './deploy-config';
+import type { UpdateStrategy } from '../config/deploy-config';
 
 /**
  * The data each workflow step takes and returns. State data carries ARNs, names, SHAs and

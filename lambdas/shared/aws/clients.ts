@@ -2,9 +2,9 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import type { EventBridgeClient, EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { awsCallLog, type CallLogger } from './aws-call-log';
+import { wrapAwsError } from '../contracts/errors';
+import { awsCallLog, type CallLogger } from './call-log';
 import { CLIENT_DEFAULTS } from './client-defaults';
-import { wrapAwsError } from './errors';
 
 /** The AWS clients a step may use, made per region and (with `role.arn`) per assumed role. */
 export interface AwsClients {
@@ -23,7 +23,7 @@ export interface ClientFactoryOptions {
   externalId?: string | null;
   /** For tests: the STS client used to assume the role. */
   sts?: STSClient;
-  /** Logs every call's duration and attempts (aws-call-log.ts). */
+  /** Logs every call's duration and attempts (call-log.ts). */
   logger?: CallLogger;
   /**
    * EventBridgeClient, passed by the steps that touch scheduled tasks' rules (Prepare, Update

@@ -1,4 +1,4 @@
-import type { DeploymentReport, Plan, ScheduledTaskResult, ServiceDeployment } from './contracts';
+import type { DeploymentReport, Plan, ScheduledTaskResult, ServiceDeployment } from '../contracts/state';
 
 /** Report Deployment's input: the plan and what the deploy steps did. */
 export interface ReportInput {
