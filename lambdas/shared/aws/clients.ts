@@ -163,3 +163,33 @@ export function clientsForRole(
   }
   return clients;
 }
+
+/** Clients for the deployment a step acts for: its `role.arn` (and external id), its session naming the execution. */
+export type RoleClients = (deployment: RoleOfDeployment) => AwsClients;
+
+/** What of a deployment picks its clients (DeploymentContext has it). */
+export interface RoleOfDeployment {
+  roleArn: string | null;
+  roleExternalId?: string | null;
+  executionArn: string;
+}
+
+/**
+ * A step handler's role clients (step-handler.ts): one factory per role and execution for the life
+ * of the container, so assumed credentials are reused across the rounds of an execution.
+ * `eventBridge` as in ClientFactoryOptions.
+ */
+export function roleClients(eventBridge?: EventBridgeConstructor): (step: string, logger: CallLogger) => RoleClients {
+  return (step, logger) => {
+    const cache = new Map<string, AwsClients>();
+    return (deployment) =>
+      clientsForRole(
+        cache,
+        deployment.roleArn,
+        sessionName(step, deployment.executionArn),
+        logger,
+        deployment.roleExternalId ?? null,
+        eventBridge,
+      );
+  };
+}
