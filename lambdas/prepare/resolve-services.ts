@@ -20,9 +20,9 @@ export async function resolveServices(
   execution: ExecutionInput,
   clients: AwsClients,
   defaultRegion: string,
-  problems: Problems,
-): Promise<ResolvedService[]> {
+): Promise<{ services: ResolvedService[]; problems: Problems }> {
   const { config } = execution;
+  const problems: string[] = [];
   const lookups = config.services.map((service) => ({
     service,
     lookup: {
@@ -95,5 +95,5 @@ export async function resolveServices(
       },
     });
   }
-  return resolved;
+  return { services: resolved, problems };
 }

@@ -48,8 +48,8 @@ export async function checkTargetRoles(
   rules: readonly PlannedRule[],
   roles: TargetRoles,
   gitsha: string,
-  problems: Problems,
-): Promise<void> {
+): Promise<Problems> {
+  const problems: string[] = [];
   // One simulation per role, family and cluster, however many targets share them.
   const checks = new Map<string, { role: TargetRole; resource: string; paths: string[] }>();
   for (const rule of rules) {
@@ -70,6 +70,7 @@ export async function checkTargetRoles(
     const problem = await simulateRunTask(iam, role, resource);
     if (problem) problems.push(...paths.map((path) => `${path}: ${problem}`));
   }
+  return problems;
 }
 
 async function simulateRunTask(iam: IAMClient, role: TargetRole, resource: string): Promise<string | null> {
