@@ -33,7 +33,9 @@ function missingResultOutcome(status: DeploymentReport['status'], strategy: stri
 
 /**
  * The deployment report: per service and rule, what ran before, what runs now and what gehen did.
- * Pure, so the Report Deployment step and the CLI (for its --json output) build the same thing.
+ * Pure, so Report Deployment, Notify (for an execution that ended without a report) and Prepare's
+ * size check (contracts/state-size.ts) build the same thing. The CLI's --json takes it from the
+ * execution's output and, when there is none, builds its own from the history (cli/report.ts).
  */
 export function buildDeploymentReport(
   input: ReportInput,
