@@ -1,6 +1,6 @@
 import { roleClients } from '../shared/aws/clients';
 import type { RollbackResult, RollbackStepInput } from '../shared/contracts/state';
-import { executionGuard, guardOptionsFromEnv } from '../shared/execution-guard';
+import { executionGuard, guardOptionsFromEnv, serviceClaim } from '../shared/execution-guard';
 import { stepHandler } from '../shared/step-handler';
 import { rollBack } from './core';
 
@@ -9,9 +9,6 @@ export const handler = stepHandler<RollbackStepInput, RollbackResult>(
   (event, step) => rollBack(event, step.clients(event.deployment)),
   {
     clients: roleClients(),
-    guard: executionGuard(guardOptionsFromEnv(process.env), (event: RollbackStepInput) => ({
-      deployment: event.deployment,
-      service: event.service,
-    })),
+    guard: executionGuard(guardOptionsFromEnv(process.env), serviceClaim),
   },
 );

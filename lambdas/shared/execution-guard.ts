@@ -9,7 +9,7 @@ import type { MiddlewareObj } from '@middy/core';
 import { CLIENT_DEFAULTS } from './aws/client-defaults';
 import { clusterName, taskDefinitionFamily } from './aws/ecs-names';
 import { isTransientAwsError, TransientAwsError, UnauthorizedInvocationError } from './contracts/errors';
-import type { DeploymentContext, Plan, PlannedRule, PlannedService } from './contracts/state';
+import type { DeploymentContext, Plan, PlannedRule, PlannedService, ServiceStepInput } from './contracts/state';
 import { PREPARE_STATE_NAME } from './contracts/state-names';
 
 /**
@@ -261,6 +261,11 @@ function canonical(value: unknown): string {
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => x.localeCompare(y)))
       : v,
   );
+}
+
+/** The claim of a step that acts on one planned service (Register Task Definition, Roll Back). */
+export function serviceClaim(event: ServiceStepInput): StepClaim {
+  return { deployment: event.deployment, service: event.service };
 }
 
 /** The guard as middy middleware: runs before the step's handler, which it never reaches when refused. */
