@@ -7,7 +7,7 @@ export const BIG_CONFIG_COMMAND = 'gehen validate --path 3MB.yml';
 /**
  * A 3 MB gehen.yml (issue 13: "a 3 MB gehen.yml validates in under 2 s"): 14,000-odd services,
  * each with a cluster ARN, a url and two containers. gehen refuses it by its size, before parsing
- * (lambdas/shared/config-limits.ts, MAX_CONFIG_BYTES), so `gehen validate` exits 1.
+ * (lambdas/shared/config/bounds.ts, MAX_CONFIG_BYTES), so `gehen validate` exits 1.
  */
 export function writeBigConfig(dir: string, bytes = 3 * 1024 * 1024): string {
   const lines = ['services:'];

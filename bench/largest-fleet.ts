@@ -1,5 +1,5 @@
-import type { Plan } from '../lambdas/shared/contracts';
-import { worstCaseStateBytes } from '../lambdas/shared/state-size';
+import type { Plan } from '../lambdas/shared/contracts/state';
+import { worstCaseStateBytes } from '../lambdas/shared/contracts/state-size';
 import { ACCOUNT } from '../sandbox/ids';
 
 /** The sandbox's region, as Prepare's plan of a bench fleet carries it. */

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { LoadedConfig } from '../lambdas/shared/config';
-import { ConfigError } from '../lambdas/shared/config-error';
-import { parseGehenYaml } from '../lambdas/shared/config-yaml';
-import { parseGitsha } from '../lambdas/shared/execution-input';
+import { ConfigError } from '../lambdas/shared/config/error';
+import type { LoadedConfig } from '../lambdas/shared/config/schema';
+import { parseGehenYaml } from '../lambdas/shared/config/yaml';
+import { parseGitsha } from '../lambdas/shared/contracts/execution-input';
 
 /** Reads and validates gehen.yml (and the SHA, when given): every problem at once, each with its path. */
 export function loadConfig(

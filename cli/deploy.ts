@@ -1,6 +1,6 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { DeployConfig } from '../lambdas/shared/deploy-config';
-import type { ExecutionInput } from '../lambdas/shared/execution-input';
+import type { DeployConfig } from '../lambdas/shared/config/deploy-config';
+import type { ExecutionInput } from '../lambdas/shared/contracts/execution-input';
 import {
   type AwsOptions,
   consoleLink,

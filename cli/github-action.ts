@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
+import { shortTaskDefinition } from '../lambdas/shared/aws/ecs-names';
 import { phaseText } from '../lambdas/shared/contracts/terminal-states';
-import { shortTaskDefinition } from '../lambdas/shared/ecs-names';
 import { consoleLink } from './aws';
 import type { CliIo } from './io';
 import { runCli } from './program';

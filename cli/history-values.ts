@@ -5,7 +5,7 @@ import type {
   RoundState,
   ScheduledTaskResult,
   ServiceDeployment,
-} from '../lambdas/shared/contracts';
+} from '../lambdas/shared/contracts/state';
 
 /**
  * Reading the untyped JSON of history events: inputs and outputs are strings that may hold

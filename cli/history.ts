@@ -7,8 +7,8 @@ import {
   paginateListExecutions,
   type SFNClient,
 } from '@aws-sdk/client-sfn';
-import type { DeployConfig } from '../lambdas/shared/deploy-config';
-import { clusterName } from '../lambdas/shared/ecs-names';
+import { clusterName } from '../lambdas/shared/aws/ecs-names';
+import type { DeployConfig } from '../lambdas/shared/config/deploy-config';
 import { type AwsOptions, describe, resolveStateMachineArn, sfnClient } from './aws';
 import { loadConfig } from './config-file';
 import { CliError, ExitCodes, outcomeOf, type ReportStatus, type Termination } from './exit-codes';

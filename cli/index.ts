@@ -3,7 +3,7 @@
 import { type CliIo, processIo } from './io';
 import { runCli as runProgram } from './program';
 
-export type { DeploymentReport } from '../lambdas/shared/contracts';
+export type { DeploymentReport } from '../lambdas/shared/contracts/state';
 export type { DeploymentStatus, Phase } from '../lambdas/shared/contracts/terminal-states';
 export type { ExitCode, ReportStatus } from './exit-codes';
 export { ExitCodes } from './exit-codes';

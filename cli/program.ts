@@ -172,7 +172,7 @@ export async function run(io: CliIo, json: boolean, verb: () => Promise<number> 
     io.exitCode = await verb();
   } catch (error) {
     // Loaded here, not at the top: `gehen --version` loads neither zod nor the AWS SDK.
-    const { ConfigError } = await import('../lambdas/shared/config-error');
+    const { ConfigError } = await import('../lambdas/shared/config/error');
     const { formatConfigError } = await import('./config-file');
     const { notStartedReport } = await import('./report');
     if (error instanceof ConfigError) {

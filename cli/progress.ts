@@ -1,8 +1,8 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import type { Plan, ScheduledTaskResult } from '../lambdas/shared/contracts';
+import { shortTaskDefinition } from '../lambdas/shared/aws/ecs-names';
+import type { ExecutionInput } from '../lambdas/shared/contracts/execution-input';
+import type { Plan, ScheduledTaskResult } from '../lambdas/shared/contracts/state';
 import { FAIL_STATES, type Phase, terminalStateNamed } from '../lambdas/shared/contracts/terminal-states';
-import { shortTaskDefinition } from '../lambdas/shared/ecs-names';
-import type { ExecutionInput } from '../lambdas/shared/execution-input';
 import { StateNames } from '../lib/state-names';
 import type { Termination } from './exit-codes';
 import {

@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { DeploymentReport } from '../lambdas/shared/contracts';
-import { causeMessage } from '../lambdas/shared/lambda-cause';
+import { causeMessage } from '../lambdas/shared/contracts/lambda-cause';
+import type { DeploymentReport } from '../lambdas/shared/contracts/state';
 import { readHistory } from './execution-history';
 import { type ExitCode, outcomeOf, type ReportStatus } from './exit-codes';
 import { applyEvent, type ExecutionProgress, newProgress, type Phase } from './progress';

@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import { FailureCodes } from '../lambdas/shared/errors';
-import { restoreArnOf } from '../lambdas/shared/restore-name';
+import { FailureCodes } from '../lambdas/shared/contracts/errors';
+import { restoreArnOf } from '../lambdas/shared/contracts/restore-name';
 import { describe } from './aws';
 import { ExitCodes, isGehenError } from './exit-codes';
 import type { CliReport } from './report';

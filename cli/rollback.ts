@@ -1,6 +1,6 @@
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, RedriveExecutionCommand } from '@aws-sdk/client-sfn';
-import { FailureCodes } from '../lambdas/shared/errors';
-import { parseGitsha } from '../lambdas/shared/execution-input';
+import { FailureCodes } from '../lambdas/shared/contracts/errors';
+import { parseGitsha } from '../lambdas/shared/contracts/execution-input';
 import { type AwsOptions, describe, EXECUTION_ARN, sfnClient } from './aws';
 import { type DeployOptions, deploy } from './deploy';
 import { CliError, ExitCodes } from './exit-codes';

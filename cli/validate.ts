@@ -1,7 +1,7 @@
-import { ConfigError } from '../lambdas/shared/config-error';
-import type { DeployConfig } from '../lambdas/shared/deploy-config';
-import { smallestPlan } from '../lambdas/shared/offline-plan';
-import { stateSizeProblem } from '../lambdas/shared/state-size';
+import type { DeployConfig } from '../lambdas/shared/config/deploy-config';
+import { ConfigError } from '../lambdas/shared/config/error';
+import { smallestPlan } from '../lambdas/shared/contracts/offline-plan';
+import { stateSizeProblem } from '../lambdas/shared/contracts/state-size';
 import { loadConfig } from './config-file';
 import { ExitCodes } from './exit-codes';
 import type { CliIo } from './io';

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
-import { isTransientAwsError } from '../lambdas/shared/errors';
+import { isTransientAwsError } from '../lambdas/shared/contracts/errors';
 import { historyError, readNewEvents } from './execution-history';
 import { ExitCodes } from './exit-codes';
 import type { CliIo } from './io';

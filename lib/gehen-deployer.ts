@@ -7,7 +7,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ALLOWLIST_ENV } from '../lambdas/shared/allowlists';
+import { ALLOWLIST_ENV } from '../lambdas/shared/config/allowlists';
 import { DeploymentDashboard } from './dashboard';
 import { DeploymentLockTable } from './lock-table';
 import { DeploymentNotifications } from './notifications';

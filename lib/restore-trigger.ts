@@ -2,7 +2,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { FailureCodes } from '../lambdas/shared/errors';
+import { FailureCodes } from '../lambdas/shared/contracts/errors';
 import { stackRulesRole } from './triggers';
 
 export interface RestoreTriggerProps {

@@ -1,14 +1,12 @@
-import { TerminalStates as T } from '../lambdas/shared/contracts/terminal-states';
-
 /**
  * The workflow's state names: what operators read in the Step Functions console. One module
  * used by the definition, the tests, the bench, the Lambda steps and the CLI (which follows progress by them).
  */
-/**
- * The first state, apart so the Lambda steps that look for it in an execution's history (the
- * execution guard, a restore) bundle this string and not the whole table.
- */
-export const PREPARE_STATE_NAME = 'Prepare Deployment';
+import { PREPARE_STATE_NAME } from '../lambdas/shared/contracts/state-names';
+import { TerminalStates as T } from '../lambdas/shared/contracts/terminal-states';
+
+// The first state is the steps' contract too: they look for it in an execution's history.
+export { PREPARE_STATE_NAME };
 
 export const StateNames = {
   prepare: PREPARE_STATE_NAME,

@@ -108,9 +108,9 @@ export class StepLambda extends Construct {
         // Lambda hands every function its credentials in the environment: swap the SDK's default
         // credential chain (SSO, profiles, IMDS…, ~90 KB a bundle) for the environment provider.
         esbuildArgs: {
-          '--alias:@aws-sdk/credential-provider-node': join(root, 'lambdas', 'shared', 'lambda-credentials.ts'),
+          '--alias:@aws-sdk/credential-provider-node': join(root, 'lambdas', 'shared', 'aws', 'lambda-credentials.ts'),
           // No client of gehen's has an event-stream operation: drop the ~20 KB that would load them.
-          '--alias:@smithy/core/event-streams': join(root, 'lambdas', 'shared', 'no-event-streams.ts'),
+          '--alias:@smithy/core/event-streams': join(root, 'lambdas', 'shared', 'aws', 'no-event-streams.ts'),
         },
         forceDockerBundling: false,
       },

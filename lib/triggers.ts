@@ -8,9 +8,9 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { LoadedConfig } from '../lambdas/shared/config';
-import { ConfigError } from '../lambdas/shared/config-error';
-import { parseGehenYaml } from '../lambdas/shared/config-yaml';
+import { ConfigError } from '../lambdas/shared/config/error';
+import type { LoadedConfig } from '../lambdas/shared/config/schema';
+import { parseGehenYaml } from '../lambdas/shared/config/yaml';
 
 /** EventBridge's limit on a target's InputTransformer.InputTemplate. */
 export const INPUT_TEMPLATE_LIMIT = 8192;

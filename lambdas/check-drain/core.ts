@@ -6,11 +6,11 @@ import {
   type Service,
   type Task,
 } from '@aws-sdk/client-ecs';
-import type { AwsClients } from '../shared/clients';
-import type { RoundInput, RoundState } from '../shared/contracts';
-import { describeServicesBatched, lookupKey } from '../shared/describe-services';
-import { shortTaskDefinition } from '../shared/ecs-names';
-import { wrapAwsError } from '../shared/errors';
+import type { AwsClients } from '../shared/aws/clients';
+import { describeServicesBatched, lookupKey } from '../shared/aws/describe-services';
+import { shortTaskDefinition } from '../shared/aws/ecs-names';
+import { wrapAwsError } from '../shared/contracts/errors';
+import type { RoundInput, RoundState } from '../shared/contracts/state';
 import {
   deploymentFailure,
   type ExpectedService,
@@ -21,7 +21,7 @@ import {
   primaryRunsExpected,
   summarizeRound,
   type Verdict,
-} from '../shared/round';
+} from '../shared/verify/round';
 import { failureThreshold, healthCheckStops, reportsHealthFailures } from './health-failures';
 
 export interface CheckDrainDeps {

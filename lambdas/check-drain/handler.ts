@@ -1,24 +1,10 @@
-import middy from '@middy/core';
-import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
-import type { RoundInput, RoundState } from '../shared/contracts';
-import { stepLogger, stepLogging } from '../shared/logger';
+import { roleClients } from '../shared/aws/clients';
+import type { RoundInput, RoundState } from '../shared/contracts/state';
+import { stepHandler } from '../shared/step-handler';
 import { checkDrain } from './core';
 
-const logger = stepLogger('check-drain');
-// One client factory per role for the life of the container: assumed credentials are reused.
-const clients = new Map<string, AwsClients>();
-
-export const handler = middy<RoundInput, RoundState>()
-  .use(stepLogging(logger))
-  .handler((input) =>
-    checkDrain(input, {
-      clients: clientsForRole(
-        clients,
-        input.plan.deployment.roleArn,
-        sessionName('check-drain', input.plan.deployment.executionArn),
-        logger,
-        input.plan.deployment.roleExternalId,
-      ),
-      now: () => new Date(),
-    }),
-  );
+export const handler = stepHandler<RoundInput, RoundState>(
+  'check-drain',
+  (input, step) => checkDrain(input, { clients: step.clients(input.plan.deployment), now: () => new Date() }),
+  { clients: roleClients() },
+);

@@ -1,8 +1,8 @@
 import { DeregisterTaskDefinitionCommand, ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
-import type { AwsClients } from '../shared/clients';
-import type { Plan, ScheduledTaskResult, ServiceDeployment } from '../shared/contracts';
-import { shortTaskDefinition, taskDefinitionFamily } from '../shared/ecs-names';
-import { wrapAwsError } from '../shared/errors';
+import type { AwsClients } from '../shared/aws/clients';
+import { shortTaskDefinition, taskDefinitionFamily } from '../shared/aws/ecs-names';
+import { wrapAwsError } from '../shared/contracts/errors';
+import type { Plan, ScheduledTaskResult, ServiceDeployment } from '../shared/contracts/state';
 import { revisionKey, revisionsInUse } from './in-use';
 
 /** Clean Up Old Revisions' input: the deploy path's state once the old version has drained. */

@@ -1,28 +1,15 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import middy from '@middy/core';
-import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
-import { stepLogger, stepLogging } from '../shared/logger';
+import { roleClients } from '../shared/aws/clients';
+import { stepHandler } from '../shared/step-handler';
 import { type CleanupInput, type CleanupResult, cleanUpRevisions } from './core';
 
-const logger = stepLogger('clean-up-revisions');
-const clients = new Map<string, AwsClients>();
-
-export const handler = middy<CleanupInput, CleanupResult>()
-  .use(stepLogging(logger))
-  .handler(async (event) => {
-    const { roleArn, roleExternalId, executionArn } = event.plan.deployment;
-    const result = await cleanUpRevisions(
-      event,
-      clientsForRole(
-        clients,
-        roleArn,
-        sessionName('clean-up-revisions', executionArn),
-        logger,
-        roleExternalId,
-        EventBridgeClient,
-      ),
-    );
+export const handler = stepHandler<CleanupInput, CleanupResult>(
+  'clean-up-revisions',
+  async (event, step) => {
+    const result = await cleanUpRevisions(event, step.clients(event.plan.deployment));
     // Its result is discarded from the state: this line and the history are where it is read.
-    logger.info('Revisions cleaned up', { ...result });
+    step.logger.info('Revisions cleaned up', { ...result });
     return result;
-  });
+  },
+  { clients: roleClients(EventBridgeClient) },
+);

@@ -1,10 +1,10 @@
 import { ListServicesCommand, type Service } from '@aws-sdk/client-ecs';
-import type { AwsClients } from '../shared/clients';
-import type { Plan } from '../shared/contracts';
-import { describeServicesBatched } from '../shared/describe-services';
-import { shortTaskDefinition } from '../shared/ecs-names';
-import { wrapAwsError } from '../shared/errors';
-import { listRuleTargets } from '../shared/rule-targets';
+import type { AwsClients } from '../shared/aws/clients';
+import { describeServicesBatched } from '../shared/aws/describe-services';
+import { shortTaskDefinition } from '../shared/aws/ecs-names';
+import { listRuleTargets } from '../shared/aws/rule-targets';
+import { wrapAwsError } from '../shared/contracts/errors';
+import type { Plan } from '../shared/contracts/state';
 
 /**
  * The revisions something still uses, as `region|family:revision`: every deployment (PRIMARY,

@@ -1,16 +1,16 @@
 import { type EventBridgeClient, PutEventsCommand, type PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
+import { wrapAwsError } from '../shared/contracts/errors';
+import { causeMessage } from '../shared/contracts/lambda-cause';
 import type {
   DeploymentReport,
   Plan,
   PlannedService,
   ScheduledTaskResult,
   ServiceDeployment,
-} from '../shared/contracts';
+} from '../shared/contracts/state';
 import type { DeploymentStatus } from '../shared/contracts/terminal-states';
-import { wrapAwsError } from '../shared/errors';
-import { causeMessage } from '../shared/lambda-cause';
-import { buildDeploymentReport } from '../shared/report';
-import { type DeployFailure, deployFailureMessage } from '../shared/rollback-summary';
+import { buildDeploymentReport } from '../shared/report/deployment-report';
+import { type DeployFailure, deployFailureMessage } from '../shared/report/rollback-summary';
 
 /** The notification's EventBridge source and detail-type: what rules and subscribers match on. */
 export const NOTIFICATION_SOURCE = 'gehen';

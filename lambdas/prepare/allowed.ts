@@ -1,8 +1,8 @@
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
-import { type Allowlists, clusterAllowed, globMatches, repositoryAllowed, shown } from '../shared/allowlists';
-import { clusterName } from '../shared/ecs-names';
-import { parseImageRef } from '../shared/image-ref';
-import { selectContainers } from '../shared/task-definition';
+import { clusterName } from '../shared/aws/ecs-names';
+import { selectContainers } from '../shared/aws/task-definition';
+import { type Allowlists, clusterAllowed, globMatches, repositoryAllowed, shown } from '../shared/config/allowlists';
+import { parseImageRef } from '../shared/config/image-ref';
 
 /**
  * The stack's allowlists against one deployment: each is a problem naming the key and the rule

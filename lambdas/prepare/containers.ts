@@ -1,11 +1,18 @@
-import { type Allowlists, NO_ALLOWLISTS } from '../shared/allowlists';
-import type { AwsClients } from '../shared/clients';
-import type { PlannedRule } from '../shared/contracts';
-import { shortTaskDefinition } from '../shared/ecs-names';
-import { selectContainers, shaOfContainers } from '../shared/task-definition';
+import type { AwsClients } from '../shared/aws/clients';
+import { shortTaskDefinition } from '../shared/aws/ecs-names';
+import { selectContainers, shaOfContainers } from '../shared/aws/task-definition';
+import { type Allowlists, NO_ALLOWLISTS } from '../shared/config/allowlists';
+import type { PlannedRule, PlannedService } from '../shared/contracts/state';
 import { repositoryProblems } from './allowed';
 import { describeTaskDefinitions, type Problems } from './lookups';
 import type { ResolvedService } from './resolve-services';
+
+/** The services and rules with the SHA their containers run now (previousSha), and the problems. */
+export interface InspectedContainers {
+  services: PlannedService[];
+  rules: PlannedRule[];
+  problems: Problems;
+}
 
 /**
  * Describes the task definitions the services and rule targets run now, checks that each names
@@ -15,17 +22,20 @@ export async function inspectContainers(
   clients: AwsClients,
   services: readonly ResolvedService[],
   rules: readonly PlannedRule[],
-  problems: Problems,
   allow: Allowlists = NO_ALLOWLISTS,
-): Promise<void> {
+): Promise<InspectedContainers> {
   const definitions = await describeTaskDefinitions(
     clients,
     [
       ...services.map((s) => s.planned),
       ...rules.flatMap((r) => r.targets.map((t) => ({ region: r.region, ...t }))),
     ].map((item) => ({ region: item.region, taskDefinition: item.previousTaskDefinition })),
-    problems,
   );
+  const problems = [...definitions.problems];
+  const shaOf = (region: string, taskDefinition: string, containers: readonly string[] | null) => {
+    const definition = definitions.get(region, taskDefinition);
+    return definition ? shaOfContainers(definition, containers) : null;
+  };
   for (const { planned, path } of services) {
     const definition = definitions.get(planned.region, planned.previousTaskDefinition);
     if (!definition) continue;
@@ -34,7 +44,6 @@ export async function inspectContainers(
       problems.push(`${path}.containers: ${missingMessage(missing, planned.previousTaskDefinition, definition)}`);
     }
     problems.push(...repositoryProblems(path, definition, planned.containers, allow));
-    planned.previousSha = shaOfContainers(definition, planned.containers);
   }
   for (const rule of rules) {
     for (const target of rule.targets) {
@@ -49,9 +58,22 @@ export async function inspectContainers(
       problems.push(
         ...repositoryProblems(`scheduledTasks.${rule.rule}: target ${target.id}`, definition, rule.containers, allow),
       );
-      target.previousSha = shaOfContainers(definition, rule.containers);
     }
   }
+  return {
+    services: services.map(({ planned }) => ({
+      ...planned,
+      previousSha: shaOf(planned.region, planned.previousTaskDefinition, planned.containers),
+    })),
+    rules: rules.map((rule) => ({
+      ...rule,
+      targets: rule.targets.map((target) => ({
+        ...target,
+        previousSha: shaOf(rule.region, target.previousTaskDefinition, rule.containers),
+      })),
+    })),
+    problems,
+  };
 }
 
 function missingMessage(

@@ -1,24 +1,22 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { type Allowlists, NO_ALLOWLISTS } from '../shared/allowlists';
-import type { AwsClients } from '../shared/clients';
-import { ConfigError } from '../shared/config-error';
-import type { DeploymentContext, Plan, PrepareInput } from '../shared/contracts';
-import type { DeployConfig } from '../shared/deploy-config';
-import { acquireLock, LockError, type LockStore, releaseLock } from '../shared/deploy-lock';
-import { InvalidDeploymentError } from '../shared/errors';
-import { type ExecutionInput, parseExecutionInput } from '../shared/execution-input';
-import { lockTargets } from '../shared/lock-targets';
-import { stateSizeProblem } from '../shared/state-size';
+import type { AwsClients } from '../shared/aws/clients';
+import { type Allowlists, NO_ALLOWLISTS } from '../shared/config/allowlists';
+import type { DeployConfig } from '../shared/config/deploy-config';
+import { ConfigError } from '../shared/config/error';
+import { InvalidDeploymentError } from '../shared/contracts/errors';
+import { type ExecutionInput, parseExecutionInput } from '../shared/contracts/execution-input';
+import type { DeploymentContext, Plan, PrepareInput } from '../shared/contracts/state';
+import { stateSizeProblem } from '../shared/contracts/state-size';
+import { acquireLock, LockError, type LockStore, lockTargets, releaseLock } from '../shared/deploy-lock';
 import { clusterProblem, clusterProblemByName, roleProblem } from './allowed';
 import { inspectContainers } from './containers';
-import type { Problems } from './lookups';
 import { alreadyRuns, decideOverlap } from './overlaps';
 import { unmatchedTag } from './pushed-tag';
 import { resolveRules } from './resolve-rules';
 import { resolveServices } from './resolve-services';
 import { isRestoreInput, prepareRestore } from './restore';
-import { checkTargetRoles, type TargetRoles } from './target-roles';
+import { checkTargetRoles } from './target-roles';
 
 export interface PrepareOptions {
   /** The region for services and rules whose cluster is a bare name and whose file has no `region`. */
@@ -73,8 +71,6 @@ export async function prepare(
     throw new InvalidDeploymentError(`the deployment cannot start, nothing was changed:\n  - ${badRole}`, [badRole]);
   }
   const clients = clientsFor(config.roleArn, config.roleExternalId ?? null);
-  const problems: Problems = [];
-  const roles: TargetRoles = new Map();
 
   // A cluster the allowlist refuses by its name is not even described: the steps' IAM grants
   // reach only the allowed clusters, and the refusal must name the rule, not an AccessDenied.
@@ -82,20 +78,26 @@ export async function prepare(
     s,
     problem: clusterProblemByName(`services.${s.name}`, s.cluster, allow),
   }));
-  problems.push(...early.flatMap(({ problem }) => problem ?? []));
   const inAllowed = { ...execution, config: { ...config, services: early.filter((e) => !e.problem).map((e) => e.s) } };
-  const [services, rules] = await Promise.all([
-    resolveServices(inAllowed, clients, options.defaultRegion, problems),
-    resolveRules(execution, clients, options.defaultRegion, problems, roles, allow),
+  const [resolved, resolvedRules] = await Promise.all([
+    resolveServices(inAllowed, clients, options.defaultRegion),
+    resolveRules(execution, clients, options.defaultRegion, allow),
   ]);
-  for (const { path, planned } of services) {
-    const outside = clusterProblem(path, planned.cluster, allow);
-    if (outside !== null) problems.push(outside);
-  }
-  await inspectContainers(clients, services, rules, problems, allow);
-  if (options.iam && rules.length > 0) {
-    await checkTargetRoles(options.iam(clients), rules, roles, execution.gitsha, problems);
-  }
+  const outside = resolved.services.flatMap(({ path, planned }) => clusterProblem(path, planned.cluster, allow) ?? []);
+  const inspected = await inspectContainers(clients, resolved.services, resolvedRules.rules, allow);
+  const { services, rules } = inspected;
+  const roleProblems =
+    options.iam && rules.length > 0
+      ? await checkTargetRoles(options.iam(clients), rules, resolvedRules.roles, execution.gitsha)
+      : [];
+  const problems = [
+    ...early.flatMap(({ problem }) => problem ?? []),
+    ...resolved.problems,
+    ...resolvedRules.problems,
+    ...outside,
+    ...inspected.problems,
+    ...roleProblems,
+  ];
 
   if (problems.length > 0) {
     throw new InvalidDeploymentError(
@@ -106,7 +108,7 @@ export async function prepare(
 
   const plan: Plan = {
     deployment: deploymentOf(execution.gitsha, config, input.executionArn),
-    services: services.map((s) => s.planned),
+    services,
     scheduledTasks: rules,
   };
   // Refused before anything changes: past 256 KiB the execution would fail mid-way, uncatchably.

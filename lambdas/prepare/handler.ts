@@ -2,12 +2,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import middy from '@middy/core';
-import { allowlistsFromEnv } from '../shared/allowlists';
-import { CLIENT_DEFAULTS } from '../shared/client-defaults';
-import { type AwsClients, clientsForRole, sessionName, withCallLog } from '../shared/clients';
-import type { Plan, PrepareInput } from '../shared/contracts';
-import { stepLogger, stepLogging } from '../shared/logger';
+import { CLIENT_DEFAULTS } from '../shared/aws/client-defaults';
+import { roleClients, withCallLog } from '../shared/aws/clients';
+import { allowlistsFromEnv } from '../shared/config/allowlists';
+import type { Plan, PrepareInput } from '../shared/contracts/state';
+import { stepLogger } from '../shared/logger';
+import { stepHandler } from '../shared/step-handler';
 import * as z from '../shared/zod'; // zod/mini: tree-shakes
 import { prepare } from './core';
 
@@ -20,7 +20,6 @@ const env = z
   })
   .parse(process.env);
 const allowlists = allowlistsFromEnv(process.env);
-const clients = new Map<string, AwsClients>();
 // The function's own credentials: the executions (a restore reads the stopped one's plan) and the
 // lock table are in gehen's account, not role.arn's.
 const stepFunctions = withCallLog(new SFNClient({ ...CLIENT_DEFAULTS, region: env.AWS_REGION }), logger);
@@ -30,31 +29,24 @@ const lock = {
   ttlSeconds: env.LOCK_TTL_SECONDS,
 };
 
-export const handler = middy<PrepareInput, Plan>()
-  .use(stepLogging(logger))
-  .handler((event) =>
+export const handler = stepHandler<PrepareInput, Plan>(
+  'prepare',
+  (event, step) =>
     prepare(
       event,
-      (roleArn, externalId) =>
-        clientsForRole(
-          clients,
-          roleArn,
-          sessionName('prepare', event.executionArn),
-          logger,
-          externalId,
-          EventBridgeClient,
-        ),
+      (roleArn, roleExternalId) => step.clients({ roleArn, roleExternalId, executionArn: event.executionArn }),
       {
         defaultRegion: env.AWS_REGION,
         stepFunctions,
         lock,
         allowlists,
         // IAM is global: one client per Prepare call, with the role's credentials (cached by the factory).
-        iam: (roleClients) =>
+        iam: (clients) =>
           withCallLog(
-            new IAMClient({ ...CLIENT_DEFAULTS, region: env.AWS_REGION, credentials: roleClients.credentials }),
+            new IAMClient({ ...CLIENT_DEFAULTS, region: env.AWS_REGION, credentials: clients.credentials }),
             logger,
           ),
       },
     ),
-  );
+  { logger, clients: roleClients(EventBridgeClient) },
+);

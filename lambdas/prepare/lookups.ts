@@ -1,10 +1,13 @@
 import { DescribeTaskDefinitionCommand, type TaskDefinition } from '@aws-sdk/client-ecs';
-import type { AwsClients } from '../shared/clients';
-import { shortTaskDefinition } from '../shared/ecs-names';
-import { isTransientAwsError, TransientAwsError, wrapAwsError } from '../shared/errors';
+import type { AwsClients } from '../shared/aws/clients';
+import { shortTaskDefinition } from '../shared/aws/ecs-names';
+import { isTransientAwsError, TransientAwsError, wrapAwsError } from '../shared/contracts/errors';
 
-/** Prepare collects every problem before it fails, each naming its gehen.yml path. */
-export type Problems = string[];
+/**
+ * Prepare collects every problem before it fails, each naming its gehen.yml path: each check
+ * returns its problems with what it found, and core.ts joins them in order.
+ */
+export type Problems = readonly string[];
 
 // Prepare may describe hundreds of task definitions: a few at a time keeps it clear of throttling.
 const DESCRIBE_CONCURRENCY = 8;
@@ -35,6 +38,8 @@ export function awsProblem(error: unknown, context?: string): string {
 
 export interface TaskDefinitions {
   get(region: string, taskDefinition: string): TaskDefinition | undefined;
+  /** One for each revision that could not be described. */
+  problems: Problems;
 }
 
 /**
@@ -44,8 +49,8 @@ export interface TaskDefinitions {
 export async function describeTaskDefinitions(
   clients: AwsClients,
   wanted: ReadonlyArray<{ region: string; taskDefinition: string }>,
-  problems: Problems,
 ): Promise<TaskDefinitions> {
+  const problems: string[] = [];
   const key = (region: string, taskDefinition: string) => `${region}|${taskDefinition}`;
   const distinct = new Map(wanted.map((w) => [key(w.region, w.taskDefinition), w]));
   const found = new Map<string, TaskDefinition>();
@@ -66,7 +71,7 @@ export async function describeTaskDefinitions(
     }
   };
   await Promise.all(Array.from({ length: Math.min(DESCRIBE_CONCURRENCY, queue.length) }, worker));
-  return { get: (region, taskDefinition) => found.get(key(region, taskDefinition)) };
+  return { get: (region, taskDefinition) => found.get(key(region, taskDefinition)), problems };
 }
 
 /** `call`, tried again after a transient error (throttling, a timeout) until `deadline` (epoch ms). */

@@ -1,8 +1,8 @@
-import type { Plan } from '../shared/contracts';
+import { ConcurrentDeploymentError } from '../shared/contracts/errors';
+import type { ExecutionInput } from '../shared/contracts/execution-input';
+import { restoreNameOf } from '../shared/contracts/restore-name';
+import type { Plan } from '../shared/contracts/state';
 import type { LockHolder, LockOutcome } from '../shared/deploy-lock';
-import { ConcurrentDeploymentError } from '../shared/errors';
-import type { ExecutionInput } from '../shared/execution-input';
-import { restoreNameOf } from '../shared/restore-name';
 
 /** What Prepare does once it has tried the deployment lock. */
 export type OverlapDecision = { kind: 'proceed' } | { kind: 'skip'; reason: string };

@@ -1,5 +1,5 @@
-import { MAX_IMAGE_TAG_LENGTH } from '../shared/config-patterns';
-import { GITSHA } from '../shared/gitsha';
+import { MAX_IMAGE_TAG_LENGTH } from '../shared/config/bounds';
+import { GITSHA } from '../shared/config/gitsha';
 
 /**
  * A push-started execution's image tag that the trigger's tagPattern (or the SHA format) rejects:

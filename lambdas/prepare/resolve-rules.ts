@@ -1,11 +1,21 @@
-import { type Allowlists, NO_ALLOWLISTS } from '../shared/allowlists';
-import type { AwsClients } from '../shared/clients';
-import type { PlannedRule } from '../shared/contracts';
-import type { ExecutionInput } from '../shared/execution-input';
-import { DEFAULT_EVENT_BUS, isEcsTarget, listRuleTargets } from '../shared/rule-targets';
+import type { AwsClients } from '../shared/aws/clients';
+import { DEFAULT_EVENT_BUS, isEcsTarget, listRuleTargets } from '../shared/aws/rule-targets';
+import { type Allowlists, NO_ALLOWLISTS } from '../shared/config/allowlists';
+import type { ExecutionInput } from '../shared/contracts/execution-input';
+import type { PlannedRule } from '../shared/contracts/state';
 import { clusterProblem } from './allowed';
 import { awsProblem, type Problems } from './lookups';
-import { type TargetRoles, targetKey } from './target-roles';
+import { type TargetRole, type TargetRoles, targetKey } from './target-roles';
+
+/** The rules resolved, each ECS target's role and cluster (for checkTargetRoles), and the problems. */
+export interface ResolvedRules {
+  rules: PlannedRule[];
+  roles: TargetRoles;
+  problems: Problems;
+}
+
+/** One rule's outcome: planned, or left out with its problems. */
+type RuleOutcome = { rule: PlannedRule; roles: ReadonlyArray<[string, TargetRole]> } | { problems: readonly string[] };
 
 /**
  * Lists the targets of every scheduled-task rule of the config: each must exist on the default
@@ -15,14 +25,11 @@ export async function resolveRules(
   execution: ExecutionInput,
   clients: AwsClients,
   defaultRegion: string,
-  problems: Problems,
-  /** Filled with each ECS target's role and cluster, for checkTargetRoles. */
-  roles: TargetRoles = new Map(),
   allow: Allowlists = NO_ALLOWLISTS,
-): Promise<PlannedRule[]> {
+): Promise<ResolvedRules> {
   const { config } = execution;
-  const rules = await Promise.all(
-    config.scheduledTasks.map(async (task): Promise<PlannedRule | null> => {
+  const outcomes = await Promise.all(
+    config.scheduledTasks.map(async (task): Promise<RuleOutcome> => {
       const region = task.region ?? config.region ?? defaultRegion;
       const path = `scheduledTasks.${task.rule}`;
       let targets: Awaited<ReturnType<typeof listRuleTargets>>;
@@ -30,27 +37,20 @@ export async function resolveRules(
         targets = await listRuleTargets(clients.events(region), task.rule, DEFAULT_EVENT_BUS);
       } catch (error) {
         if (error instanceof Error && error.name === 'ResourceNotFoundException') {
-          problems.push(`${path}: no such rule on event bus ${DEFAULT_EVENT_BUS} in ${region}`);
-        } else {
-          problems.push(`${path}: ${awsProblem(error, `list the targets of rule ${task.rule} (${region})`)}`);
+          return { problems: [`${path}: no such rule on event bus ${DEFAULT_EVENT_BUS} in ${region}`] };
         }
-        return null;
+        return { problems: [`${path}: ${awsProblem(error, `list the targets of rule ${task.rule} (${region})`)}`] };
       }
       const ecsTargets = targets.filter(isEcsTarget);
-      if (ecsTargets.length === 0) {
-        problems.push(`${path}: the rule has no ECS task targets in ${region}`);
-        return null;
-      }
+      if (ecsTargets.length === 0) return { problems: [`${path}: the rule has no ECS task targets in ${region}`] };
       // An ECS target's Arn is its cluster's ARN.
       const outside = ecsTargets.flatMap((t) => clusterProblem(`${path}: target ${t.Id}`, t.Arn ?? '', allow) ?? []);
-      if (outside.length > 0) {
-        problems.push(...outside);
-        return null;
-      }
-      for (const t of ecsTargets) {
-        if (t.RoleArn) roles.set(targetKey(task.rule, t.Id), { roleArn: t.RoleArn, cluster: t.Arn ?? '' });
-      }
-      return {
+      if (outside.length > 0) return { problems: outside };
+      const roles = ecsTargets.flatMap(
+        (t): Array<[string, TargetRole]> =>
+          t.RoleArn ? [[targetKey(task.rule, t.Id), { roleArn: t.RoleArn, cluster: t.Arn ?? '' }]] : [],
+      );
+      const rule: PlannedRule = {
         rule: task.rule,
         region,
         eventBusName: DEFAULT_EVENT_BUS,
@@ -61,7 +61,12 @@ export async function resolveRules(
           previousSha: null,
         })),
       };
+      return { rule, roles };
     }),
   );
-  return rules.filter((rule): rule is PlannedRule => rule !== null);
+  return {
+    rules: outcomes.flatMap((o) => ('rule' in o ? [o.rule] : [])),
+    roles: new Map(outcomes.flatMap((o) => ('roles' in o ? o.roles : []))),
+    problems: outcomes.flatMap((o) => ('problems' in o ? o.problems : [])),
+  };
 }

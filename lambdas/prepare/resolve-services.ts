@@ -1,9 +1,9 @@
 import type { Service } from '@aws-sdk/client-ecs';
-import type { AwsClients } from '../shared/clients';
-import type { PlannedService } from '../shared/contracts';
-import { describeServicesBatched, lookupKey, type ServiceLookup } from '../shared/describe-services';
-import { clusterName } from '../shared/ecs-names';
-import type { ExecutionInput } from '../shared/execution-input';
+import type { AwsClients } from '../shared/aws/clients';
+import { describeServicesBatched, lookupKey, type ServiceLookup } from '../shared/aws/describe-services';
+import { clusterName } from '../shared/aws/ecs-names';
+import type { ExecutionInput } from '../shared/contracts/execution-input';
+import type { PlannedService } from '../shared/contracts/state';
 import { awsProblem, type Problems } from './lookups';
 
 export interface ResolvedService {
@@ -20,9 +20,9 @@ export async function resolveServices(
   execution: ExecutionInput,
   clients: AwsClients,
   defaultRegion: string,
-  problems: Problems,
-): Promise<ResolvedService[]> {
+): Promise<{ services: ResolvedService[]; problems: Problems }> {
   const { config } = execution;
+  const problems: string[] = [];
   const lookups = config.services.map((service) => ({
     service,
     lookup: {
@@ -95,5 +95,5 @@ export async function resolveServices(
       },
     });
   }
-  return resolved;
+  return { services: resolved, problems };
 }

@@ -6,11 +6,11 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { PREPARE_STATE_NAME } from '../../lib/state-names';
-import type { AbortedExecution, DeploymentContext, Plan } from '../shared/contracts';
-import { InvalidDeploymentError, TransientAwsError, wrapAwsError } from '../shared/errors';
-import { parseExecutionInput } from '../shared/execution-input';
-import { executionNameOf, restoreNameOf } from '../shared/restore-name';
+import { InvalidDeploymentError, TransientAwsError, wrapAwsError } from '../shared/contracts/errors';
+import { parseExecutionInput } from '../shared/contracts/execution-input';
+import { executionNameOf, restoreNameOf } from '../shared/contracts/restore-name';
+import type { AbortedExecution, DeploymentContext, Plan } from '../shared/contracts/state';
+import { PREPARE_STATE_NAME } from '../shared/contracts/state-names';
 import * as z from '../shared/zod';
 
 /**

@@ -3,8 +3,8 @@ import {
   SimulatePrincipalPolicyCommand,
   type SimulatePrincipalPolicyCommandOutput,
 } from '@aws-sdk/client-iam';
-import type { PlannedRule } from '../shared/contracts';
-import { shaMatches } from '../shared/round';
+import type { PlannedRule } from '../shared/contracts/state';
+import { shaMatches } from '../shared/verify/round';
 import { awsProblem, type Problems } from './lookups';
 
 /** What EventBridge runs a scheduled task's target with: its role, in its cluster. */
@@ -48,8 +48,8 @@ export async function checkTargetRoles(
   rules: readonly PlannedRule[],
   roles: TargetRoles,
   gitsha: string,
-  problems: Problems,
-): Promise<void> {
+): Promise<Problems> {
+  const problems: string[] = [];
   // One simulation per role, family and cluster, however many targets share them.
   const checks = new Map<string, { role: TargetRole; resource: string; paths: string[] }>();
   for (const rule of rules) {
@@ -70,6 +70,7 @@ export async function checkTargetRoles(
     const problem = await simulateRunTask(iam, role, resource);
     if (problem) problems.push(...paths.map((path) => `${path}: ${problem}`));
   }
+  return problems;
 }
 
 async function simulateRunTask(iam: IAMClient, role: TargetRole, resource: string): Promise<string | null> {

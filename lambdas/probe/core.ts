@@ -1,8 +1,8 @@
 import type { Service } from '@aws-sdk/client-ecs';
-import type { AwsClients } from '../shared/clients';
-import type { RoundInput, RoundState } from '../shared/contracts';
-import { describeServicesBatched, lookupKey } from '../shared/describe-services';
-import { type Confirmation, confirmSha, DEFAULT_PROBE_TIMEOUT_MS, type FetchLike } from '../shared/probe-http';
+import type { AwsClients } from '../shared/aws/clients';
+import { describeServicesBatched, lookupKey } from '../shared/aws/describe-services';
+import type { RoundInput, RoundState } from '../shared/contracts/state';
+import { type Confirmation, confirmSha, DEFAULT_PROBE_TIMEOUT_MS, type FetchLike } from '../shared/verify/probe';
 import {
   deploymentFailure,
   type ExpectedService,
@@ -13,7 +13,7 @@ import {
   phaseDeadline,
   summarizeRound,
   type Verdict,
-} from '../shared/round';
+} from '../shared/verify/round';
 
 export interface ProbeDeps {
   clients: Pick<AwsClients, 'ecs'>;

@@ -1,7 +1,7 @@
-import type { AwsClients } from '../shared/clients';
-import type { RegistrationResult, ServiceStepInput } from '../shared/contracts';
-import { clusterName } from '../shared/ecs-names';
-import { registerRevision } from '../shared/register-revision';
+import type { AwsClients } from '../shared/aws/clients';
+import { clusterName } from '../shared/aws/ecs-names';
+import { registerRevision } from '../shared/aws/task-definition';
+import type { RegistrationResult, ServiceStepInput } from '../shared/contracts/state';
 
 /**
  * Register Task Definition: a new revision of the service's task definition that runs the

@@ -1,26 +1,14 @@
-import middy from '@middy/core';
-import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
-import type { RegistrationResult, ServiceStepInput } from '../shared/contracts';
-import { executionGuard, guardOptionsFromEnv } from '../shared/execution-guard';
-import { stepLogger, stepLogging } from '../shared/logger';
+import { roleClients } from '../shared/aws/clients';
+import type { RegistrationResult, ServiceStepInput } from '../shared/contracts/state';
+import { executionGuard, guardOptionsFromEnv, serviceClaim } from '../shared/execution-guard';
+import { stepHandler } from '../shared/step-handler';
 import { registerTaskDefinition } from './core';
 
-const logger = stepLogger('register-task-definition');
-const guard = guardOptionsFromEnv(process.env);
-const clients = new Map<string, AwsClients>();
-
-export const handler = middy<ServiceStepInput, RegistrationResult>()
-  .use(stepLogging(logger))
-  .use(executionGuard(guard, (event: ServiceStepInput) => ({ deployment: event.deployment, service: event.service })))
-  .handler((event) =>
-    registerTaskDefinition(
-      event,
-      clientsForRole(
-        clients,
-        event.deployment.roleArn,
-        sessionName('register-task-definition', event.deployment.executionArn),
-        logger,
-        event.deployment.roleExternalId,
-      ),
-    ),
-  );
+export const handler = stepHandler<ServiceStepInput, RegistrationResult>(
+  'register-task-definition',
+  (event, step) => registerTaskDefinition(event, step.clients(event.deployment)),
+  {
+    clients: roleClients(),
+    guard: executionGuard(guardOptionsFromEnv(process.env), serviceClaim),
+  },
+);

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import middy from '@middy/core';
-import { CLIENT_DEFAULTS } from '../shared/client-defaults';
+import type { Context } from 'aws-lambda';
+import { CLIENT_DEFAULTS } from '../shared/aws/client-defaults';
 import * as z from '../shared/zod'; // zod/mini: tree-shakes
 import { type ReleaseLockInput, type ReleaseLockResult, releaseDeploymentLock } from './core';
 
@@ -11,6 +11,9 @@ const env = z
 const dynamodb = new DynamoDBClient({ ...CLIENT_DEFAULTS, region: env.AWS_REGION });
 const store = { dynamodb, tableName: env.LOCK_TABLE_NAME, now: () => new Date() };
 
-export const handler = middy<ReleaseLockInput, ReleaseLockResult>().handler((input) =>
-  releaseDeploymentLock(input, store),
-);
+/**
+ * Not a stepHandler: Release Lock also runs outside any execution's steps (EventBridge delivers it
+ * an aborted execution's status change), acts as no role, and logs nothing of its own.
+ */
+export const handler = (input: ReleaseLockInput, _context?: Context): Promise<ReleaseLockResult> =>
+  releaseDeploymentLock(input, store);

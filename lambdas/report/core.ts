@@ -1,5 +1,5 @@
-import type { DeploymentReport } from '../shared/contracts';
-import { buildDeploymentReport, type ReportInput } from '../shared/report';
+import type { DeploymentReport } from '../shared/contracts/state';
+import { buildDeploymentReport, type ReportInput } from '../shared/report/deployment-report';
 
 /** Report Deployment and Report Nothing To Deploy: the success paths' final output. No AWS calls. */
 export async function report(input: ReportInput): Promise<DeploymentReport> {

@@ -1,7 +1,6 @@
-import middy from '@middy/core';
-import type { DeploymentReport } from '../shared/contracts';
-import { stepLogger, stepLogging } from '../shared/logger';
-import type { ReportInput } from '../shared/report';
+import type { DeploymentReport } from '../shared/contracts/state';
+import type { ReportInput } from '../shared/report/deployment-report';
+import { stepHandler } from '../shared/step-handler';
 import { report } from './core';
 import { checkRolledBackServices, type RollbackState, summariseRollbackState } from './rollback';
 
@@ -11,12 +10,9 @@ export type ReportFunctionInput =
   | { action: 'check-rolled-back-services'; state: RollbackState }
   | { action: 'summarise-rollback'; state: RollbackState };
 
-const logger = stepLogger('report');
-export const handler = middy<ReportFunctionInput, DeploymentReport | RollbackState>()
-  .use(stepLogging(logger))
-  .handler(async (input) => {
-    if (!('action' in input)) return report(input);
-    return input.action === 'check-rolled-back-services'
-      ? checkRolledBackServices(input.state)
-      : summariseRollbackState(input.state);
-  });
+export const handler = stepHandler<ReportFunctionInput, DeploymentReport | RollbackState>('report', async (input) => {
+  if (!('action' in input)) return report(input);
+  return input.action === 'check-rolled-back-services'
+    ? checkRolledBackServices(input.state)
+    : summariseRollbackState(input.state);
+});

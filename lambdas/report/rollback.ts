@@ -1,5 +1,16 @@
-import type { NotRestored, PlannedService, RollbackResult, RoundState, ScheduledTaskResult } from '../shared/contracts';
-import { notRestoredRules, notRestoredServices, rollbackFailedMessage, shortReason } from '../shared/rollback-summary';
+import type {
+  NotRestored,
+  PlannedService,
+  RollbackResult,
+  RoundState,
+  ScheduledTaskResult,
+} from '../shared/contracts/state';
+import {
+  notRestoredRules,
+  notRestoredServices,
+  rollbackFailedMessage,
+  shortReason,
+} from '../shared/report/rollback-summary';
 
 /**
  * The two bookkeeping steps of the rollback, run by the report function (pure, no AWS calls):

@@ -1,10 +1,10 @@
 import { type Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import type { AwsClients } from '../shared/clients';
-import type { RollbackResult, RollbackStepInput } from '../shared/contracts';
-import { describeServicesBatched, lookupKey } from '../shared/describe-services';
-import { clusterName } from '../shared/ecs-names';
-import { RollbackFailedError, TransientAwsError, wrapAwsError } from '../shared/errors';
-import { reasonChars, shortReason } from '../shared/rollback-summary';
+import type { AwsClients } from '../shared/aws/clients';
+import { describeServicesBatched, lookupKey } from '../shared/aws/describe-services';
+import { clusterName } from '../shared/aws/ecs-names';
+import { RollbackFailedError, TransientAwsError, wrapAwsError } from '../shared/contracts/errors';
+import type { RollbackResult, RollbackStepInput } from '../shared/contracts/state';
+import { reasonChars, shortReason } from '../shared/report/rollback-summary';
 
 /** What putting one service back takes, from what DescribeServices reports now. */
 export type RollbackAction =

@@ -6,13 +6,11 @@ import {
   SFNClient,
 } from '@aws-sdk/client-sfn';
 import type { MiddlewareObj } from '@middy/core';
-import { PREPARE_STATE_NAME } from '../../lib/state-names';
-import { CLIENT_DEFAULTS } from './client-defaults';
-import type { DeploymentContext, Plan, PlannedRule, PlannedService } from './contracts';
-import { clusterName, taskDefinitionFamily } from './ecs-names';
-import { isTransientAwsError, TransientAwsError, UnauthorizedInvocationError } from './errors';
-import { type ExecutionInput, parseExecutionInput } from './execution-input';
-import * as z from './zod'; // zod/mini: tree-shakes
+import { CLIENT_DEFAULTS } from './aws/client-defaults';
+import { clusterName, taskDefinitionFamily } from './aws/ecs-names';
+import { isTransientAwsError, TransientAwsError, UnauthorizedInvocationError } from './contracts/errors';
+import type { DeploymentContext, Plan, PlannedRule, PlannedService, ServiceStepInput } from './contracts/state';
+import { PREPARE_STATE_NAME } from './contracts/state-names';
 
 /**
  * Anyone with lambda:InvokeFunction on a write step could otherwise point any service or rule at
@@ -152,18 +150,8 @@ export function claimProblem(
     return `${arn} is an execution of ${execution.stateMachineArn}, not of ${options.stateMachineArn}`;
   }
   if (execution.status !== 'RUNNING') return `execution ${arn} is ${execution.status}, not RUNNING`;
-  let config: ExecutionInput['config'];
-  try {
-    // A restore (restore-<name>) carries the stopped deployment's gitsha and config beside what it restores.
-    const {
-      restoreOf: _restoreOf,
-      restoreDepth: _restoreDepth,
-      ...deployment
-    } = (input ?? {}) as Record<string, unknown>;
-    config = parseExecutionInput(deployment).config;
-  } catch {
-    return `execution ${arn} has no valid deployment input`;
-  }
+  const config = configuredTargets(input);
+  if (config === null) return `execution ${arn} has no valid deployment input`;
   if (claim.deployment.roleArn !== config.roleArn || claim.deployment.roleExternalId !== config.roleExternalId) {
     return `role ${claim.deployment.roleArn ?? '(none)'} is not execution ${arn}'s role.arn (${config.roleArn ?? 'none'})`;
   }
@@ -185,6 +173,54 @@ export function claimProblem(
   }
   if (plan === null) return NOT_YET;
   return planProblem(claim, plan);
+}
+
+/** What the guard reads of an execution's config: its role and its targets. */
+interface ConfiguredTargets {
+  roleArn: string | null;
+  roleExternalId?: string;
+  region: string | null;
+  services: ReadonlyArray<{ name: string; cluster: string; region: string | null }>;
+  scheduledTasks: ReadonlyArray<{ rule: string; region: string | null }>;
+}
+
+/**
+ * The execution input's config, if it has the shape of one (a restore's, restore-<name>, carries
+ * the stopped deployment's gitsha and config beside what it restores); null if not. Only its shape:
+ * Prepare validated the whole input (contracts/execution-input.ts) before it planned, and a claim
+ * passes only when it is also what that plan recorded (planProblem). The schema itself would add
+ * ~15 KB of zod to every write step's bundle.
+ */
+function configuredTargets(input: unknown): ConfiguredTargets | null {
+  const config = field(input, 'config');
+  const services = field(config, 'services');
+  const scheduledTasks = field(config, 'scheduledTasks');
+  const externalId = field(config, 'roleExternalId');
+  const valid =
+    typeof field(input, 'gitsha') === 'string' &&
+    isNullableString(field(config, 'roleArn')) &&
+    (externalId === undefined || typeof externalId === 'string') &&
+    isNullableString(field(config, 'region')) &&
+    Array.isArray(services) &&
+    services.every(
+      (s) =>
+        typeof field(s, 'name') === 'string' &&
+        typeof field(s, 'cluster') === 'string' &&
+        isNullableString(field(s, 'region')),
+    ) &&
+    Array.isArray(scheduledTasks) &&
+    scheduledTasks.every((t) => typeof field(t, 'rule') === 'string' && isNullableString(field(t, 'region')));
+  return valid ? (config as ConfiguredTargets) : null;
+}
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+}
+
+function isNullableString(value: unknown): value is string | null {
+  return value === null || typeof value === 'string';
 }
 
 /** The claim against Prepare's plan: the exact service or rule it recorded, and the family it runs. */
@@ -227,6 +263,11 @@ function canonical(value: unknown): string {
   );
 }
 
+/** The claim of a step that acts on one planned service (Register Task Definition, Roll Back). */
+export function serviceClaim(event: ServiceStepInput): StepClaim {
+  return { deployment: event.deployment, service: event.service };
+}
+
 /** The guard as middy middleware: runs before the step's handler, which it never reaches when refused. */
 export function executionGuard<TEvent>(
   options: ExecutionGuardOptions,
@@ -239,18 +280,24 @@ export function executionGuard<TEvent>(
   };
 }
 
-/** The environment a write step's handler passes: its region and GEHEN_STATE_MACHINE_ARN (set by the stack). */
-export const guardEnvSchema = z.object({
-  AWS_REGION: z.string().check(z.minLength(1)),
-  GEHEN_STATE_MACHINE_ARN: z.string().check(z.regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]+$/)),
-});
+const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]+$/;
 
-/** The guard's options at cold start: the function's own credentials (the state machine is in gehen's account). */
+/**
+ * The guard's options at cold start, from the write step's environment: its region and
+ * GEHEN_STATE_MACHINE_ARN (set by the stack). The function's own credentials: the state machine is
+ * in gehen's account. Checked by hand, not with zod, which would be most of what the guard adds
+ * to a write step's bundle.
+ */
 export function guardOptionsFromEnv(env: Record<string, string | undefined>): ExecutionGuardOptions {
-  const parsed = guardEnvSchema.parse(env);
+  const region = env.AWS_REGION;
+  const stateMachineArn = env.GEHEN_STATE_MACHINE_ARN;
+  if (!region) throw new Error('AWS_REGION is not set');
+  if (stateMachineArn === undefined || !STATE_MACHINE_ARN.test(stateMachineArn)) {
+    throw new Error(`GEHEN_STATE_MACHINE_ARN is not a state machine's ARN: ${stateMachineArn ?? '(not set)'}`);
+  }
   return {
-    stepFunctions: new SFNClient({ ...CLIENT_DEFAULTS, region: parsed.AWS_REGION }),
-    stateMachineArn: parsed.GEHEN_STATE_MACHINE_ARN,
-    defaultRegion: parsed.AWS_REGION,
+    stepFunctions: new SFNClient({ ...CLIENT_DEFAULTS, region }),
+    stateMachineArn,
+    defaultRegion: region,
   };
 }

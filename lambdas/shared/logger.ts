@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { MiddlewareObj } from '@middy/core';
-import { isGitSha } from './gitsha';
+import { isGitSha } from './config/gitsha';
 
 /**
  * The steps' structured logs: Powertools for AWS Lambda's Logger, one JSON object a line, at the

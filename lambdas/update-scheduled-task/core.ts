@@ -1,17 +1,22 @@
 import type { Target } from '@aws-sdk/client-eventbridge';
-import type { AwsClients } from '../shared/clients';
-import type { ScheduledTaskResult, ScheduledTaskStepInput } from '../shared/contracts';
-import type { UpdateStrategy } from '../shared/deploy-config';
-import { DeploymentFailedError, RollbackFailedError, TransientAwsError, wrapAwsError } from '../shared/errors';
-import { registerRevision } from '../shared/register-revision';
-import { shortReason } from '../shared/rollback-summary';
+import type { AwsClients } from '../shared/aws/clients';
 import {
   describeFailedEntries,
   type EcsTarget,
   isEcsTarget,
   listRuleTargets,
   putRuleTargets,
-} from '../shared/rule-targets';
+} from '../shared/aws/rule-targets';
+import { registerRevision } from '../shared/aws/task-definition';
+import type { UpdateStrategy } from '../shared/config/deploy-config';
+import {
+  DeploymentFailedError,
+  RollbackFailedError,
+  TransientAwsError,
+  wrapAwsError,
+} from '../shared/contracts/errors';
+import type { ScheduledTaskResult, ScheduledTaskStepInput } from '../shared/contracts/state';
+import { shortReason } from '../shared/report/rollback-summary';
 
 type TargetResult = ScheduledTaskResult['targets'][number];
 

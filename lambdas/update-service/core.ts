@@ -1,8 +1,8 @@
 import { UpdateServiceCommand, type UpdateServiceCommandOutput } from '@aws-sdk/client-ecs';
-import type { AwsClients } from '../shared/clients';
-import type { ServiceDeployment, UpdateServiceInput } from '../shared/contracts';
-import { clusterName } from '../shared/ecs-names';
-import { TransientAwsError, wrapAwsError } from '../shared/errors';
+import type { AwsClients } from '../shared/aws/clients';
+import { clusterName } from '../shared/aws/ecs-names';
+import { TransientAwsError, wrapAwsError } from '../shared/contracts/errors';
+import type { ServiceDeployment, UpdateServiceInput } from '../shared/contracts/state';
 
 /**
  * Update Service: start a deployment of the registered revision (for `redeploy`, the running one

@@ -1,32 +1,19 @@
-import middy from '@middy/core';
-import { type AwsClients, clientsForRole, sessionName } from '../shared/clients';
-import type { ServiceDeployment, UpdateServiceInput } from '../shared/contracts';
+import { roleClients } from '../shared/aws/clients';
+import type { ServiceDeployment, UpdateServiceInput } from '../shared/contracts/state';
 import { executionGuard, guardOptionsFromEnv } from '../shared/execution-guard';
-import { stepLogger, stepLogging } from '../shared/logger';
+import { stepHandler } from '../shared/step-handler';
 import { updateService } from './core';
 
-const logger = stepLogger('update-service');
-const guard = guardOptionsFromEnv(process.env);
-const clients = new Map<string, AwsClients>();
-
-export const handler = middy<UpdateServiceInput, ServiceDeployment>()
-  .use(stepLogging(logger))
-  .use(
-    executionGuard(guard, (event: UpdateServiceInput) => ({
+export const handler = stepHandler<UpdateServiceInput, ServiceDeployment>(
+  'update-service',
+  (event, step) => updateService(event, step.clients(event.deployment)),
+  {
+    clients: roleClients(),
+    // The task definition it will put on the service must be of the family the plan recorded.
+    guard: executionGuard(guardOptionsFromEnv(process.env), (event: UpdateServiceInput) => ({
       deployment: event.deployment,
       service: event.service,
       taskDefinition: event.registration.taskDefinition,
     })),
-  )
-  .handler((event) =>
-    updateService(
-      event,
-      clientsForRole(
-        clients,
-        event.deployment.roleArn,
-        sessionName('update-service', event.deployment.executionArn),
-        logger,
-        event.deployment.roleExternalId,
-      ),
-    ),
-  );
+  },
+);

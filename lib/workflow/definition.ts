@@ -1,6 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ErrorNames } from '../../lambdas/shared/errors';
+import { ErrorNames } from '../../lambdas/shared/contracts/errors';
 import { StateNames as S } from '../state-names';
 import type { StepName } from '../step-lambda';
 import { failureEndings } from '../terminal-states';

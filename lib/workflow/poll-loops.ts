@@ -1,6 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import type { Expectation } from '../../lambdas/shared/contracts';
+import type { Expectation } from '../../lambdas/shared/contracts/state';
 import type { StepTask, WorkflowTask } from './task';
 
 export interface VerifyAndDrainProps {

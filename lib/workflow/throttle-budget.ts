@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { MAX_TARGETS } from '../../lambdas/shared/config-limits';
+import { MAX_TARGETS } from '../../lambdas/shared/config/bounds';
 
 /**
  * How a Task retries TransientAwsError (throttling, transient faults): exponential from 2 s, doubling,

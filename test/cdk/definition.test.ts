@@ -1,6 +1,6 @@
 import validateAsl from 'asl-validator';
-import { MAX_TARGETS } from '../../lambdas/shared/config-limits';
-import { ErrorNames, FailureCodes } from '../../lambdas/shared/errors';
+import { MAX_TARGETS } from '../../lambdas/shared/config/bounds';
+import { ErrorNames, FailureCodes } from '../../lambdas/shared/contracts/errors';
 import { resolveDefinition, type TemplateFunction, templateFunctions } from '../../lib/resolve-definition';
 import { StateNames } from '../../lib/state-names';
 import { LAMBDA_CRASH_ERRORS } from '../../lib/workflow/task';

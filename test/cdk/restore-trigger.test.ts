@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { FailureCodes } from '../../lambdas/shared/errors';
+import { FailureCodes } from '../../lambdas/shared/contracts/errors';
 import { type EventEnvelope, matchesPattern, transformInput } from '../../sandbox/event-pattern';
 import { synthForTest } from './synth-once';
 

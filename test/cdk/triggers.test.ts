@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { parseExecutionInput } from '../../lambdas/shared/execution-input';
+import { parseExecutionInput } from '../../lambdas/shared/contracts/execution-input';
 import { transformInput } from '../../sandbox/event-pattern';
 import { synthForTest } from './synth-once';
 

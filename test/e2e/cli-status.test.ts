@@ -1,6 +1,6 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { parseGehenYaml } from '../../lambdas/shared/config-yaml';
-import type { ExecutionInput } from '../../lambdas/shared/execution-input';
+import { parseGehenYaml } from '../../lambdas/shared/config/yaml';
+import type { ExecutionInput } from '../../lambdas/shared/contracts/execution-input';
 import { circuitBreaker, demoConfig, demoService, FAST } from './fleets';
 import { type E2e, startE2e } from './harness';
 

@@ -1,5 +1,5 @@
 import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
-import type { Plan } from '../../lambdas/shared/contracts';
+import type { Plan } from '../../lambdas/shared/contracts/state';
 import { preparedPlan } from '../../lambdas/shared/execution-guard';
 import type { FleetInput } from '../../sandbox';
 import { type SandboxAssembly, sandboxAssembly } from '../../sandbox/gehen-sandbox';

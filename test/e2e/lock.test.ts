@@ -1,6 +1,6 @@
 import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { DeploymentReport } from '../../lambdas/shared/contracts';
+import type { DeploymentReport } from '../../lambdas/shared/contracts/state';
 import { sandboxAssembly } from '../../sandbox/gehen-sandbox';
 import { ACCOUNT } from '../../sandbox/ids';
 import { circuitBreaker, demoConfig, demoService, ECR, FAST, probedServices } from './fleets';

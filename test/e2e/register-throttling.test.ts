@@ -1,5 +1,5 @@
 import { benchConfig, benchFleet } from '../../bench/bench-fleet';
-import { ErrorNames } from '../../lambdas/shared/errors';
+import { ErrorNames } from '../../lambdas/shared/contracts/errors';
 import { ContextKeys } from '../../lib/synth';
 import { type E2e, startE2e } from './harness';
 

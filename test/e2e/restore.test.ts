@@ -1,5 +1,5 @@
 import { DescribeExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
-import { restoreArnOf } from '../../lambdas/shared/restore-name';
+import { restoreArnOf } from '../../lambdas/shared/contracts/restore-name';
 import type { StoredEvent } from '../../sandbox/events';
 import { type SandboxAssembly, sandboxAssembly } from '../../sandbox/gehen-sandbox';
 import { circuitBreaker, demoConfig, demoService, FAST, nightlyReport, probedServices } from './fleets';

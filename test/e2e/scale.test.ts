@@ -2,7 +2,7 @@ import { DescribeTasksCommand, paginateListTasks } from '@aws-sdk/client-ecs';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { benchConfig, benchFleet, CRASHING_SHA } from '../../bench/bench-fleet';
 import { benchPlan, largestFittingFleet } from '../../bench/largest-fleet';
-import { MAX_STATE_BYTES, stateSizeProblem } from '../../lambdas/shared/state-size';
+import { MAX_STATE_BYTES, stateSizeProblem } from '../../lambdas/shared/contracts/state-size';
 import { StateNames } from '../../lib/state-names';
 import { demoConfig, demoService, FAST } from './fleets';
 import { type E2e, enteredStates, startE2e } from './harness';

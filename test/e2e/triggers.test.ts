@@ -7,7 +7,7 @@ import {
   type DescribeExecutionCommandOutput,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import type { DeploymentReport } from '../../lambdas/shared/contracts';
+import type { DeploymentReport } from '../../lambdas/shared/contracts/state';
 import { StateNames } from '../../lib/state-names';
 import type { StoredEvent } from '../../sandbox/events';
 import { demoConfig, demoService, ECR, itOn, onProfile, PROFILES } from './fleets';

@@ -1,4 +1,4 @@
-import { type FailureCode, FailureCodes } from '../errors';
+import { type FailureCode, FailureCodes } from './errors';
 
 /**
  * Every way a deployment ends, in one table: the workflow builds its endings from it (lib/), the

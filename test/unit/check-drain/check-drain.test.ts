@@ -12,8 +12,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { checkDrain } from '../../../lambdas/check-drain/core';
-import type { PlannedService, RoundInput } from '../../../lambdas/shared/contracts';
-import { TransientAwsError } from '../../../lambdas/shared/errors';
+import { TransientAwsError } from '../../../lambdas/shared/contracts/errors';
+import type { PlannedService, RoundInput } from '../../../lambdas/shared/contracts/state';
 import {
   clusterArn,
   deployment,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { CliIo } from '../../../cli/io';
-import type { Plan, RoundState } from '../../../lambdas/shared/contracts';
+import type { Plan, RoundState } from '../../../lambdas/shared/contracts/state';
 import { StateNames as S } from '../../../lib/state-names';
 
 export const ACCOUNT = '123456789012';

@@ -53,7 +53,7 @@ describe('ProgressView', () => {
     const view = new ProgressView(out, { live: true, color: false });
     view.update([row('api', 'registering'), row('worker', 'pending')]);
     view.update([row('api', 'updating')]);
-    expect(text()).toBe('api: registering\nworker: pending\n' + `${ESC}2A${ESC}0Japi: updating\nworker: pending\n`);
+    expect(text()).toBe(`api: registering\nworker: pending\n${ESC}2A${ESC}0Japi: updating\nworker: pending\n`);
   });
 
   it('prints a phase in words: rolled-back as "rolled back"', () => {

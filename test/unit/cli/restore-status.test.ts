@@ -2,7 +2,7 @@ import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from 
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../../../cli/program';
 import { restoreOutcome } from '../../../cli/restore-status';
-import { restoreArnOf } from '../../../lambdas/shared/restore-name';
+import { restoreArnOf } from '../../../lambdas/shared/contracts/restore-name';
 import { EXECUTION_ARN, fakeIo, HistoryBuilder, historyServer } from './fixtures';
 
 const sfn = mockClient(SFNClient);

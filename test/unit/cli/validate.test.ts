@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { validate } from '../../../cli/validate';
-import { ConfigError } from '../../../lambdas/shared/config-error';
-import { MAX_STATE_BYTES } from '../../../lambdas/shared/state-size';
+import { ConfigError } from '../../../lambdas/shared/config/error';
+import { MAX_STATE_BYTES } from '../../../lambdas/shared/contracts/state-size';
 import { configDir, fakeIo } from './fixtures';
 
 /** A gehen.yml of `count` services with names and urls of the given lengths. */

@@ -2,8 +2,8 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { failureReport, NotificationFailedError, notify } from '../../../lambdas/notify/core';
-import type { DeploymentReport } from '../../../lambdas/shared/contracts';
-import { FailureCodes } from '../../../lambdas/shared/errors';
+import { FailureCodes } from '../../../lambdas/shared/contracts/errors';
+import type { DeploymentReport } from '../../../lambdas/shared/contracts/state';
 import { awsError, deployment, NEW_SHA, plannedService, taskDefinitionArn } from '../shared/deploy-fixtures';
 
 const events = mockClient(EventBridgeClient);

@@ -3,6 +3,7 @@ import { EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eve
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { prepare } from '../../../lambdas/prepare/core';
+import type { AwsClients } from '../../../lambdas/shared/aws/clients';
 import {
   type Allowlists,
   allowlistsFromEnv,
@@ -10,9 +11,8 @@ import {
   globMatches,
   NO_ALLOWLISTS,
   repositoryAllowed,
-} from '../../../lambdas/shared/allowlists';
-import type { AwsClients } from '../../../lambdas/shared/clients';
-import { InvalidDeploymentError } from '../../../lambdas/shared/errors';
+} from '../../../lambdas/shared/config/allowlists';
+import { InvalidDeploymentError } from '../../../lambdas/shared/contracts/errors';
 import {
   ACCOUNT,
   deployConfig,

@@ -18,9 +18,9 @@ import { EventBridgeClient, ListTargetsByRuleCommand, PutTargetsCommand } from '
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { prepare } from '../../../lambdas/prepare/core';
-import type { AwsClients } from '../../../lambdas/shared/clients';
-import type { DeployConfig, ServiceConfig } from '../../../lambdas/shared/deploy-config';
-import { InvalidDeploymentError, TransientAwsError } from '../../../lambdas/shared/errors';
+import type { AwsClients } from '../../../lambdas/shared/aws/clients';
+import type { DeployConfig, ServiceConfig } from '../../../lambdas/shared/config/deploy-config';
+import { InvalidDeploymentError, TransientAwsError } from '../../../lambdas/shared/contracts/errors';
 import {
   ACCOUNT,
   awsError,

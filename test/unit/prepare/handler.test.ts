@@ -3,7 +3,7 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } fro
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { InvalidDeploymentError } from '../../../lambdas/shared/errors';
+import { InvalidDeploymentError } from '../../../lambdas/shared/contracts/errors';
 import { ACCOUNT, deployConfig, describedTaskDefinition, NEW_SHA, taskDefinitionArn } from '../shared/deploy-fixtures';
 
 const ecs = mockClient(ECSClient);

@@ -3,10 +3,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { prepare } from '../../../lambdas/prepare/core';
 import { alreadyRuns, decideOverlap } from '../../../lambdas/prepare/overlaps';
-import type { Plan } from '../../../lambdas/shared/contracts';
+import { ConcurrentDeploymentError } from '../../../lambdas/shared/contracts/errors';
+import type { Plan } from '../../../lambdas/shared/contracts/state';
 import type { LockHolder } from '../../../lambdas/shared/deploy-lock';
-import { ConcurrentDeploymentError } from '../../../lambdas/shared/errors';
-import { lockTargets } from '../../../lambdas/shared/lock-targets';
+import { lockTargets } from '../../../lambdas/shared/deploy-lock';
 import {
   ACCOUNT,
   CLUSTER_ARN,

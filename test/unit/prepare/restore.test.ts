@@ -7,9 +7,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { abortedExecution, MAX_RESTORE_DEPTH, prepareRestore } from '../../../lambdas/prepare/restore';
-import type { Plan } from '../../../lambdas/shared/contracts';
-import { InvalidDeploymentError } from '../../../lambdas/shared/errors';
-import { restoreArnOf, restoreNameOf } from '../../../lambdas/shared/restore-name';
+import { InvalidDeploymentError } from '../../../lambdas/shared/contracts/errors';
+import { restoreArnOf, restoreNameOf } from '../../../lambdas/shared/contracts/restore-name';
+import type { Plan } from '../../../lambdas/shared/contracts/state';
 import { StateNames } from '../../../lib/state-names';
 import {
   ACCOUNT,

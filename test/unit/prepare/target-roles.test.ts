@@ -2,8 +2,8 @@ import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { checkTargetRoles, familyWildcard, targetKey } from '../../../lambdas/prepare/target-roles';
-import type { PlannedRule } from '../../../lambdas/shared/contracts';
-import { TransientAwsError } from '../../../lambdas/shared/errors';
+import { TransientAwsError } from '../../../lambdas/shared/contracts/errors';
+import type { PlannedRule } from '../../../lambdas/shared/contracts/state';
 
 const iam = mockClient(IAMClient);
 const ROLE = 'arn:aws:iam::123456789012:role/nightly-report-events';
@@ -23,10 +23,8 @@ function rule(previousSha: string | null = 'ffeeddc0ffee'): PlannedRule {
 }
 const roles = new Map([[targetKey('nightly-report', 'report'), { roleArn: ROLE, cluster: CLUSTER }]]);
 
-async function check(rules: PlannedRule[]): Promise<string[]> {
-  const problems: string[] = [];
-  await checkTargetRoles(new IAMClient({ region: 'eu-west-1' }), rules, roles, GITSHA, problems);
-  return problems;
+async function check(rules: PlannedRule[]): Promise<readonly string[]> {
+  return checkTargetRoles(new IAMClient({ region: 'eu-west-1' }), rules, roles, GITSHA);
 }
 
 beforeEach(() => iam.reset());

@@ -2,8 +2,8 @@ import { DescribeServicesCommand, ECSClient, type Service } from '@aws-sdk/clien
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { probe } from '../../../lambdas/probe/core';
-import type { PlannedService, RoundInput } from '../../../lambdas/shared/contracts';
-import { DeploymentFailedError, TransientAwsError } from '../../../lambdas/shared/errors';
+import { DeploymentFailedError, TransientAwsError } from '../../../lambdas/shared/contracts/errors';
+import type { PlannedService, RoundInput } from '../../../lambdas/shared/contracts/state';
 import { closeAll, hangingServer, serverAnswering } from '../shared/http-fixtures';
 import {
   clusterArn,

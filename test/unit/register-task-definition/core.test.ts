@@ -7,8 +7,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { registerTaskDefinition } from '../../../lambdas/register-task-definition/core';
-import type { UpdateStrategy } from '../../../lambdas/shared/deploy-config';
-import { DeploymentFailedError, TransientAwsError } from '../../../lambdas/shared/errors';
+import type { UpdateStrategy } from '../../../lambdas/shared/config/deploy-config';
+import { DeploymentFailedError, TransientAwsError } from '../../../lambdas/shared/contracts/errors';
 import {
   awsError,
   deployment,

@@ -1,8 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { report } from '../../../lambdas/report/core';
 import { handler } from '../../../lambdas/report/handler';
-import type { PlannedRule } from '../../../lambdas/shared/contracts';
-import { buildDeploymentReport, type ReportInput } from '../../../lambdas/shared/report';
+import type { PlannedRule } from '../../../lambdas/shared/contracts/state';
+import { buildDeploymentReport, type ReportInput } from '../../../lambdas/shared/report/deployment-report';
 import { GITSHA, makePlan, OLD_SHA, plannedService, taskDefinitionArn } from '../shared/round-fixtures';
 
 const EXECUTION = 'arn:aws:states:eu-west-1:123456789012:execution:gehen-deploy:run-1';

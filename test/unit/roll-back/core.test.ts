@@ -2,7 +2,7 @@ import { type Deployment, DescribeServicesCommand, ECSClient, UpdateServiceComma
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { rollBack } from '../../../lambdas/roll-back/core';
-import { TransientAwsError } from '../../../lambdas/shared/errors';
+import { TransientAwsError } from '../../../lambdas/shared/contracts/errors';
 import {
   awsError,
   CLUSTER_ARN,

@@ -2,7 +2,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { type AwsClients, clientsForRole, createClientFactory, sessionName } from '../../../lambdas/shared/clients';
+import { type AwsClients, clientsForRole, createClientFactory, sessionName } from '../../../lambdas/shared/aws/clients';
 
 const sts = mockClient(STSClient);
 const ROLE = 'arn:aws:iam::123456789012:role/GehenDeploy';

@@ -1,8 +1,8 @@
 import { unmatchedTag } from '../../../lambdas/prepare/pushed-tag';
-import { ConfigError } from '../../../lambdas/shared/config-error';
-import { MAX_CONFIG_BYTES } from '../../../lambdas/shared/config-limits';
-import { parseGehenYaml } from '../../../lambdas/shared/config-yaml';
-import { parseExecutionInput } from '../../../lambdas/shared/execution-input';
+import { MAX_CONFIG_BYTES } from '../../../lambdas/shared/config/bounds';
+import { ConfigError } from '../../../lambdas/shared/config/error';
+import { parseGehenYaml } from '../../../lambdas/shared/config/yaml';
+import { parseExecutionInput } from '../../../lambdas/shared/contracts/execution-input';
 
 /** The problems a ConfigError lists, or [] when `run` accepts its input. */
 function problemsOf(run: () => unknown): readonly string[] {

@@ -1,7 +1,7 @@
-import { ConfigError } from '../../../lambdas/shared/config-error';
-import { defaultPollIntervalSeconds } from '../../../lambdas/shared/config-limits';
-import { parseGehenYaml } from '../../../lambdas/shared/config-yaml';
-import { parseExecutionInput, parseGitsha } from '../../../lambdas/shared/execution-input';
+import { defaultPollIntervalSeconds } from '../../../lambdas/shared/config/bounds';
+import { ConfigError } from '../../../lambdas/shared/config/error';
+import { parseGehenYaml } from '../../../lambdas/shared/config/yaml';
+import { parseExecutionInput, parseGitsha } from '../../../lambdas/shared/contracts/execution-input';
 
 function problems(text: string): readonly string[] {
   try {

@@ -1,9 +1,9 @@
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { AwsClients } from '../../../lambdas/shared/clients';
-import { createClientFactory } from '../../../lambdas/shared/clients';
-import type { DeploymentContext, PlannedRule, PlannedService } from '../../../lambdas/shared/contracts';
-import type { DeployConfig, ServiceConfig } from '../../../lambdas/shared/deploy-config';
+import type { AwsClients } from '../../../lambdas/shared/aws/clients';
+import { createClientFactory } from '../../../lambdas/shared/aws/clients';
+import type { DeployConfig, ServiceConfig } from '../../../lambdas/shared/config/deploy-config';
+import type { DeploymentContext, PlannedRule, PlannedService } from '../../../lambdas/shared/contracts/state';
 
 export const ACCOUNT = '123456789012';
 export const CLUSTER_ARN = `arn:aws:ecs:eu-west-1:${ACCOUNT}:cluster/prod`;

@@ -10,9 +10,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { TransientAwsError } from '../../../lambdas/shared/contracts/errors';
+import type { LockTarget } from '../../../lambdas/shared/deploy-lock';
 import { acquireLock, LockError, type LockStore, releaseLock } from '../../../lambdas/shared/deploy-lock';
-import { TransientAwsError } from '../../../lambdas/shared/errors';
-import type { LockTarget } from '../../../lambdas/shared/lock-targets';
 import { ACCOUNT, awsError } from './deploy-fixtures';
 
 const dynamodb = mockClient(DynamoDBClient);

@@ -1,7 +1,7 @@
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { describeServicesBatched, lookupKey } from '../../../lambdas/shared/describe-services';
+import { describeServicesBatched, lookupKey } from '../../../lambdas/shared/aws/describe-services';
 
 const ecs = mockClient(ECSClient);
 const CLUSTER = 'arn:aws:ecs:eu-west-1:123456789012:cluster/prod';

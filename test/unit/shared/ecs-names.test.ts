@@ -1,4 +1,4 @@
-import { clusterName, parseServiceArn, serviceName, taskDefinitionFamily } from '../../../lambdas/shared/ecs-names';
+import { clusterName, parseServiceArn, serviceName, taskDefinitionFamily } from '../../../lambdas/shared/aws/ecs-names';
 
 describe('parseServiceArn', () => {
   test.each([

@@ -1,12 +1,12 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createClientFactory } from '../../../lambdas/shared/clients';
+import { createClientFactory } from '../../../lambdas/shared/aws/clients';
 import {
   DeploymentFailedError,
   isTransientAwsError,
   TransientAwsError,
   wrapAwsError,
-} from '../../../lambdas/shared/errors';
+} from '../../../lambdas/shared/contracts/errors';
 import { awsError } from './deploy-fixtures';
 
 describe('isTransientAwsError', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseGehenYaml } from '../../../lambdas/shared/config-yaml';
+import { parseGehenYaml } from '../../../lambdas/shared/config/yaml';
 import { loadFleet } from '../../../sandbox/fleet';
 
 const root = join(__dirname, '../../..');

@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { Plan } from '../../../lambdas/shared/contracts';
-import { TransientAwsError, UnauthorizedInvocationError } from '../../../lambdas/shared/errors';
+import { TransientAwsError, UnauthorizedInvocationError } from '../../../lambdas/shared/contracts/errors';
+import type { Plan } from '../../../lambdas/shared/contracts/state';
 import { authorizeClaim, preparedPlan, type StepClaim } from '../../../lambdas/shared/execution-guard';
 import { StateNames } from '../../../lib/state-names';
 import { ACCOUNT, deployConfig, deployment, plannedService, serviceConfig, taskDefinitionArn } from './deploy-fixtures';

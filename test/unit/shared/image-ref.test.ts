@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { formatImageRef, type ImageRef, parseImageRef, retagImage } from '../../../lambdas/shared/image-ref';
+import { formatImageRef, type ImageRef, parseImageRef, retagImage } from '../../../lambdas/shared/config/image-ref';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 

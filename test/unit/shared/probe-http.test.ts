@@ -1,4 +1,4 @@
-import { confirmSha, probeSha, shaFromServerHeader } from '../../../lambdas/shared/probe-http';
+import { confirmSha, probeSha, shaFromServerHeader } from '../../../lambdas/shared/verify/probe';
 import { closeAll, hangingServer, serverAnswering, startServer } from './http-fixtures';
 import { GITSHA, OLD_SHA } from './round-fixtures';
 

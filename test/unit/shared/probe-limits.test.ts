@@ -1,7 +1,6 @@
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { cannotReach, MAX_BODY_BYTES, probeSha } from '../../../lambdas/shared/probe-http';
-import { nodeFetch } from '../../../lambdas/shared/probe-transport';
+import { cannotReach, MAX_BODY_BYTES, nodeFetch, probeSha } from '../../../lambdas/shared/verify/probe';
 import { closeAll, hangingServer, serverAnswering, startServer } from './http-fixtures';
 import { GITSHA } from './round-fixtures';
 

@@ -1,10 +1,10 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { type AwsClients, clientsForRole } from '../../../lambdas/shared/clients';
-import { ConfigError } from '../../../lambdas/shared/config-error';
-import { parseGehenYaml } from '../../../lambdas/shared/config-yaml';
-import { parseExecutionInput } from '../../../lambdas/shared/execution-input';
+import { type AwsClients, clientsForRole } from '../../../lambdas/shared/aws/clients';
+import { ConfigError } from '../../../lambdas/shared/config/error';
+import { parseGehenYaml } from '../../../lambdas/shared/config/yaml';
+import { parseExecutionInput } from '../../../lambdas/shared/contracts/execution-input';
 
 /** gehen.yml's optional `role.externalId`, for a cross-account trust policy's `sts:ExternalId` condition. */
 

@@ -1,11 +1,11 @@
 import { summariseRollbackState } from '../../../lambdas/report/rollback';
-import type { RollbackResult } from '../../../lambdas/shared/contracts';
+import type { RollbackResult } from '../../../lambdas/shared/contracts/state';
 import {
   MAX_MESSAGE_CHARS,
   notRestoredServices,
   REASONS_BUDGET_CHARS,
   rollbackFailedMessage,
-} from '../../../lambdas/shared/rollback-summary';
+} from '../../../lambdas/shared/report/rollback-summary';
 
 const failed = (count: number, reasonLength: number): RollbackResult[] =>
   Array.from({ length: count }, (_, i) => ({

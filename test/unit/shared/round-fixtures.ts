@@ -5,7 +5,7 @@ import type {
   PlannedService,
   RoundInput,
   RoundState,
-} from '../../../lambdas/shared/contracts';
+} from '../../../lambdas/shared/contracts/state';
 
 /** Plans, ECS services and a fake DescribeServices for the poll-round tests. */
 

@@ -4,7 +4,7 @@ import {
   ECS_READ_LAG_SECONDS,
   expectedServices,
   newRevisionLive,
-} from '../../../lambdas/shared/round';
+} from '../../../lambdas/shared/verify/round';
 import {
   deployment,
   ecsService,

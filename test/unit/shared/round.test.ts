@@ -6,7 +6,7 @@ import {
   shaMatches,
   summarizeRound,
   type Verdict,
-} from '../../../lambdas/shared/round';
+} from '../../../lambdas/shared/verify/round';
 import {
   deployment,
   ecsService,

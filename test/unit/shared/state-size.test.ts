@@ -1,5 +1,5 @@
-import type { Plan, PlannedService } from '../../../lambdas/shared/contracts';
-import { MAX_STATE_BYTES, stateSizeProblem, worstCaseStateBytes } from '../../../lambdas/shared/state-size';
+import type { Plan, PlannedService } from '../../../lambdas/shared/contracts/state';
+import { MAX_STATE_BYTES, stateSizeProblem, worstCaseStateBytes } from '../../../lambdas/shared/contracts/state-size';
 
 const ACCOUNT = 'arn:aws:ecs:eu-central-1:123456789012';
 

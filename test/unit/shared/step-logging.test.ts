@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import type { ServiceStepInput } from '../../../lambdas/shared/contracts';
+import type { ServiceStepInput } from '../../../lambdas/shared/contracts/state';
 import { type Sandbox, startSandbox } from '../../../sandbox';
 
 /**

@@ -1,7 +1,7 @@
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
 import fc from 'fast-check';
-import { formatImageRef, parseImageRef } from '../../../lambdas/shared/image-ref';
-import { cloneForRegistration, shaOfContainers } from '../../../lambdas/shared/task-definition';
+import { cloneForRegistration, shaOfContainers } from '../../../lambdas/shared/aws/task-definition';
+import { formatImageRef, parseImageRef } from '../../../lambdas/shared/config/image-ref';
 import { describedTaskDefinition, NEW_SHA, OLD_SHA } from './deploy-fixtures';
 
 const READ_ONLY = [

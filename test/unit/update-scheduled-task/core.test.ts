@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { UpdateStrategy } from '../../../lambdas/shared/deploy-config';
-import { DeploymentFailedError, TransientAwsError } from '../../../lambdas/shared/errors';
+import type { UpdateStrategy } from '../../../lambdas/shared/config/deploy-config';
+import { DeploymentFailedError, TransientAwsError } from '../../../lambdas/shared/contracts/errors';
 import { scheduledTaskBase, updateScheduledTask } from '../../../lambdas/update-scheduled-task/core';
 import {
   awsError,

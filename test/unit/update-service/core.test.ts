@@ -1,8 +1,8 @@
 import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { UpdateStrategy } from '../../../lambdas/shared/deploy-config';
-import { DeploymentFailedError, TransientAwsError } from '../../../lambdas/shared/errors';
+import type { UpdateStrategy } from '../../../lambdas/shared/config/deploy-config';
+import { DeploymentFailedError, TransientAwsError } from '../../../lambdas/shared/contracts/errors';
 import { updateService } from '../../../lambdas/update-service/core';
 import {
   awsError,

@@ -1,5 +1,5 @@
-import type { NotRestored, RollbackResult, RoundState, ScheduledTaskResult } from './contracts';
-import { causeMessage } from './lambda-cause';
+import { causeMessage } from '../contracts/lambda-cause';
+import type { NotRestored, RollbackResult, RoundState, ScheduledTaskResult } from '../contracts/state';
 
 /**
  * What the rollback leaves behind, summarised for Rollback Outcome?, the Rollback Failed cause,

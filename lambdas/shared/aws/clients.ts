@@ -2,9 +2,9 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import type { EventBridgeClient, EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { awsCallLog, type CallLogger } from './aws-call-log';
+import { wrapAwsError } from '../contracts/errors';
+import { awsCallLog, type CallLogger } from './call-log';
 import { CLIENT_DEFAULTS } from './client-defaults';
-import { wrapAwsError } from './errors';
 
 /** The AWS clients a step may use, made per region and (with `role.arn`) per assumed role. */
 export interface AwsClients {
@@ -23,7 +23,7 @@ export interface ClientFactoryOptions {
   externalId?: string | null;
   /** For tests: the STS client used to assume the role. */
   sts?: STSClient;
-  /** Logs every call's duration and attempts (aws-call-log.ts). */
+  /** Logs every call's duration and attempts (call-log.ts). */
   logger?: CallLogger;
   /**
    * EventBridgeClient, passed by the steps that touch scheduled tasks' rules (Prepare, Update
@@ -162,4 +162,34 @@ export function clientsForRole(
     }
   }
   return clients;
+}
+
+/** Clients for the deployment a step acts for: its `role.arn` (and external id), its session naming the execution. */
+export type RoleClients = (deployment: RoleOfDeployment) => AwsClients;
+
+/** What of a deployment picks its clients (DeploymentContext has it). */
+export interface RoleOfDeployment {
+  roleArn: string | null;
+  roleExternalId?: string | null;
+  executionArn: string;
+}
+
+/**
+ * A step handler's role clients (step-handler.ts): one factory per role and execution for the life
+ * of the container, so assumed credentials are reused across the rounds of an execution.
+ * `eventBridge` as in ClientFactoryOptions.
+ */
+export function roleClients(eventBridge?: EventBridgeConstructor): (step: string, logger: CallLogger) => RoleClients {
+  return (step, logger) => {
+    const cache = new Map<string, AwsClients>();
+    return (deployment) =>
+      clientsForRole(
+        cache,
+        deployment.roleArn,
+        sessionName(step, deployment.executionArn),
+        logger,
+        deployment.roleExternalId ?? null,
+        eventBridge,
+      );
+  };
 }

@@ -1,5 +1,5 @@
-import type { DeploymentReport, Plan, ScheduledTaskResult, ServiceDeployment } from './contracts';
-import type { DeploymentStatus, TargetOutcome } from './contracts/terminal-states';
+import type { DeploymentReport, Plan, ScheduledTaskResult, ServiceDeployment } from '../contracts/state';
+import type { DeploymentStatus, TargetOutcome } from '../contracts/terminal-states';
 
 /** Report Deployment's input: the plan and what the deploy steps did. */
 export interface ReportInput {
@@ -34,7 +34,9 @@ function missingResultOutcome(status: DeploymentStatus, strategy: string): Targe
 
 /**
  * The deployment report: per service and rule, what ran before, what runs now and what gehen did.
- * Pure, so the Report Deployment step and the CLI (for its --json output) build the same thing.
+ * Pure, so Report Deployment, Notify (for an execution that ended without a report) and Prepare's
+ * size check (contracts/state-size.ts) build the same thing. The CLI's --json takes it from the
+ * execution's output and, when there is none, builds its own from the history (cli/report.ts).
  */
 export function buildDeploymentReport(
   input: ReportInput,

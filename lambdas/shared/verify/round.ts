@@ -1,7 +1,7 @@
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
-import type { RoundInput, RoundState } from './contracts';
-import { type DescribedServices, lookupKey, type ServiceLookup } from './describe-services';
-import { isGitSha } from './gitsha';
+import { type DescribedServices, lookupKey, type ServiceLookup } from '../aws/describe-services';
+import { isGitSha } from '../config/gitsha';
+import type { RoundInput, RoundState } from '../contracts/state';
 
 /**
  * What Probe New Version and Check Drain share: which revision and SHA a round expects, the

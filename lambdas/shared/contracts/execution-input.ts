@@ -1,6 +1,3 @@
-import { tagPatternSchema } from './config';
-import { ConfigError, formatPath } from './config-error';
-import { MAX_POLL_INTERVAL_SECONDS, roundsProblem, sizeProblem } from './config-limits';
 import {
   CLUSTER_ACCOUNT_MESSAGE,
   CONTAINER_NAME,
@@ -8,15 +5,20 @@ import {
   hasBadClusterAccount,
   hasNoCredentials,
   isClusterNameOrArn,
+  MAX_POLL_INTERVAL_SECONDS,
   REGION,
   ROLE_ARN,
   RULE_NAME,
+  roundsProblem,
   SERVICE_NAME,
+  sizeProblem,
   URL_CREDENTIALS_MESSAGE,
-} from './config-patterns';
-import { CLEANUP_KEEP, UPDATE_STRATEGIES } from './deploy-config';
-import { GITSHA } from './gitsha';
-import * as z from './zod'; // zod/mini, with classic zod's English messages
+} from '../config/bounds';
+import { CLEANUP_KEEP, UPDATE_STRATEGIES } from '../config/deploy-config';
+import { ConfigError, formatPath } from '../config/error';
+import { GITSHA } from '../config/gitsha';
+import { tagPatternSchema } from '../config/schema';
+import * as z from '../zod'; // zod/mini, with classic zod's English messages
 
 /**
  * What an execution of gehen-deploy takes: a gitsha and the normalized gehen.yml. Validated again

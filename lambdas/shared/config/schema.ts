@@ -1,24 +1,27 @@
-import { ConfigError, formatPath } from './config-error';
-import { defaultPollIntervalSeconds, MAX_POLL_INTERVAL_SECONDS, roundsProblem, sizeProblem } from './config-limits';
+import * as z from '../zod'; // zod/mini, with classic zod's English messages
 import {
   CLUSTER_ACCOUNT_MESSAGE,
   CONTAINER_NAME,
+  defaultPollIntervalSeconds,
   EXTERNAL_ID,
   hasBadClusterAccount,
   hasNoCredentials,
   hasNoNestedQuantifier,
   isClusterNameOrArn,
   isRegExp,
+  MAX_POLL_INTERVAL_SECONDS,
   MAX_TAG_PATTERN_LENGTH,
   REGION,
   ROLE_ARN,
   RULE_NAME,
   regionOfClusterArn,
+  roundsProblem,
   SERVICE_NAME,
+  sizeProblem,
   URL_CREDENTIALS_MESSAGE,
-} from './config-patterns';
+} from './bounds';
 import { CLEANUP_KEEP, type DeployConfig, UPDATE_STRATEGIES } from './deploy-config';
-import * as z from './zod'; // zod/mini, with classic zod's English messages
+import { ConfigError, formatPath } from './error';
 
 /**
  * gehen.yml: the original's format, unchanged, plus a few optional keys, parsed and normalized to

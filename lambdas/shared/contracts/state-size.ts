@@ -1,6 +1,6 @@
-import type { NotRestored, Plan, PlannedService, RollbackResult, RoundState, ServiceDeployment } from './contracts';
-import { buildDeploymentReport } from './report';
-import { MAX_MESSAGE_CHARS, MAX_REASON_CHARS, reasonChars } from './rollback-summary';
+import { buildDeploymentReport } from '../report/deployment-report';
+import { MAX_MESSAGE_CHARS, MAX_REASON_CHARS, reasonChars } from '../report/rollback-summary';
+import type { NotRestored, Plan, PlannedService, RollbackResult, RoundState, ServiceDeployment } from './state';
 
 /**
  * Step Functions refuses any state input or output, and any Task's effective input or result,
@@ -16,7 +16,7 @@ export const MAX_STATE_BYTES = 262_144;
  * cause is itself JSON: every quote is escaped). One eighth more is allowed for them.
  */
 const CAUSE_BYTES = 32_768 + 4_096;
-/** What round.ts bounds: failures and waiting names per round. */
+/** What verify/round.ts bounds: failures and waiting names per round. */
 const ROUND_FAILURES = 20;
 const ROUND_WAITING = 10;
 /** The highest revision ECS registers is 1,000,000 per family: seven digits. */
@@ -41,7 +41,7 @@ const newRevision = (taskDefinition: string) => taskDefinition.replace(/:\d+$/, 
  *   a second error.
  *
  * Every per-service and per-rule result is counted at its longest (every service not restored,
- * its reason at the length the shared budget allows: rollback-summary.ts). A count of targets says nothing when names are 200
+ * its reason at the length the shared budget allows: report/rollback-summary.ts). A count of targets says nothing when names are 200
  * characters long; this is measured in bytes.
  */
 export function worstCaseStateBytes(plan: Plan): number {
@@ -79,7 +79,7 @@ export function worstCaseStateBytes(plan: Plan): number {
   );
   const notRestored = bytes(notRestoredAtWorst(plan));
   const scheduledRollback = bytes(scheduled.map((r) => ({ ...r, restored: false, reason: chars(MAX_REASON_CHARS) })));
-  // Summarise Rollback's message is cut (rollback-summary.ts); ECS and EventBridge names are
+  // Summarise Rollback's message is cut (report/rollback-summary.ts); ECS and EventBridge names are
   // ASCII, and one eighth more is allowed for escapes. Summarise moves `notRestored`: one copy.
   const message = MAX_MESSAGE_CHARS + MAX_MESSAGE_CHARS / 8;
   const rollbackEnd = deployFailure + notRestored + message + scheduledRollback + round + error;

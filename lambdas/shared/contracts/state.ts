@@ -1,5 +1,5 @@
-import type { DeploymentStatus, TargetOutcome } from './contracts/terminal-states';
-import type { UpdateStrategy } from './deploy-config';
+import type { UpdateStrategy } from '../config/deploy-config';
+import type { DeploymentStatus, TargetOutcome } from './terminal-states';
 
 /**
  * The data each workflow step takes and returns. State data carries ARNs, names, SHAs and

@@ -1,5 +1,5 @@
-import type { Plan } from './contracts';
-import type { DeployConfig } from './deploy-config';
+import type { DeployConfig } from '../config/deploy-config';
+import type { Plan } from './state';
 
 /**
  * The smallest plan a gehen.yml can become, made without AWS: what `gehen validate` measures with

@@ -5,8 +5,8 @@ import {
   type Failure,
   type Service,
 } from '@aws-sdk/client-ecs';
+import { wrapAwsError } from '../contracts/errors';
 import { serviceName } from './ecs-names';
-import { wrapAwsError } from './errors';
 
 /** DescribeServices accepts at most 10 services per call. */
 export const DESCRIBE_SERVICES_BATCH = 10;

@@ -1,9 +1,9 @@
 import { isMap, isScalar, parseDocument, visit } from 'yaml';
-import { type LoadedConfig, parseGehenConfig } from './config';
-import { ConfigError } from './config-error';
-import { configBytesProblem } from './config-limits';
+import { configBytesProblem } from './bounds';
+import { ConfigError } from './error';
+import { type LoadedConfig, parseGehenConfig } from './schema';
 
-// Apart from config.ts so the Lambda bundles, which receive JSON, do not carry a YAML parser.
+// Apart from schema.ts so the Lambda bundles, which receive JSON, do not carry a YAML parser.
 
 /**
  * The most aliases a gehen.yml may expand (`*name`): a YAML "billion laughs" (aliases of aliases
