@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { paginateListStateMachines, SFNClient } from '@aws-sdk/client-sfn';
 import { STATE_MACHINE_NAME } from '../lib/state-names';
 import { CliError } from './exit-codes';
@@ -70,13 +71,17 @@ export async function findStateMachineByName(client: SFNClient, name: string, re
   );
 }
 
-/** `<sha7>-<UTC timestamp>`: readable in the console, and valid as an execution name. */
-export function executionName(gitsha: string, at: Date): string {
+/**
+ * `<sha7>-<UTC timestamp>-<4 hex>`: readable in the console, valid as an execution name, and unique:
+ * two deploys of one SHA in the same second (a CI matrix of gehen.yml files) would otherwise share a
+ * name, and StartExecution refuses the second with ExecutionAlreadyExists.
+ */
+export function executionName(gitsha: string, at: Date, suffix = randomBytes(2).toString('hex')): string {
   const stamp = at
     .toISOString()
     .replace(/\.\d{3}Z$/, 'Z')
     .replace(/[-:]/g, '');
-  return `${gitsha.slice(0, 7)}-${stamp}`;
+  return `${gitsha.slice(0, 7)}-${stamp}-${suffix}`;
 }
 
 export function consoleLink(executionArn: string): string {

@@ -106,7 +106,7 @@ updateStrategy: sideways
       const report = JSON.parse(run.stdout);
       expect(report).toEqual({
         execution: expect.stringMatching(
-          /^arn:aws:states:us-east-1:\d{12}:execution:gehen-deploy:2222222-\d{8}T\d{6}Z$/,
+          /^arn:aws:states:us-east-1:\d{12}:execution:gehen-deploy:2222222-\d{8}T\d{6}Z-[0-9a-f]{4}$/,
         ),
         status: 'deployed',
         exitCode: 0,
