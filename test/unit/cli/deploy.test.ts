@@ -64,7 +64,7 @@ describe('deploy', () => {
     const start = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
     expect(start?.stateMachineArn).toBe(STATE_MACHINE_ARN);
     // The SHA is the image tag, and image tags are case-sensitive: it is deployed as given.
-    expect(start?.name).toBe('ABC1234-20250101T000000Z');
+    expect(start?.name).toMatch(/^ABC1234-20250101T000000Z-[0-9a-f]{4}$/);
     const input = JSON.parse(start?.input ?? '{}');
     expect(input).toMatchObject({ gitsha: 'ABC1234DEF5678', source: 'cli' });
     // A bare cluster name gets the CLI's region; a cluster ARN keeps its own.
