@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { paginateListStateMachines, SFNClient } from '@aws-sdk/client-sfn';
+import { regionOfArn } from '../lambdas/shared/aws/arn';
 import { STATE_MACHINE_NAME } from '../lib/state-names';
 import { CliError } from './exit-codes';
 
@@ -12,18 +13,12 @@ export interface AwsOptions {
   endpoint?: string;
 }
 
-const ARN_REGION = /^arn:aws[a-z-]*:states:([a-z0-9-]+):/;
-
-export function regionOfArn(arn: string): string | null {
-  return ARN_REGION.exec(arn)?.[1] ?? null;
-}
-
 /**
  * A Step Functions client. An ARN names its region, so it wins; else --region, else the SDK's
  * resolution (AWS_REGION, the profile). The endpoint: --endpoint, else the SDK's (AWS_ENDPOINT_URL).
  */
 export function sfnClient(options: AwsOptions, arn?: string | null): SFNClient {
-  const region = (arn ? regionOfArn(arn) : null) ?? options.region;
+  const region = (arn ? regionOfArn(arn, 'states') : null) ?? options.region;
   return new SFNClient({
     ...(region ? { region } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
@@ -85,7 +80,7 @@ export function executionName(gitsha: string, at: Date, suffix = randomBytes(2).
 }
 
 export function consoleLink(executionArn: string): string {
-  const region = regionOfArn(executionArn) ?? 'us-east-1';
+  const region = regionOfArn(executionArn, 'states') ?? 'us-east-1';
   return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
 }
 

@@ -2,6 +2,7 @@ import { DescribeTaskDefinitionCommand, type TaskDefinition } from '@aws-sdk/cli
 import type { AwsClients } from '../shared/aws/clients';
 import { shortTaskDefinition } from '../shared/aws/ecs-names';
 import { isTransientAwsError, TransientAwsError, wrapAwsError } from '../shared/contracts/errors';
+import { mapWithConcurrency } from '../shared/map-with-concurrency';
 
 /**
  * Prepare collects every problem before it fails, each naming its gehen.yml path: each check
@@ -50,27 +51,24 @@ export async function describeTaskDefinitions(
   clients: AwsClients,
   wanted: ReadonlyArray<{ region: string; taskDefinition: string }>,
 ): Promise<TaskDefinitions> {
-  const problems: string[] = [];
   const key = (region: string, taskDefinition: string) => `${region}|${taskDefinition}`;
   const distinct = new Map(wanted.map((w) => [key(w.region, w.taskDefinition), w]));
   const found = new Map<string, TaskDefinition>();
-  const queue = [...distinct.entries()];
   const deadline = Date.now() + THROTTLED_DESCRIBE_BUDGET_MS;
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      const [id, { region, taskDefinition }] = next;
-      try {
-        const response = await retryThrottled(deadline, () =>
-          clients.ecs(region).send(new DescribeTaskDefinitionCommand({ taskDefinition })),
-        );
-        if (response.taskDefinition) found.set(id, response.taskDefinition);
-        else problems.push(`task definition ${shortTaskDefinition(taskDefinition)} (${region}) was not described`);
-      } catch (error) {
-        problems.push(awsProblem(error, `describe task definition ${shortTaskDefinition(taskDefinition)} (${region})`));
-      }
+  const outcomes = await mapWithConcurrency([...distinct.entries()], DESCRIBE_CONCURRENCY, async ([id, wanted]) => {
+    const { region, taskDefinition } = wanted;
+    try {
+      const response = await retryThrottled(deadline, () =>
+        clients.ecs(region).send(new DescribeTaskDefinitionCommand({ taskDefinition })),
+      );
+      if (response.taskDefinition) found.set(id, response.taskDefinition);
+      else return `task definition ${shortTaskDefinition(taskDefinition)} (${region}) was not described`;
+    } catch (error) {
+      return awsProblem(error, `describe task definition ${shortTaskDefinition(taskDefinition)} (${region})`);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(DESCRIBE_CONCURRENCY, queue.length) }, worker));
+    return null;
+  });
+  const problems = outcomes.filter((problem): problem is string => problem !== null);
   return { get: (region, taskDefinition) => found.get(key(region, taskDefinition)), problems };
 }
 

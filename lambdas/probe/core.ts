@@ -2,12 +2,12 @@ import type { Service } from '@aws-sdk/client-ecs';
 import type { AwsClients } from '../shared/aws/clients';
 import { describeServicesBatched, lookupKey } from '../shared/aws/describe-services';
 import type { RoundInput, RoundState } from '../shared/contracts/state';
+import { mapWithConcurrency } from '../shared/map-with-concurrency';
 import { type Confirmation, confirmSha, DEFAULT_PROBE_TIMEOUT_MS, type FetchLike } from '../shared/verify/probe';
 import {
   deploymentFailure,
   type ExpectedService,
   expectedServices,
-  mapWithConcurrency,
   newRevisionLive,
   notFound,
   phaseDeadline,

@@ -10,6 +10,7 @@ import {
 import { clusterName } from './aws/ecs-names';
 import { isTransientAwsError, TransientAwsError, wrapAwsError } from './contracts/errors';
 import type { Plan } from './contracts/state';
+import { mapWithConcurrency } from './map-with-concurrency';
 
 /**
  * The deployment lock: one DynamoDB item per service and scheduled-task rule, written with a
@@ -190,14 +191,8 @@ export async function releaseLock(store: LockStore, executionArn: string): Promi
     ),
   );
   const keys = (Item?.targets?.L ?? []).flatMap((value) => (value.S ? [value.S] : []));
-  let released = 0;
-  const queue = [...keys];
-  const worker = async () => {
-    for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
-      if (await deleteOwned(store, key, executionArn)) released++;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(RELEASE_CONCURRENCY, queue.length) }, worker));
+  const deleted = await mapWithConcurrency(keys, RELEASE_CONCURRENCY, (key) => deleteOwned(store, key, executionArn));
+  const released = deleted.filter(Boolean).length;
   if (Item) await deleteOwned(store, executionKey(executionArn), executionArn);
   return { released };
 }

@@ -123,10 +123,6 @@ export function isClusterNameOrArn(value: string): boolean {
   return CLUSTER_ARN.test(value) || CLUSTER_NAME.test(value);
 }
 
-export function regionOfClusterArn(cluster: string): string | null {
-  return CLUSTER_ARN.exec(cluster)?.[1] ?? null;
-}
-
 export function isRegExp(value: string): boolean {
   try {
     new RegExp(value);

@@ -1,3 +1,4 @@
+import { regionOfArn } from '../aws/arn';
 import * as z from '../zod'; // zod/mini, with classic zod's English messages
 import {
   CLUSTER_ACCOUNT_MESSAGE,
@@ -14,7 +15,6 @@ import {
   REGION,
   ROLE_ARN,
   RULE_NAME,
-  regionOfClusterArn,
   roundsProblem,
   SERVICE_NAME,
   sizeProblem,
@@ -247,7 +247,7 @@ export function parseGehenConfig(document: unknown, source: string): LoadedConfi
       services: Object.entries(file.services ?? {}).map(([name, service]) => ({
         name,
         cluster: service.cluster,
-        region: regionOfClusterArn(service.cluster) ?? region,
+        region: regionOfArn(service.cluster, 'ecs') ?? region,
         url: service.url,
         containers: service.containers,
       })),

@@ -1,7 +1,7 @@
+import { mapWithConcurrency } from '../../../lambdas/shared/map-with-concurrency';
 import {
   deploymentFailure,
   expectedServices,
-  mapWithConcurrency,
   phaseDeadline,
   shaMatches,
   summarizeRound,
