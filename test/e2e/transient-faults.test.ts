@@ -38,11 +38,16 @@ describe('gehen deploy through transient AWS faults', () => {
     for (const name of ['api', 'worker']) {
       expect((await e2e.service(name)).taskDefinition).toMatch(new RegExp(`task-definition/${name}:2$`));
     }
-    // Each attempt of Update Scheduled Task registers its revision again (report:2, :3, :4): the
-    // target ends on the last, which runs the new tag.
+    // Update Scheduled Task ran three times (PutTargets refused twice) and registered one revision:
+    // each retry found report:2 already identical to what it would register.
     const [target, ...others] = await e2e.targets('nightly-report');
     expect(others).toEqual([]);
+    expect(target?.taskDefinition).toMatch(/task-definition\/report:2$/);
     expect(await e2e.images(target?.taskDefinition ?? '')).toEqual({ report: `${ECR}/report:2222222` });
+    expect(await e2e.revisions('report')).toEqual([
+      expect.stringMatching(/report:1$/),
+      expect.stringMatching(/report:2$/),
+    ]);
     // Both faults were really answered: the deployment went through them, not around them.
     const calls = await e2e.calls();
     expect(calls['sts:AssumeRole']).toBeGreaterThan(4);

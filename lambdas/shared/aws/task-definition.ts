@@ -147,6 +147,11 @@ export async function registerRevision(ecs: ECSClient, request: RevisionRequest)
 
   const clone = cloneForRegistration(definition, described.tags, request.containers, request.gitsha);
   if (clone.retagged.length === 0) return { taskDefinition: definition.taskDefinitionArn, registered: false };
+  // A step's retry (Update Scheduled Task's PutTargets throttled after its registration) must not
+  // register the same revision again: the family's newest revision, when it is exactly what this
+  // would register, is used. `registered` stays true: it is this deployment's new revision.
+  const newest = request.base === 'latest' ? null : await newestIdentical(ecs, definition.family, clone, request);
+  if (newest) return { taskDefinition: newest, registered: true };
 
   let registered: RegisterTaskDefinitionCommandOutput;
   try {
@@ -161,6 +166,38 @@ export async function registerRevision(ecs: ECSClient, request: RevisionRequest)
     );
   }
   return { taskDefinition: arn, registered: true };
+}
+
+/** The ARN of the family's newest revision when registering `clone` would copy it exactly; else null. */
+async function newestIdentical(
+  ecs: ECSClient,
+  family: string,
+  clone: ClonedTaskDefinition,
+  request: RevisionRequest,
+): Promise<string | null> {
+  let newest: DescribeTaskDefinitionCommandOutput;
+  try {
+    newest = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family, include: ['TAGS'] }));
+  } catch (error) {
+    throw wrapAwsError(`describe the newest revision of task definition ${family} for ${request.owner}`, error);
+  }
+  const { taskDefinition, tags } = newest;
+  if (!taskDefinition?.taskDefinitionArn || taskDefinition.family !== family) return null;
+  // Only a revision that already runs the new tag (not the one being copied) can be ours.
+  const again = cloneForRegistration(taskDefinition, tags, request.containers, request.gitsha);
+  if (again.retagged.length > 0) return null;
+  return canonicalJson(again.input) === canonicalJson(clone.input) ? taskDefinition.taskDefinitionArn : null;
+}
+
+/** JSON with every object's keys sorted: equal for equal values, whatever order the keys came in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
 }
 
 function latestOf(taskDefinition: string): string {

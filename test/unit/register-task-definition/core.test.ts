@@ -14,6 +14,7 @@ import {
   deployment,
   describedTaskDefinition,
   NEW_SHA,
+  OLD_SHA,
   plannedService,
   taskDefinitionArn,
   testClients,
@@ -50,6 +51,47 @@ describe('registerTaskDefinition', () => {
       runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
       ephemeralStorage: { sizeInGiB: 50 },
       tags: [{ key: 'team', value: 'core' }],
+    });
+  });
+
+  it('registers nothing when the family’s newest revision is exactly the clone (a retry after registering)', async () => {
+    const running = describedTaskDefinition('api', 12);
+    const image = running.containerDefinitions?.[0]?.image?.replace(/:[^:]+$/, `:${NEW_SHA}`) ?? '';
+    const tags = [{ key: 'team', value: 'core' }];
+    ecs
+      .on(DescribeTaskDefinitionCommand, { taskDefinition: taskDefinitionArn('api', 12) })
+      .resolves({ taskDefinition: running, tags })
+      .on(DescribeTaskDefinitionCommand, { taskDefinition: 'api' })
+      .resolves({ taskDefinition: describedTaskDefinition('api', 13, { api: image }), tags });
+
+    await expect(registerTaskDefinition(input(), testClients())).resolves.toEqual({
+      taskDefinition: taskDefinitionArn('api', 13),
+      registered: true,
+    });
+    expect(ecs).not.toHaveReceivedCommand(RegisterTaskDefinitionCommand);
+  });
+
+  test.each([
+    ['runs the old tag (it is the running revision)', OLD_SHA, 'core'],
+    ['differs in a tag', NEW_SHA, 'platform'],
+  ])('registers when the family’s newest revision %s', async (_, sha, team) => {
+    const running = describedTaskDefinition('api', 12);
+    const image = running.containerDefinitions?.[0]?.image?.replace(/:[^:]+$/, `:${sha}`) ?? '';
+    ecs
+      .on(DescribeTaskDefinitionCommand, { taskDefinition: taskDefinitionArn('api', 12) })
+      .resolves({ taskDefinition: running, tags: [{ key: 'team', value: 'core' }] })
+      .on(DescribeTaskDefinitionCommand, { taskDefinition: 'api' })
+      .resolves({
+        taskDefinition: describedTaskDefinition('api', 13, { api: image }),
+        tags: [{ key: 'team', value: team }],
+      });
+    ecs
+      .on(RegisterTaskDefinitionCommand)
+      .resolves({ taskDefinition: { taskDefinitionArn: taskDefinitionArn('api', 14) } });
+
+    await expect(registerTaskDefinition(input(), testClients())).resolves.toEqual({
+      taskDefinition: taskDefinitionArn('api', 14),
+      registered: true,
     });
   });
 

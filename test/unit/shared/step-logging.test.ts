@@ -204,7 +204,12 @@ describe('a step’s log lines', () => {
     expect(lines[0]).toMatchObject({ ...keys, message: 'Step started' });
     expect(lines.at(-1)).toMatchObject({ ...keys, message: 'Step finished', durationMs: expect.any(Number) });
     const calls = lines.filter((line) => line.message === 'AWS call');
-    expect(calls.map((line) => line.operation)).toEqual(['DescribeTaskDefinition', 'RegisterTaskDefinition']);
+    // The running revision, then the family's newest (a retry reuses an identical one), then the registration.
+    expect(calls.map((line) => line.operation)).toEqual([
+      'DescribeTaskDefinition',
+      'DescribeTaskDefinition',
+      'RegisterTaskDefinition',
+    ]);
     for (const call of calls) {
       expect(call).toMatchObject({
         ...keys,
