@@ -62,8 +62,8 @@ function notifyThen(task: WorkflowTask, name: string, terminal: sfn.State, failu
 export function notifyAborted(task: WorkflowTask, next: sfn.IChainable): sfn.IChainable {
   const notify = task(S.notifyAborted, 'notify', {
     payload: sfn.TaskInput.fromObject({
-      // Notify reads the aborted execution's own error (ABORTED, States.Timeout…) from the plan: a
-      // nested path here is not resolved by the sandbox's runner (reported), and the plan has it anyway.
+      // Notify reads the aborted execution's own error (ABORTED, States.Timeout…) from the plan,
+      // which has it already: no second copy in the payload.
       failure: { code: 'ABORTED', status: 'aborted' },
       executionArn: $.stringAt('$.plan.restoreOf.executionArn'),
       state: $.entirePayload,

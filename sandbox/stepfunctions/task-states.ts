@@ -67,7 +67,11 @@ export function unqualifiedFunctionArn(ref: string): string {
  * own timeout.
  */
 export function withTaskTimeouts(definition: AslObject, seconds: number): AslObject {
-  const copy = structuredClone(definition);
+  // JSON, not structuredClone: the runner resolves a nested payload template (`"a": {"b.$": …}`) only
+  // in objects whose prototype is this realm's Object.prototype, and structuredClone builds them in
+  // Node's own realm — under Jest's vm context that left nested `.$` keys unresolved, as AWS never
+  // does (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-inputpath-params.html).
+  const copy = JSON.parse(JSON.stringify(definition)) as AslObject;
   for (const [, state] of walkStates(copy)) {
     if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
       state.TimeoutSeconds = seconds satisfies Json;
