@@ -1,3 +1,4 @@
+import type { DeploymentStrategy } from '../aws/service-deployments';
 import type { UpdateStrategy } from '../config/deploy-config';
 import type { DeploymentStatus, TargetOutcome } from './terminal-states';
 
@@ -40,6 +41,10 @@ export interface PlannedService {
   previousTaskDefinition: string;
   /** The image tag its selected containers ran; null when untagged or the containers disagree. */
   previousSha: string | null;
+  /** Its `deploymentConfiguration.strategy` when Prepare read it; absent: ROLLING (and older plans). */
+  strategy?: DeploymentStrategy;
+  /** gehen.yml's `testUrl`: probed at the gate, behind the service's test listener. */
+  testUrl?: string | null;
 }
 
 export interface PlannedTarget {
@@ -83,6 +88,20 @@ export interface Plan {
    * straight to the rollback, which puts every target back on the revision recorded before it.
    */
   restoreOf?: AbortedExecution;
+  /**
+   * gehen.yml's `gate`: every service's deployment is held at this ECS lifecycle stage (a PAUSE
+   * hook) until all of them passed their checks, then continued together or rolled back together.
+   */
+  gate?: GatePlan;
+}
+
+/** The gate, as planned. docs/steps.md: The gate. */
+export interface GatePlan {
+  /** An ECS lifecycle stage where every service has a PAUSE hook (e.g. POST_TEST_TRAFFIC_SHIFT). */
+  stage: string;
+  approval: 'none' | 'manual';
+  /** Held at the gate this long after every check passed; 0 when not set. */
+  bakeMinutes: number;
 }
 
 /** An execution stopped, timed out or failed uncatchably: what a restore puts back. */
@@ -120,6 +139,12 @@ export interface ServiceDeployment {
   name: string;
   taskDefinition: string;
   updated: boolean;
+  /**
+   * The ECS service deployment UpdateService started (its response's `currentServiceDeployment`):
+   * what verify, the gate, drain and a rollback read and act on. Absent when nothing was updated
+   * or ECS did not name one.
+   */
+  serviceDeploymentArn?: string;
 }
 
 /** One Update Scheduled Tasks Map iteration's input. */
