@@ -2,8 +2,7 @@ import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { FailureCodes } from '../lambdas/shared/contracts/errors';
 import { restoreArnOf } from '../lambdas/shared/contracts/restore-name';
 import { describe } from './aws';
-import { ExitCodes, isGehenError } from './exit-codes';
-import type { CliReport } from './report';
+import { type ExitCode, ExitCodes, isGehenError, type ReportStatus } from './exit-codes';
 
 /**
  * A stopped, timed-out or uncatchably failed execution rolled nothing back itself: Step Functions'
@@ -29,8 +28,20 @@ export interface RestoreStatus {
   message: string | null;
 }
 
+/**
+ * The parts of the --json report (./report.ts) a restore reads and writes: named here, not
+ * imported, so the report can carry a RestoreStatus without the two modules importing each other.
+ */
+export interface RestorableReport {
+  execution: string | null;
+  status: ReportStatus;
+  exitCode: ExitCode;
+  error: { code: string } | null;
+  restore?: RestoreStatus;
+}
+
 /** Whether the report's execution ended where no Catch ran: stopped, timed out, or an error not gehen's. */
-export function needsRestore(report: CliReport): boolean {
+export function needsRestore(report: RestorableReport): boolean {
   if (report.execution === null) return false;
   if (report.status === 'aborted') return true;
   if (report.status !== 'failed' && report.status !== 'timed-out') return false;
@@ -60,7 +71,7 @@ export function restoreOutcome(described: {
 }
 
 /** The report with its restore's outcome, and the exit code that follows from it. */
-export async function withRestore(sfn: SFNClient, report: CliReport): Promise<CliReport> {
+export async function withRestore<R extends RestorableReport>(sfn: SFNClient, report: R): Promise<R> {
   if (!needsRestore(report) || report.execution === null) return report;
   const execution = restoreArnOf(report.execution);
   let restore: RestoreStatus;
