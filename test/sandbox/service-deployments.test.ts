@@ -38,8 +38,12 @@ beforeAll(async () => {
           testListen: undefined,
           circuitBreaker: { enable: true, rollback: true },
         },
+        {
+          ...stagedService('watched', { alarms: { alarmNames: ['HighErrorRate'], enable: true, rollback: true } }),
+          testListen: undefined,
+        },
       ],
-      faults: { bad0000: 'crash' },
+      faults: { bad0000: 'crash', alarm00: { alarm: 'HighErrorRate' } },
     },
   });
   ({ ecs } = clients(sandbox));
@@ -168,6 +172,21 @@ describe('service deployments of a rolling service', () => {
       deploymentCircuitBreaker: { status: 'TRIGGERED', threshold: 3 },
       rollback: { reason: expect.stringContaining('circuit breaker') },
     });
+  });
+});
+
+describe('deployment alarms on a rolling service', () => {
+  it('roll back to the last revision that completed', async () => {
+    const arn = await deployTag(ecs, 'watched', 'alarm00');
+    const done = await finished(ecs, arn);
+    expect(done).toMatchObject({
+      status: 'ROLLBACK_SUCCESSFUL',
+      alarms: { status: 'TRIGGERED', triggeredAlarmNames: ['HighErrorRate'] },
+      rollback: { reason: expect.stringContaining('HighErrorRate') },
+    });
+    const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'demo', services: ['watched'] })))
+      .services?.[0];
+    expect(service?.taskDefinition).toMatch(/watched:1$/);
   });
 });
 
