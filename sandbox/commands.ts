@@ -93,6 +93,7 @@ export function describeSandbox(running: GehenSandbox): string {
     `gehen sandbox listening on ${running.endpoint} (region ${running.region}, account ${ACCOUNT})`,
     `  state machine  ${running.stateMachineArn} (${running.engine} engine)`,
     ...Object.entries(running.loadBalancers).map(([name, url]) => `  ${name.padEnd(13)}  ${url}`),
+    ...Object.entries(running.testLoadBalancers).map(([name, url]) => `  ${`${name} (test)`.padEnd(13)}  ${url}`),
     '',
     'Use it from another shell:',
     `  export AWS_ENDPOINT_URL=${running.endpoint} AWS_REGION=${running.region} AWS_ACCESS_KEY_ID=sandbox AWS_SECRET_ACCESS_KEY=sandbox`,

@@ -251,6 +251,23 @@ describe('the IAM guard on the real policies', () => {
     expect(request?.resource).toBe(`arn:aws:ecs:${REGION}:${ACCOUNT}:service/legacy`);
   });
 
+  it.each([
+    ['ListServiceDeployments', { cluster: 'demo', service: 'api' }, 'service/demo/api'],
+    ['DescribeServiceDeployments', { serviceDeploymentArns: ['SD'] }, 'service-deployment/demo/api/abc'],
+    ['StopServiceDeployment', { serviceDeploymentArn: 'SD' }, 'service-deployment/demo/api/abc'],
+    ['ContinueServiceDeployment', { serviceDeploymentArn: 'SD', hookId: 'h' }, 'service-deployment/demo/api/abc'],
+    ['DescribeServiceRevisions', { serviceRevisionArns: ['SR'] }, 'service-revision/demo/api/123'],
+  ])('authorizes ecs:%s on its resource type', (operation, input, resource) => {
+    const arn = (suffix: string) => `arn:aws:ecs:${REGION}:${ACCOUNT}:${suffix}`;
+    const resolved = JSON.parse(
+      JSON.stringify(input)
+        .replace('"SD"', JSON.stringify(arn('service-deployment/demo/api/abc')))
+        .replace('"SR"', JSON.stringify(arn('service-revision/demo/api/123'))),
+    );
+    const [request] = authorizationsFor(call('k', 'ecs', operation, resolved), { shortArn: () => false });
+    expect(request).toMatchObject({ action: `ecs:${operation}`, resource: arn(resource) });
+  });
+
   // gehen grants UpdateService and DescribeServices on service/*/*, which a short ARN (service/<name>)
   // never matches: on a pre-2021 service every step that touches it is denied.
   it('lets Update Service update a service with a short ARN (gehen grants service/*, not service/*/*)', () => {
