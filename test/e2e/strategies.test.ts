@@ -52,7 +52,7 @@ function fleet(): FleetInput {
   } as unknown as FleetInput;
 }
 
-describe.skip('ECS-native strategies (needs the sandbox model of branch s16)', () => {
+describe('ECS-native strategies', () => {
   let e2e: E2e;
   beforeAll(async () => {
     e2e = await startE2e(fleet());
