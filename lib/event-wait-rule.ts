@@ -29,8 +29,6 @@ export class EcsEventWakeRule extends Construct {
       eventPattern: { source: ['aws.ecs'], detailType: ECS_WAKE_DETAIL_TYPES },
     });
     // A wake older than the safety net's wait is worthless: the poll has already run the round.
-    this.rule.addTarget(
-      new targets.LambdaFunction(props.wake, { maxEventAge: Duration.minutes(5), retryAttempts: 2 }),
-    );
+    this.rule.addTarget(new targets.LambdaFunction(props.wake, { maxEventAge: Duration.minutes(5), retryAttempts: 2 }));
   }
 }

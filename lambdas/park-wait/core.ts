@@ -1,5 +1,5 @@
 import { type AttributeValue, DeleteItemCommand, type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { type SFNClient, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { wrapAwsError } from '../shared/contracts/errors';
 import type { Plan } from '../shared/contracts/state';
 import { missedKey, plannedServiceArn, type WakeOutput, wakeKey } from '../shared/event-wait';

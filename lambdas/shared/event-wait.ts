@@ -1,5 +1,5 @@
-import type { PlannedService } from './contracts/state';
 import { clusterName, parseServiceArn } from './aws/ecs-names';
+import type { PlannedService } from './contracts/state';
 
 /**
  * Waiting on ECS's events (docs/design.md, "Waiting on ECS events"): the items Park Wait and Wake

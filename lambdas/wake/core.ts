@@ -5,7 +5,7 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type SFNClient, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { wrapAwsError } from '../shared/contracts/errors';
 import { longServiceArn, missedKey, type WakeOutput, wakeKey } from '../shared/event-wait';
 

@@ -115,7 +115,12 @@ export function pollLoop(scope: Construct, props: PollLoopProps): sfn.CustomStat
   );
   task.addCatch(props.onError, { resultPath: '$.error' });
   const wait = props.waitOnEvents
-    ? eventWait(scope, { park: props.waitOnEvents, name: names.wait, pollName: fallbackWaitName(names.wait), round: task })
+    ? eventWait(scope, {
+        park: props.waitOnEvents,
+        name: names.wait,
+        pollName: fallbackWaitName(names.wait),
+        round: task,
+      })
     : new sfn.Wait(scope, names.wait, {
         time: sfn.WaitTime.secondsPath('$.plan.deployment.pollIntervalSeconds'),
       }).next(task);
