@@ -130,7 +130,9 @@ export function pollLoop(scope: Construct, props: PollLoopProps): sfn.CustomStat
     .when(sfn.Condition.stringEquals(status, 'failed'), props.onFailed)
     .when(sfn.Condition.stringEquals(status, 'expired'), props.onExpired)
     .otherwise(wait);
-  start.next(wait);
+  // An event wait checks first: ECS may have finished while the verify phase probed, and its
+  // events, emitted before anyone parked, would not end the wait.
+  start.next(props.waitOnEvents ? task : wait);
   task.next(choice);
   return start;
 }
