@@ -29,7 +29,7 @@ describe('the drain, waiting on ECS events in the sandbox', () => {
     );
     const { code, report } = await e2e.deploy('2222222', path);
     expect(code).toBe(0);
-    const history = await e2e.history(report.execution);
+    const history = await e2e.history(report.execution ?? '');
 
     const waits = callbackOutcomes(history, S.waitDrain);
     // Woken by Wake with ECS's event, never timed out: the drain did not wait for the poll.
