@@ -9,6 +9,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { ALLOWLIST_ENV } from '../lambdas/shared/config/allowlists';
 import { DeploymentDashboard } from './dashboard';
+import { EcsEventWakeRule } from './event-wait-rule';
 import { DeploymentLockTable } from './lock-table';
 import { DeploymentNotifications } from './notifications';
 import { type ProbeVpc, placeProbeInVpc } from './probe-vpc';
@@ -173,6 +174,10 @@ const SIZING: Record<StepName, StepSizing> = {
   notify: { memorySize: 256, timeout: Duration.seconds(10) },
   // One GetItem, then one DeleteItem per service and rule (ten at a time).
   'release-lock': { memorySize: 256, timeout: Duration.seconds(30) },
+  // One PutItem per planned service (16 at a time) and one DeleteItem.
+  'park-wait': { memorySize: 256, timeout: Duration.seconds(30) },
+  // Per service an ECS event names (one, as a rule): a GetItem, a SendTaskSuccess, a PutItem.
+  wake: { memorySize: 256, timeout: Duration.seconds(30) },
 };
 
 /** The steps that change ECS or EventBridge: each checks its payload against a running execution's plan. */
@@ -202,6 +207,8 @@ export class GehenDeployer extends Construct {
   readonly notifications?: DeploymentNotifications;
   /** The deployment lock: one item per service and rule an execution is deploying. */
   readonly lockTable: DeploymentLockTable;
+  /** ECS's events on the default bus, to Wake: the drain waits end on them (docs/design.md). */
+  readonly ecsEvents: EcsEventWakeRule;
 
   constructor(scope: Construct, id: string, props: GehenDeployerProps = {}) {
     super(scope, id);
@@ -235,6 +242,9 @@ export class GehenDeployer extends Construct {
         LOCK_TTL_SECONDS: String(executionTimeout.toSeconds()),
       },
       'release-lock': { LOCK_TABLE_NAME: this.lockTable.table.tableName },
+      // The event wait keeps its wake items in the lock's table (lambdas/shared/event-wait.ts).
+      'park-wait': { LOCK_TABLE_NAME: this.lockTable.table.tableName },
+      wake: { LOCK_TABLE_NAME: this.lockTable.table.tableName },
     };
 
     const steps = {} as Record<StepName, StepLambda>;
@@ -343,6 +353,7 @@ export class GehenDeployer extends Construct {
       });
     }
 
+    this.ecsEvents = new EcsEventWakeRule(this, 'EcsEvents', { wake: this.functions.wake });
     this.restoreTrigger = new RestoreTrigger(this, 'Restore', { stateMachine: this.stateMachine });
     this.triggers = new EcrPushTriggers(this, 'Triggers', {
       stateMachine: this.stateMachine,

@@ -25,7 +25,9 @@ export const StateNames = {
   probe: 'Probe New Version',
   verifyChoice: 'New Version Live?',
   startDrain: 'Start Draining Old Version',
+  // The drain waits on ECS's events (Park Wait's `.waitForTaskToken` Task), and polls only if it cannot park.
   waitDrain: 'Wait For Drain',
+  pollDrain: 'Poll For Drain',
   checkDrain: 'Check Drain',
   drainChoice: 'Old Version Drained?',
   cleanUpChoice: 'Clean Up Revisions?',
@@ -56,6 +58,7 @@ export const StateNames = {
   verifyRollbackChoice: 'Previous Version Live?',
   startDrainRollback: 'Start Draining Failed Version',
   waitDrainRollback: 'Wait For Rollback Drain',
+  pollDrainRollback: 'Poll For Rollback Drain',
   checkDrainRollback: 'Check Rollback Drain',
   drainRollbackChoice: 'Failed Version Drained?',
   // Every way the services' rollback ends records its outcome, then the scheduled tasks are put back.

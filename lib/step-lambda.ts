@@ -21,7 +21,9 @@ export type StepName =
   | 'report'
   | 'clean-up-revisions'
   | 'notify'
-  | 'release-lock';
+  | 'release-lock'
+  | 'park-wait'
+  | 'wake';
 
 /** The tag that names a function's step, so the sandbox can map each function to its bundle. */
 export const STEP_TAG = 'gehen:step';

@@ -1,6 +1,7 @@
 import { type Acknowledgment, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { MISSED_PREFIX, WAKE_PREFIX } from '../lambdas/shared/event-wait';
 import type { StepName } from './step-lambda';
 
 export interface StepPermissionOptions {
@@ -33,6 +34,15 @@ export const STAR_ONLY_ACTIONS: Record<string, string> = {
 };
 
 const NAG_IAM5 = 'AwsSolutions::AwsSolutions-IAM5';
+
+/**
+ * Items whose partition key starts with one of `prefixes`, and no other: the event wait's steps
+ * share the lock's table but may not touch a lock item.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html
+ */
+function leadingKeys(prefixes: readonly string[]): Record<string, unknown> {
+  return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((prefix) => `${prefix}*`) } };
+}
 
 /**
  * What each step may do, and nothing else. ECS writes are scoped to service ARNs (UpdateService)
@@ -157,6 +167,14 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
         ),
       ],
     );
+  // A task token names no resource of its own; CDK's grantTaskResponse scopes the callback calls to
+  // the state machine, as here (the parked Tasks are this state machine's only).
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html
+  const taskResponse = () =>
+    allow(
+      ['states:SendTaskSuccess'],
+      [`arn:${partition}:states:${region}:${account}:stateMachine:${options.stateMachineName}`],
+    );
   const assumeRole = () => {
     if (options.assumeRoleArns.length > 0) allow(['sts:AssumeRole'], [...options.assumeRoleArns]);
   };
@@ -256,6 +274,19 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
     case 'release-lock':
       // Reads an execution's lock record and deletes the items it holds: it never writes one.
       allow(['dynamodb:GetItem', 'dynamodb:DeleteItem'], [options.lockTableArn]);
+      break;
+    case 'park-wait':
+      // Its own items only (lambdas/shared/event-wait.ts): it writes the wake items and takes the
+      // missed-event record, never a lock item; and it ends its own wait when an event was missed.
+      allow(['dynamodb:PutItem'], [options.lockTableArn], leadingKeys([WAKE_PREFIX]));
+      allow(['dynamodb:DeleteItem'], [options.lockTableArn], leadingKeys([MISSED_PREFIX]));
+      taskResponse();
+      break;
+    case 'wake':
+      // Reads the wake items, marks them woken, records missed events; ends the parked waits.
+      allow(['dynamodb:GetItem'], [options.lockTableArn], leadingKeys([WAKE_PREFIX]));
+      allow(['dynamodb:PutItem'], [options.lockTableArn], leadingKeys([WAKE_PREFIX, MISSED_PREFIX]));
+      taskResponse();
       break;
     case 'notify':
       // The deployment notification goes to this account's default bus, and nowhere else.

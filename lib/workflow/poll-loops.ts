@@ -1,7 +1,8 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { Expectation } from '../../lambdas/shared/contracts/state';
-import type { StepTask, WorkflowTask } from './task';
+import { EVENT_WAIT_SECONDS_PATH, eventWait, fallbackWaitName, safetyNetSeconds } from './event-wait';
+import type { StepTask, WorkflowStep, WorkflowTask } from './task';
 
 export interface VerifyAndDrainProps {
   readonly task: WorkflowTask;
@@ -37,6 +38,8 @@ export function verifyAndDrain(scope: Construct, props: VerifyAndDrainProps): sf
     onExpired: props.onDrainExpired,
     onError: props.onFailed,
     carry: props.carry,
+    // The drain waits on ECS alone: on its events, with a slow poll as the safety net.
+    waitOnEvents: task.steps['park-wait'],
   });
   return pollLoop(scope, {
     names: { start: verify.start, wait: verify.wait, choice: verify.choice },
@@ -70,6 +73,11 @@ export interface PollLoopProps {
   readonly onError: sfn.IChainable;
   /** State fields the start Pass keeps besides plan, deployed and scheduled (each must be present). */
   readonly carry?: readonly string[];
+  /**
+   * Park Wait's step: the loop waits on ECS's events (./event-wait.ts) instead of a Wait.
+   * @default - a Wait of pollIntervalSeconds
+   */
+  readonly waitOnEvents?: WorkflowStep;
 }
 
 /**
@@ -93,11 +101,9 @@ export function pollLoop(scope: Construct, props: PollLoopProps): sfn.CustomStat
         ...Object.fromEntries((props.carry ?? []).map((key) => [`${key}.$`, `$.${key}`])),
         expect: props.expect,
         round: null,
+        ...(props.waitOnEvents ? { [`${EVENT_WAIT_SECONDS_PATH.slice(2)}.$`]: safetyNetSeconds() } : {}),
       },
     },
-  });
-  const wait = new sfn.Wait(scope, names.wait, {
-    time: sfn.WaitTime.secondsPath('$.plan.deployment.pollIntervalSeconds'),
   });
   const task = props.task(
     sfn.TaskInput.fromObject({
@@ -108,12 +114,25 @@ export function pollLoop(scope: Construct, props: PollLoopProps): sfn.CustomStat
     }),
   );
   task.addCatch(props.onError, { resultPath: '$.error' });
+  const wait = props.waitOnEvents
+    ? eventWait(scope, {
+        park: props.waitOnEvents,
+        name: names.wait,
+        pollName: fallbackWaitName(names.wait),
+        round: task,
+      })
+    : new sfn.Wait(scope, names.wait, {
+        time: sfn.WaitTime.secondsPath('$.plan.deployment.pollIntervalSeconds'),
+      }).next(task);
   const status = '$.round.status';
   const choice = new sfn.Choice(scope, names.choice)
     .when(sfn.Condition.stringEquals(status, 'done'), props.onDone)
     .when(sfn.Condition.stringEquals(status, 'failed'), props.onFailed)
     .when(sfn.Condition.stringEquals(status, 'expired'), props.onExpired)
     .otherwise(wait);
-  start.next(wait).next(task).next(choice);
+  // An event wait checks first: ECS may have finished while the verify phase probed, and its
+  // events, emitted before anyone parked, would not end the wait.
+  start.next(props.waitOnEvents ? task : wait);
+  task.next(choice);
   return start;
 }

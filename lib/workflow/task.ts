@@ -26,7 +26,10 @@ export interface WorkflowStep {
 export type WorkflowTaskOptions = Omit<StepTaskProps, 'fn' | 'functionTimeout'>;
 
 /** Makes the Task state `name` that runs the Lambda of `step`. */
-export type WorkflowTask = (name: string, step: StepName, options?: WorkflowTaskOptions) => StepTask;
+export type WorkflowTask = ((name: string, step: StepName, options?: WorkflowTaskOptions) => StepTask) & {
+  /** The workflow's functions, for the Tasks that are not a plain step call (the drain's event wait). */
+  readonly steps: Record<StepName, WorkflowStep>;
+};
 
 /**
  * The steps whose ECS write draws from a bucket the whole plan drains, and that bucket: their
@@ -43,7 +46,7 @@ export const THROTTLED_STEPS: Partial<Record<StepName, EcsBucket>> = {
 
 /** The Task factory every part of the graph uses, bound to the workflow's functions. */
 export function workflowTask(scope: Construct, steps: Record<StepName, WorkflowStep>): WorkflowTask {
-  return (name, step, options = {}) => {
+  const task = (name: string, step: StepName, options: WorkflowTaskOptions = {}) => {
     const bucket = THROTTLED_STEPS[step];
     return stepTask(scope, name, {
       fn: steps[step].fn,
@@ -52,6 +55,7 @@ export function workflowTask(scope: Construct, steps: Record<StepName, WorkflowS
       ...options,
     });
   };
+  return Object.assign(task, { steps });
 }
 
 export type StepTask = LambdaInvoke;

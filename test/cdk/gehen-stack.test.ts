@@ -36,7 +36,7 @@ const actionsOf = (step: string) =>
 describe('the Lambda steps', () => {
   it('run on Node.js 22, arm64, with memory and timeouts sized per step', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(11);
+    expect(functions).toHaveLength(13);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -57,8 +57,8 @@ describe('the Lambda steps', () => {
     template.allResourcesProperties('AWS::Lambda::Function', {
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('Logs') } },
     });
-    // Eleven steps, the state machine, and the dashboard's deployment event log.
-    template.resourceCountIs('AWS::Logs::LogGroup', 13);
+    // Thirteen steps, the state machine, and the dashboard's deployment event log.
+    template.resourceCountIs('AWS::Logs::LogGroup', 15);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -150,6 +150,8 @@ describe('least privilege', () => {
       ],
     ],
     ['release-lock', ['dynamodb:GetItem', 'dynamodb:DeleteItem']],
+    ['park-wait', ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'states:SendTaskSuccess']],
+    ['wake', ['dynamodb:GetItem', 'dynamodb:PutItem', 'states:SendTaskSuccess']],
   ])('%s may call exactly what its core sends', (step, calls) => {
     const granted = actionsOf(step).filter(
       (action) => !['logs:CreateLogStream', 'logs:PutLogEvents', 'sts:AssumeRole'].includes(action),

@@ -28,6 +28,8 @@ const STEPS = [
   'clean-up-revisions',
   'notify',
   'release-lock',
+  'park-wait',
+  'wake',
 ];
 
 interface PackedFile {
