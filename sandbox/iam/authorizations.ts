@@ -1,6 +1,6 @@
 import { ACCOUNT } from '../ids';
-import { stateMachineOfToken } from '../stepfunctions/task-tokens';
 import type { ApiCall } from '../server';
+import { stateMachineOfToken } from '../stepfunctions/task-tokens';
 import type { AuthorizationRequest } from './policy';
 
 /**
