@@ -14,6 +14,7 @@ import {
   TaskDoesNotExist,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
+import { checkWorkflow, UnsupportedDefinitionError } from '../../sandbox/stepfunctions/definition-check';
 import type { AslObject, Json } from '../../sandbox/stepfunctions/local-workflow';
 import { createStepFunctionsService, type StepFunctionsService } from '../../sandbox/stepfunctions/service';
 import { type StepFunctionsEndpoint, serveStepFunctions } from '../fixtures/stepfunctions/http-adapter';
@@ -286,5 +287,29 @@ describe('an events:putEvents.waitForTaskToken Task', () => {
     }
     await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '"alive"' }));
     expect(JSON.parse((await finished(executionArn)).output ?? '{}').approval).toBe('alive');
+  });
+});
+
+describe('the definition check', () => {
+  const task = (resource: string): AslObject => ({
+    StartAt: 'T',
+    States: {
+      T: {
+        Type: 'Task',
+        Resource: resource,
+        Parameters: { FunctionName: Functions.callback.arn, Payload: { 'token.$': '$$.Task.Token' } },
+        End: true,
+      },
+    },
+  });
+  const check = (definition: AslObject) => () =>
+    checkWorkflow({ name: 'check', definition, functions: [Functions.callback] });
+
+  it('lets a .waitForTaskToken Task read $$.Task.Token', () => {
+    expect(check(task('arn:aws:states:::lambda:invoke.waitForTaskToken'))).not.toThrow();
+  });
+
+  it('refuses $$.Task.Token anywhere else, as AWS has no token there', () => {
+    expect(check(task('arn:aws:states:::lambda:invoke'))).toThrow(UnsupportedDefinitionError);
   });
 });
