@@ -124,6 +124,7 @@ describe('workflowFromTemplate', () => {
       {
         arn,
         functionName: 'Gehen-PrepareFn',
+        logicalId: 'PrepareFn',
         entry: '/tmp/cdk.out/asset.abc123/index.js',
         exportName: 'handler',
         timeoutSeconds: 30,
