@@ -9,7 +9,8 @@ import { type ReadDeployment, readDeployments, standing } from './deployments';
 export interface GateRoundInput {
   plan: Plan;
   deployed: ServiceDeployment[];
-  round: RoundState | null;
+  /** Absent or null: the phase's first round (Check Gate After Bake's only one). */
+  round?: RoundState | null;
   /**
    * The round after Bake At Gate: the gate must still hold now, so a service still waiting (its
    * testUrl not answering) fails it rather than waiting for another round.
@@ -46,7 +47,7 @@ export async function gateRound(input: GateRoundInput, deps: GateRoundDeps): Pro
   const gate = plan.gate;
   if (!gate) throw new Error('Check Gate runs only for a plan with a gate');
   const now = deps.now();
-  const deadline = phaseDeadline(input.round, now, plan.deployment.timeoutSeconds);
+  const deadline = phaseDeadline(input.round ?? null, now, plan.deployment.timeoutSeconds);
   const earlier = new Set((input.round?.confirmed ?? []).filter((c): c is number => typeof c === 'number'));
   const read = await readDeployments(plan.services, input.deployed, deps.clients);
 
@@ -94,7 +95,7 @@ export async function gateRound(input: GateRoundInput, deps: GateRoundDeps): Pro
     return { service: name, state: probe.kind, reason: probe.reason };
   });
   const final = input.final ? verdicts.map(finalVerdict) : verdicts;
-  return { ...summarizeRound(final, input.round, deadline, deps.now()), confirmed };
+  return { ...summarizeRound(final, input.round ?? null, deadline, deps.now()), confirmed };
 }
 
 /** After the bake there is no next round: still waiting means the gate no longer holds. */

@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 import { StateNames as S } from '../state-names';
 import { pollLoop } from './poll-loops';
 import { ERROR_PATH } from './state-data';
-import type { WorkflowStep, WorkflowTask } from './task';
+import { addTransientRetry, type WorkflowStep, type WorkflowTask } from './task';
 
 const $ = sfn.JsonPath;
 
@@ -48,7 +48,8 @@ export function gatePhase(scope: Construct, props: GatePhaseProps): sfn.IChainab
   // After the bake, one more round, fresh (every testUrl probed again): a service that failed,
   // timed out or stopped answering while baking fails the gate; still waiting counts as failed.
   const checkAfterBake = task(S.checkGateAfterBake, 'gate', {
-    payload: gatePayload('check', { final: true, round: null }),
+    // No round: a fresh one (a null would be dropped from the payload anyway).
+    payload: gatePayload('check', { final: true }),
     resultPath: '$.round',
     retryCrashes: true,
   });
@@ -85,6 +86,7 @@ export function gatePhase(scope: Construct, props: GatePhaseProps): sfn.IChainab
     resultPath: $.DISCARD,
     taskTimeout: sfn.Timeout.at('$.plan.deployment.timeoutSeconds'),
   });
+  addTransientRetry(awaitApproval);
   awaitApproval.addCatch(onFailed, { resultPath: ERROR_PATH }).next(bake);
   const approval = new sfn.Choice(scope, S.approvalChoice)
     .when(sfn.Condition.stringEquals('$.plan.gate.approval', 'manual'), awaitApproval)

@@ -81,9 +81,17 @@ export function gateStageProblem(stage: string): string | null {
   return `must be one of ${allowed} (an ECS lifecycle stage)`;
 }
 
+/**
+ * The longest a gated deployment's phases may add up to: four days, the four phases the state
+ * machine's default timeout (5 days) was sized for, its fifth day kept as margin. A gate adds one
+ * phase (two with `approval: manual`) and the bake to verify, drain and the rollback's two.
+ */
+export const MAX_GATED_MINUTES = 4 * 1440;
+
 /** What a gate-less or gated file may not combine, as [path, problem] pairs. */
 export function gateProblems(config: {
   gate?: GateConfig | null;
+  timeoutMinutes: number;
   updateStrategy: string;
   services: ReadonlyArray<{ name: string; testUrl?: string | null }>;
 }): Array<[path: Array<string | number>, problem: string]> {
@@ -104,6 +112,14 @@ export function gateProblems(config: {
     problems.push([
       ['gate'],
       'holds services: name at least one service (scheduled tasks have no ECS deployment to pause)',
+    ]);
+  }
+  const phases = gate.approval === 'manual' ? 6 : 5;
+  const total = phases * config.timeoutMinutes + gate.bakeMinutes;
+  if (total > MAX_GATED_MINUTES) {
+    problems.push([
+      ['gate'],
+      `${phases} phases of timeoutMinutes ${config.timeoutMinutes} plus bakeMinutes ${gate.bakeMinutes} is ${total} minutes; a gated deployment may take at most ${MAX_GATED_MINUTES} (the state machine's timeout, less a day): lower timeoutMinutes or bakeMinutes`,
     ]);
   }
   if (config.updateStrategy === 'none') {

@@ -183,6 +183,7 @@ function buildGehenFileSchema() {
         if (size) ctx.addIssue({ code: 'custom', message: size, path: ['services'] });
         const gated = {
           gate: file.gate,
+          timeoutMinutes: file.timeoutMinutes,
           updateStrategy: file.updateStrategy,
           services: Object.entries(file.services ?? {}).map(([name, s]) => ({ name, testUrl: s.testUrl })),
         };
