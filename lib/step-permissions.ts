@@ -81,12 +81,18 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
             : `arn:{p}:ecs:*:{a}:service/${cluster}/*`;
           return wildcard(path, 'The services of a cluster in gehen:allowedClusters: named in gehen.yml files.');
         });
+  /**
+   * Service deployments (`service-deployment/CLUSTER/SERVICE/ID`): DescribeServiceDeployments,
+   * StopServiceDeployment and ContinueServiceDeployment are authorized on them.
+   * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-deployment-permissions.html
+   * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html
+   */
   const serviceDeployments = (): string[] =>
     allowedClusters.length === 0
       ? [
           wildcard(
             'arn:{p}:ecs:*:{a}:service-deployment/*',
-            'Service deployments of the services named in gehen.yml files, unknown when the stack deploys.',
+            'Service deployments are started by UpdateService at run time, of services named in gehen.yml files.',
           ),
         ]
       : allowedClusters.map((cluster) => {
@@ -94,8 +100,9 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
           const path = arn
             ? `arn:${arn[1]}:ecs:${arn[2]}:${arn[3]}:service-deployment/${arn[4]}/*`
             : `arn:{p}:ecs:*:{a}:service-deployment/${cluster}/*`;
-          return wildcard(path, 'The service deployments of a cluster in gehen:allowedClusters.');
+          return wildcard(path, 'The deployments of the services of a cluster in gehen:allowedClusters.');
         });
+  const describeServiceDeployments = () => allow(['ecs:DescribeServiceDeployments'], serviceDeployments());
   const rules = () =>
     wildcard(
       'arn:{p}:events:*:{a}:rule/*',
@@ -206,6 +213,11 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
     case 'roll-back':
       // It reads each service's running revision first: a service already back is left alone.
       allow(['ecs:DescribeServices', 'ecs:UpdateService'], services());
+      // A blue/green, linear or canary deployment still running is stopped or continued with ROLLBACK.
+      allow(
+        ['ecs:DescribeServiceDeployments', 'ecs:StopServiceDeployment', 'ecs:ContinueServiceDeployment'],
+        serviceDeployments(),
+      );
       readOwnExecution();
       assumeRole();
       break;
@@ -221,11 +233,13 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       // Read only: the services' deployments (the HTTP probes need no AWS permission).
       // Cross-account it reads through role.arn, the only role it may assume.
       describeServices();
+      describeServiceDeployments();
       assumeRole();
       break;
     case 'check-drain':
       // Read only: the services' deployments and their tasks.
       describeServices();
+      describeServiceDeployments();
       readTasks();
       assumeRole();
       break;

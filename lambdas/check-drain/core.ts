@@ -7,10 +7,11 @@ import {
   type Task,
 } from '@aws-sdk/client-ecs';
 import type { AwsClients } from '../shared/aws/clients';
-import { describeServicesBatched, lookupKey } from '../shared/aws/describe-services';
+import { lookupKey } from '../shared/aws/describe-services';
 import { shortTaskDefinition } from '../shared/aws/ecs-names';
 import { wrapAwsError } from '../shared/contracts/errors';
 import type { RoundInput, RoundState } from '../shared/contracts/state';
+import { bakeAllowance, explainEcsRollbacks, readRound, readsServiceDeployment } from '../shared/verify/ecs-reads';
 import {
   deploymentFailure,
   type ExpectedService,
@@ -22,6 +23,7 @@ import {
   summarizeRound,
   type Verdict,
 } from '../shared/verify/round';
+import { serviceDeploymentNotFound, serviceDeploymentVerdict } from '../shared/verify/service-deployment-verdict';
 import { failureThreshold, healthCheckStops, reportsHealthFailures } from './health-failures';
 
 export interface CheckDrainDeps {
@@ -57,26 +59,37 @@ type Decision = Verdict | TaskInspection;
  * it cannot decide, which keeps a round at a fraction of an ECS read call per service.
  */
 export async function checkDrain(input: RoundInput, deps: CheckDrainDeps): Promise<RoundState> {
-  const deadline = phaseDeadline(input.round, deps.now(), input.plan.deployment.timeoutSeconds);
+  const { deployment } = input.plan;
   const expected = expectedServices(input, deps.now());
   const ecs = (region: string) => deps.clients.ecs(region);
-  const described = await describeServicesBatched(
-    ecs,
-    expected.map((s) => s.lookup),
-  );
+  const reads = await readRound(ecs, expected);
+  const bakeSeconds = input.round
+    ? (input.round.bakeSeconds ?? 0)
+    : bakeAllowance(expected, reads, 'drain', deployment);
+  const deadline = phaseDeadline(input.round, deps.now(), deployment.timeoutSeconds, bakeSeconds);
 
   const decisions = expected.map((s): Decision => {
-    const service = described.found.get(lookupKey(s.lookup));
-    return service ? decide(s, service) : notFound(s, described);
+    if (readsServiceDeployment(s)) {
+      const found = reads.deployments.found.get(s.serviceDeploymentArn);
+      return found
+        ? serviceDeploymentVerdict(s, found, 'drain')
+        : serviceDeploymentNotFound(s, reads.deployments.failures.get(s.serviceDeploymentArn));
+    }
+    const service = reads.services.found.get(lookupKey(s.lookup));
+    return service ? decide(s, service) : notFound(s, reads.services);
   });
 
   const inspections = decisions.filter((d): d is TaskInspection => d.state === 'inspect-tasks');
   const tasks = inspections.length > 0 ? await inspectTasks(ecs, inspections) : new Map<string, Task[]>();
-  const verdicts = decisions.map(
-    (decision): Verdict =>
-      decision.state === 'inspect-tasks' ? judgeTasks(decision, tasks.get(decision.service) ?? []) : decision,
+  const verdicts = await explainEcsRollbacks(
+    ecs,
+    expected,
+    decisions.map(
+      (decision): Verdict =>
+        decision.state === 'inspect-tasks' ? judgeTasks(decision, tasks.get(decision.service) ?? []) : decision,
+    ),
   );
-  return summarizeRound(verdicts, input.round, deadline, deps.now());
+  return { ...summarizeRound(verdicts, input.round, deadline, deps.now()), ...(bakeSeconds > 0 && { bakeSeconds }) };
 }
 
 /** A struggling rollout fails on an UNHEALTHY task, or on `threshold` tasks stopped by failed health checks. */
@@ -111,7 +124,7 @@ function judgeTasks(inspection: TaskInspection, tasks: readonly Task[]): Verdict
 export function decide(expected: ExpectedService, service: Service): Decision {
   const name = expected.name;
   const failure = deploymentFailure(expected, service);
-  if (failure) return { service: name, state: 'failed', reason: failure };
+  if (failure) return { service: name, state: 'failed', reason: failure, ecs: true };
   const primary = primaryDeployment(service);
   if (!primaryRunsExpected(expected, primary)) return { service: name, state: 'waiting' };
   const running = primary.runningCount ?? 0;

@@ -1,8 +1,15 @@
 import type { Service } from '@aws-sdk/client-ecs';
 import type { AwsClients } from '../shared/aws/clients';
-import { describeServicesBatched, lookupKey } from '../shared/aws/describe-services';
+import { lookupKey } from '../shared/aws/describe-services';
 import type { RoundInput, RoundState } from '../shared/contracts/state';
 import { mapWithConcurrency } from '../shared/map-with-concurrency';
+import {
+  bakeAllowance,
+  explainEcsRollbacks,
+  type RoundReads,
+  readRound,
+  readsServiceDeployment,
+} from '../shared/verify/ecs-reads';
 import { type Confirmation, confirmSha, DEFAULT_PROBE_TIMEOUT_MS, type FetchLike } from '../shared/verify/probe';
 import {
   deploymentFailure,
@@ -14,6 +21,7 @@ import {
   summarizeRound,
   type Verdict,
 } from '../shared/verify/round';
+import { serviceDeploymentNotFound, serviceDeploymentVerdict } from '../shared/verify/service-deployment-verdict';
 
 export interface ProbeDeps {
   clients: Pick<AwsClients, 'ecs'>;
@@ -50,7 +58,6 @@ export const ROUND_RESERVE_MS = 2000;
  */
 export async function probe(input: RoundInput, deps: ProbeDeps): Promise<RoundState> {
   const { deployment } = input.plan;
-  const deadline = phaseDeadline(input.round, deps.now(), deployment.timeoutSeconds);
   const expected = expectedServices(input, deps.now());
   const probed = expected.filter((s) => s.url !== null && s.sha !== null);
   const earlier = confirmedEarlier(input);
@@ -60,11 +67,9 @@ export async function probe(input: RoundInput, deps: ProbeDeps): Promise<RoundSt
   const lastStart = deps.roundEndsAt && deps.roundEndsAt.getTime() - ROUND_RESERVE_MS - probeTimeoutMs;
   const mayStartProbe = lastStart === undefined ? undefined : () => deps.now().getTime() <= lastStart;
 
-  const [described, confirmations] = await Promise.all([
-    describeServicesBatched(
-      (region) => deps.clients.ecs(region),
-      expected.map((s) => s.lookup),
-    ),
+  const ecs = (region: string) => deps.clients.ecs(region);
+  const [reads, confirmations] = await Promise.all([
+    readRound(ecs, expected),
     mapWithConcurrency(unconfirmed, deps.concurrency ?? DEFAULT_CONCURRENCY, (s) =>
       confirmSha(s.url as string, s.sha as string, deployment.requiredMatches, {
         fetch: deps.fetch,
@@ -77,14 +82,46 @@ export async function probe(input: RoundInput, deps: ProbeDeps): Promise<RoundSt
   // Only names of services probed in this phase count: a stray name (no url here) stays ECS's to judge.
   for (const s of probed) if (earlier.has(s.name)) byName.set(s.name, { live: true });
 
-  const verdicts = expected.map((s) => {
-    const service = described.found.get(lookupKey(s.lookup));
-    return service ? verdictFor(s, service, byName.get(s.name)) : notFound(s, described);
-  });
+  const bakeSeconds = input.round
+    ? (input.round.bakeSeconds ?? 0)
+    : bakeAllowance(expected, reads, 'verify', deployment);
+  const deadline = phaseDeadline(input.round, deps.now(), deployment.timeoutSeconds, bakeSeconds);
+  const verdicts = await explainEcsRollbacks(
+    ecs,
+    expected,
+    expected.map((s) => judge(s, reads, byName.get(s.name))),
+  );
   // Positions in plan.services, not names: 300 names of 200 characters would carry 60 KB from
   // round to round, their indices under 1.2 KB (docs/design.md, State size budget).
   const confirmed = expected.flatMap((s, i) => (probed.includes(s) && byName.get(s.name)?.live ? [i] : []));
-  return { ...summarizeRound(verdicts, input.round, deadline, deps.now()), confirmed };
+  return {
+    ...summarizeRound(verdicts, input.round, deadline, deps.now()),
+    confirmed,
+    ...(bakeSeconds > 0 && { bakeSeconds }),
+  };
+}
+
+function judge(s: ExpectedService, reads: RoundReads, confirmation: Confirmation | undefined): Verdict {
+  if (readsServiceDeployment(s)) {
+    const deployment = reads.deployments.found.get(s.serviceDeploymentArn);
+    if (!deployment) return serviceDeploymentNotFound(s, reads.deployments.failures.get(s.serviceDeploymentArn));
+    const ecs = serviceDeploymentVerdict(s, deployment, 'verify');
+    // Production traffic on the new revision by ECS's account; its url must still answer the new SHA
+    // (a canary's share of traffic can answer it a few times in a row by chance, so not the url alone).
+    if (ecs.state !== 'done') return ecs;
+    return confirmationVerdict(s, confirmation) ?? ecs;
+  }
+  const service = reads.services.found.get(lookupKey(s.lookup));
+  return service ? verdictFor(s, service, confirmation) : notFound(s, reads.services);
+}
+
+/** What the url's answers say, or null when it was not probed. */
+function confirmationVerdict(expected: ExpectedService, confirmation: Confirmation | undefined): Verdict | null {
+  const name = expected.name;
+  if (confirmation?.live) return { service: name, state: 'done' };
+  if (confirmation?.unreachable) return { service: name, state: 'waiting', reason: confirmation.reason };
+  if (confirmation) return { service: name, state: 'waiting' };
+  return null;
 }
 
 /**
@@ -106,10 +143,9 @@ function confirmedEarlier(input: RoundInput): Set<string> {
 function verdictFor(expected: ExpectedService, service: Service, confirmation: Confirmation | undefined): Verdict {
   const name = expected.name;
   const failure = deploymentFailure(expected, service);
-  if (failure) return { service: name, state: 'failed', reason: failure };
-  if (confirmation?.live) return { service: name, state: 'done' };
-  if (confirmation?.unreachable) return { service: name, state: 'waiting', reason: confirmation.reason };
-  if (confirmation) return { service: name, state: 'waiting' };
+  if (failure) return { service: name, state: 'failed', reason: failure, ecs: true };
+  const probed = confirmationVerdict(expected, confirmation);
+  if (probed) return probed;
   // No url: a strategy-none service has nothing to wait for; otherwise ECS must have finished.
   if (expected.url === null && expected.taskDefinition === null) return { service: name, state: 'done' };
   return { service: name, state: newRevisionLive(expected, service) ? 'done' : 'waiting' };

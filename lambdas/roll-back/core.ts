@@ -5,6 +5,7 @@ import { clusterName } from '../shared/aws/ecs-names';
 import { RollbackFailedError, TransientAwsError, wrapAwsError } from '../shared/contracts/errors';
 import type { RollbackResult, RollbackStepInput } from '../shared/contracts/state';
 import { reasonChars, shortReason } from '../shared/report/rollback-summary';
+import { rollBackServiceDeployment } from './stop-deployment';
 
 /** What putting one service back takes, from what DescribeServices reports now. */
 export type RollbackAction =
@@ -63,8 +64,15 @@ export async function rollBack(input: RollbackStepInput, clients: AwsClients): P
   let writes = 0;
   let confirmed = false;
   try {
-    for (;;) {
-      current = await describe(input, clients, where);
+    current = await describe(input, clients, where);
+    // A blue/green, linear or canary deployment ECS is still running is rolled back by ECS itself
+    // (./stop-deployment.ts); a finished one, or a rolling service, by UpdateService below.
+    const byEcs = await rollBackServiceDeployment(service, current, clients, where);
+    if (byEcs !== null) {
+      return { name: service.name, taskDefinition: previous, rolledBack: byEcs !== 'ecs-rolling-back', restored: true };
+    }
+    for (let read = 0; ; read++) {
+      if (read > 0) current = await describe(input, clients, where);
       if (!mustWrite(current, previous, writes > 0 ? (ours ?? 'unknown') : null)) {
         if (writes === 0 && !confirmed) {
           // "Already back" from a read may be a read from before the deploy's own UpdateService

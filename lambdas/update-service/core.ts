@@ -1,6 +1,7 @@
 import { UpdateServiceCommand, type UpdateServiceCommandOutput } from '@aws-sdk/client-ecs';
 import type { AwsClients } from '../shared/aws/clients';
 import { clusterName } from '../shared/aws/ecs-names';
+import { startedServiceDeployment } from '../shared/aws/service-deployments';
 import { TransientAwsError, wrapAwsError } from '../shared/contracts/errors';
 import type { ServiceDeployment, UpdateServiceInput } from '../shared/contracts/state';
 
@@ -42,10 +43,13 @@ export async function updateService(input: UpdateServiceInput, clients: AwsClien
     }
     throw wrapAwsError(context, error);
   }
+  // The deployment this update started: what the rounds, the gate and a rollback read and act on.
+  const serviceDeploymentArn = startedServiceDeployment(response.service);
   return {
     name: service.name,
     taskDefinition: response.service?.taskDefinition ?? registration.taskDefinition,
     updated: true,
+    ...(serviceDeploymentArn && { serviceDeploymentArn }),
   };
 }
 

@@ -123,11 +123,19 @@ describe('least privilege', () => {
         'states:GetExecutionHistory',
       ],
     ],
-    ['probe', ['ecs:DescribeServices']],
-    ['check-drain', ['ecs:DescribeServices', 'ecs:ListTasks', 'ecs:DescribeTasks']],
+    ['probe', ['ecs:DescribeServices', 'ecs:DescribeServiceDeployments']],
+    ['check-drain', ['ecs:DescribeServices', 'ecs:DescribeServiceDeployments', 'ecs:ListTasks', 'ecs:DescribeTasks']],
     [
       'roll-back',
-      ['ecs:DescribeServices', 'ecs:UpdateService', 'states:DescribeExecution', 'states:GetExecutionHistory'],
+      [
+        'ecs:DescribeServices',
+        'ecs:UpdateService',
+        'ecs:DescribeServiceDeployments',
+        'ecs:StopServiceDeployment',
+        'ecs:ContinueServiceDeployment',
+        'states:DescribeExecution',
+        'states:GetExecutionHistory',
+      ],
     ],
     ['notify', ['events:PutEvents']],
     [
@@ -193,6 +201,13 @@ describe('least privilege', () => {
     const update = statementsOf(step).find((statement) => [statement.Action].flat().includes('ecs:UpdateService'));
     // `service/*` matches `service/NAME` (pre-2021 short ARN) and `service/CLUSTER/NAME`; `service/*/*` misses the first.
     expect(JSON.stringify(update?.Resource)).toMatch(/:service\/\*"/);
+  });
+
+  it.each(['probe', 'check-drain', 'roll-back'])('%s reads and acts on service deployments by their ARNs', (step) => {
+    const read = statementsOf(step).find((statement) =>
+      [statement.Action].flat().includes('ecs:DescribeServiceDeployments'),
+    );
+    expect(JSON.stringify(read?.Resource)).toMatch(/:service-deployment\/\*"/);
   });
 
   it('grants * only to the actions that accept nothing else', () => {

@@ -1,4 +1,5 @@
 import {
+  type DeploymentConfiguration,
   DescribeServiceDeploymentsCommand,
   type DescribeServiceDeploymentsCommandOutput,
   type ECSClient,
@@ -106,4 +107,82 @@ export async function describeServiceDeploymentsBatched(
 export function awaitingPauseHook(deployment: EcsServiceDeployment): { hookId: string; expiresAt?: Date } | undefined {
   const hook = deployment.lifecycleHookDetails?.find((h) => h.targetType === 'PAUSE' && h.status === 'AWAITING_ACTION');
   return hook?.hookId ? { hookId: hook.hookId, expiresAt: hook.expiresAt } : undefined;
+}
+
+/**
+ * Lifecycle stages at which production traffic already goes to the target revision: the traffic
+ * shift is behind it, only the bake time and the clean-up are left.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceDeployment.html (lifecycleStage)
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-deployment-how-it-works.html
+ */
+export const PRODUCTION_SHIFTED_STAGES = new Set(['POST_PRODUCTION_TRAFFIC_SHIFT', 'BAKE_TIME', 'CLEAN_UP']);
+
+/** Statuses in which ECS is still deploying the target revision (not stopping nor rolling it back). */
+export const ONGOING_STATUSES = new Set(['PENDING', 'IN_PROGRESS']);
+
+/**
+ * Why ECS rolled a deployment back by itself, in a sentence ("rolled back by ECS: alarm
+ * HighErrorRate"), or null when it did not. Read from what the ServiceDeployment records: the
+ * alarms that triggered, the circuit breaker's count, a lifecycle hook that failed or timed out
+ * (its timeout action ROLLBACK), else ECS's own rollback.reason.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceDeployment.html
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceDeploymentAlarms.html
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceDeploymentCircuitBreaker.html
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentLifecycleHookDetail.html
+ */
+export function rolledBackByEcs(deployment: EcsServiceDeployment): string | null {
+  if (!ROLLBACK_STATUSES.has(deployment.status ?? '')) return null;
+  const why = rollbackCause(deployment);
+  const failed =
+    deployment.status === 'ROLLBACK_FAILED'
+      ? ` (the rollback failed: ${deployment.statusReason ?? 'no reason given'})`
+      : '';
+  return `rolled back by ECS: ${why}${failed}`;
+}
+
+function rollbackCause(deployment: EcsServiceDeployment): string {
+  const alarms = deployment.alarms?.triggeredAlarmNames ?? [];
+  if (alarms.length > 0) return `alarm ${alarms.join(', ')}`;
+  const breaker = deployment.deploymentCircuitBreaker;
+  if (breaker?.status === 'TRIGGERED') {
+    return `circuit breaker (${breaker.failureCount ?? '?'} of ${breaker.threshold ?? '?'} tasks failed)`;
+  }
+  // A hook detail names no stage: the deployment's own lifecycleStage is where it stood.
+  const stage = deployment.lifecycleStage ? ` at ${deployment.lifecycleStage}` : '';
+  const hooks = deployment.lifecycleHookDetails ?? [];
+  if (hooks.some((h) => h.status === 'TIMED_OUT')) return `lifecycle hook${stage} timed out`;
+  const failedHook = hooks.find((h) => h.status === 'FAILED');
+  if (failedHook) return `lifecycle hook${stage} failed${failedHook.targetArn ? ` (${failedHook.targetArn})` : ''}`;
+  return deployment.rollback?.reason ?? deployment.statusReason ?? 'no reason given';
+}
+
+/**
+ * How long after the traffic shift starts production traffic is all on the new revision: a
+ * canary's bake (canaryBakeTimeInMinutes, default 10) or a linear deployment's step bakes
+ * (stepBakeTimeInMinutes, default 6, between ⌈100 / stepPercent⌉ steps, stepPercent default 10;
+ * none after the last step). 0 for ROLLING and BLUE_GREEN (all traffic moves at once).
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CanaryConfiguration.html
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_LinearConfiguration.html
+ */
+export function trafficShiftSeconds(config: DeploymentConfiguration | undefined): number {
+  switch (config?.strategy) {
+    case 'CANARY':
+      return (config.canaryConfiguration?.canaryBakeTimeInMinutes ?? 10) * 60;
+    case 'LINEAR': {
+      const steps = Math.ceil(100 / Math.max(config.linearConfiguration?.stepPercent ?? 10, 0.1));
+      return (steps - 1) * (config.linearConfiguration?.stepBakeTimeInMinutes ?? 6) * 60;
+    }
+    default:
+      return 0;
+  }
+}
+
+/**
+ * The bake time after production traffic shifted, while both revisions run (bakeTimeInMinutes;
+ * required for BLUE_GREEN, none for ROLLING): a deployment is SUCCESSFUL only after it.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html
+ */
+export function bakeTimeSeconds(config: DeploymentConfiguration | undefined): number {
+  if (config === undefined || (config.strategy ?? 'ROLLING') === 'ROLLING') return 0;
+  return (config.bakeTimeInMinutes ?? 0) * 60;
 }

@@ -194,6 +194,13 @@ export interface RoundState {
    * Drain's rounds and from state written before it existed (read as none).
    */
   confirmed?: Array<number | string>;
+  /**
+   * Seconds the phase's deadline adds to `timeoutSeconds` for ECS's own waiting: a blue/green,
+   * linear or canary deployment's traffic-shift bakes (verify) or bake time (drain), read on the
+   * phase's first round and capped so a phase stays within 250 rounds (docs/design.md, History
+   * budget). Absent: none (rolling services, and rounds written before it existed).
+   */
+  bakeSeconds?: number;
 }
 
 /** Probe New Version's and Check Drain's input. */

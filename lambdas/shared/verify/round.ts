@@ -1,5 +1,6 @@
 import type { Deployment, Service } from '@aws-sdk/client-ecs';
 import { type DescribedServices, lookupKey, type ServiceLookup } from '../aws/describe-services';
+import type { DeploymentStrategy } from '../aws/service-deployments';
 import { isGitSha } from '../config/gitsha';
 import type { RoundInput, RoundState } from '../contracts/state';
 
@@ -22,6 +23,15 @@ export interface ExpectedService {
   sha: string | null;
   /** gehen changed this service, so ECS must still be deploying the expected revision. */
   updated: boolean;
+  /** The plan's `strategy` (absent: ROLLING). */
+  strategy: DeploymentStrategy;
+  /**
+   * The service deployment Update Service started (expect 'new' only): BLUE_GREEN, LINEAR and
+   * CANARY services are judged by it alone, a ROLLING one's ECS rollback is explained by it.
+   * null on a rollback's rounds: gehen's own rollback may have started another deployment
+   * (UpdateService), which only DescribeServices names, so those rounds read the services.
+   */
+  serviceDeploymentArn: string | null;
   /**
    * Set while the phase is younger than ECS_READ_LAG_SECONDS: when it started. A DescribeServices
    * whose PRIMARY deployment was created before then may predate gehen's UpdateService (reads lag
@@ -42,7 +52,8 @@ export type Verdict =
   | { service: string; state: 'done' }
   /** `reason`: why it cannot get anywhere (a url the probe never reached), told if the phase expires. */
   | { service: string; state: 'waiting'; reason?: string }
-  | { service: string; state: 'failed'; reason: string };
+  /** `ecs`: ECS itself failed or dropped the deployment (not gehen's verdict on its tasks). */
+  | { service: string; state: 'failed'; reason: string; ecs?: boolean };
 
 /** The names the console shows; more would only grow the execution history. */
 const MAX_WAITING_NAMES = 10;
@@ -59,6 +70,7 @@ export function expectedServices(input: RoundInput, now?: Date): ExpectedService
     const deployment = deployed.get(service.name);
     // By name: the plan keeps no service ARN (the cluster and name make it; docs/design.md, State size budget).
     const lookup = { region: service.region, cluster: service.cluster, service: service.name };
+    const strategy = service.strategy ?? 'ROLLING';
     if (input.expect === 'previous') {
       return {
         name: service.name,
@@ -68,6 +80,8 @@ export function expectedServices(input: RoundInput, now?: Date): ExpectedService
         // A tag that is no SHA (latest, v1.2.3) is not what a Server header reports: ECS must tell.
         sha: service.previousSha !== null && isGitSha(service.previousSha) ? service.previousSha : null,
         updated: deployment?.updated ?? false,
+        strategy,
+        serviceDeploymentArn: null,
         phaseStartedAt,
       };
     }
@@ -78,20 +92,26 @@ export function expectedServices(input: RoundInput, now?: Date): ExpectedService
       taskDefinition: deployment?.taskDefinition ?? null,
       sha: input.plan.deployment.gitsha,
       updated: deployment?.updated ?? false,
+      strategy,
+      serviceDeploymentArn: deployment?.serviceDeploymentArn ?? null,
       phaseStartedAt,
     };
   });
 }
 
-/** When the phase's first round ran: its deadline less the phase timeout (now, on the first round). */
+/** When the phase's first round ran: its deadline less the phase's time (now, on the first round). */
 function phaseStart(input: RoundInput, now: Date): Date {
   if (input.round?.deadline == null) return now;
-  return new Date(Date.parse(input.round.deadline) - input.plan.deployment.timeoutSeconds * 1000);
+  const seconds = input.plan.deployment.timeoutSeconds + (input.round.bakeSeconds ?? 0);
+  return new Date(Date.parse(input.round.deadline) - seconds * 1000);
 }
 
-/** The phase deadline: set once, on the phase's first round, and carried unchanged after. */
-export function phaseDeadline(round: RoundState | null, now: Date, timeoutSeconds: number): string {
-  return round?.deadline ?? new Date(now.getTime() + timeoutSeconds * 1000).toISOString();
+/**
+ * The phase deadline: set once, on the phase's first round (timeoutSeconds plus the bake
+ * allowance, ./bake-allowance.ts), and carried unchanged after.
+ */
+export function phaseDeadline(round: RoundState | null, now: Date, timeoutSeconds: number, bakeSeconds = 0): string {
+  return round?.deadline ?? new Date(now.getTime() + (timeoutSeconds + bakeSeconds) * 1000).toISOString();
 }
 
 /** A failure is final, so it wins; 'done' wins over a deadline that passed in the same round. */

@@ -45,6 +45,20 @@ describe('updateService', () => {
     });
   });
 
+  it('records the service deployment UpdateService started, for the rounds and a rollback', async () => {
+    const serviceDeploymentArn = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/prod/api/r9i43YFjvgF';
+    ecs.on(UpdateServiceCommand).resolves({
+      service: { taskDefinition: taskDefinitionArn('api', 13), currentServiceDeployment: serviceDeploymentArn },
+    });
+
+    await expect(updateService(input('current'), testClients())).resolves.toEqual({
+      name: 'api',
+      taskDefinition: taskDefinitionArn('api', 13),
+      updated: true,
+      serviceDeploymentArn,
+    });
+  });
+
   it('changes nothing for updateStrategy none', async () => {
     await expect(updateService(input('none', taskDefinitionArn('api', 12)), testClients())).resolves.toEqual({
       name: 'api',
