@@ -134,6 +134,19 @@ function ecsAuthorizations(operation: string, input: Input, arns: Arns, scope: A
       return [on(taskDefinition(str(input.taskDefinition) ?? ''))];
     case 'ListServices':
       return [on('*')];
+    // The service-deployments API, each on its resource type: the service, the service deployment,
+    // the service revision (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-deployment-permissions.html;
+    // the Service Authorization Reference above lists StopServiceDeployment and ContinueServiceDeployment
+    // on service-deployment too).
+    case 'ListServiceDeployments':
+      return [on(service(str(input.service) ?? ''))];
+    case 'DescribeServiceDeployments':
+      return strings(input.serviceDeploymentArns).map((arn) => on(arn, {}));
+    case 'StopServiceDeployment':
+    case 'ContinueServiceDeployment':
+      return [on(str(input.serviceDeploymentArn) ?? '*', {})];
+    case 'DescribeServiceRevisions':
+      return strings(input.serviceRevisionArns).map((arn) => on(arn, {}));
     case 'TagResource':
     case 'UntagResource':
     case 'ListTagsForResource':

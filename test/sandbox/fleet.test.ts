@@ -117,6 +117,44 @@ describe('parseFleet', () => {
     expect(fleet.faults.bad0000).toBe('crash');
   });
 
+  it('loads the gate demo fleet: three CANARY services paused at POST_TEST_TRAFFIC_SHIFT', async () => {
+    const fleet = await loadFleet(join(__dirname, '../../examples/sandbox/gate-fleet.yml'));
+    expect(fleet.services.map((s) => [s.name, s.deploymentConfiguration?.strategy, s.testListen])).toEqual([
+      ['api', 'CANARY', 19181],
+      ['web', 'CANARY', 19182],
+      ['checkout', 'CANARY', 19183],
+    ]);
+    expect(fleet.services[2]?.deploymentConfiguration?.lifecycleHooks?.[0]?.lifecycleStages).toEqual([
+      'POST_TEST_TRAFFIC_SHIFT',
+    ]);
+    expect(fleet.faults['0ddba11']).toEqual({ reports: '1111111' });
+  });
+
+  it('refuses what ECS refuses in a strategy: PAUSE at a traffic shift, a test listener on ROLLING, BLUE_GREEN without bake time', () => {
+    const service = (name: string, extra: Record<string, unknown>) => ({
+      name,
+      listen: 0,
+      taskDefinition: { family: name, containerDefinitions: [{ name, image: `${name}:1` }] },
+      ...extra,
+    });
+    expect(() =>
+      parseFleet({
+        services: [
+          service('a', {
+            deploymentConfiguration: {
+              strategy: 'CANARY',
+              lifecycleHooks: [{ targetType: 'PAUSE', lifecycleStages: ['TEST_TRAFFIC_SHIFT'] }],
+            },
+          }),
+          service('b', { testListen: 0 }),
+          service('c', { deploymentConfiguration: { strategy: 'BLUE_GREEN' } }),
+        ],
+      }),
+    ).toThrow(
+      /PAUSE hooks cannot be configured at TEST_TRAFFIC_SHIFT[\s\S]*services\.1\.testListen[\s\S]*BLUE_GREEN needs bakeTimeInMinutes/,
+    );
+  });
+
   it('names the file it cannot read', async () => {
     await expect(loadFleet('/nonexistent/fleet.yml')).rejects.toThrow('cannot read fleet file /nonexistent/fleet.yml');
   });
