@@ -279,7 +279,11 @@ export class GehenDeployer extends Construct {
     for (const [name, list] of allowlists) {
       if (list && list.length > 0) steps.prepare.function.addEnvironment(name, list.join(','));
     }
-    if (props.probeVpc) placeProbeInVpc(steps.probe, steps.probe.function, steps.probe.role, props.probeVpc);
+    if (props.probeVpc) {
+      placeProbeInVpc(steps.probe, steps.probe.function, steps.probe.role, props.probeVpc);
+      // The gate probes each service's testUrl: usually a test listener on the same internal load balancer.
+      placeProbeInVpc(steps.gate, steps.gate.function, steps.gate.role, props.probeVpc);
+    }
     this.functions = mapValues(steps, (fn) => fn.function);
 
     const definition = new WorkflowDefinition(this, 'Definition', {
