@@ -5,8 +5,10 @@ import {
   type ServiceDeployment as EcsServiceDeployment,
   ListServiceDeploymentsCommand,
 } from '@aws-sdk/client-ecs';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { requestApproval } from '../../../lambdas/gate/approval';
 import { continueGate } from '../../../lambdas/gate/continue';
 import { gateRound } from '../../../lambdas/gate/round';
 import { DeploymentFailedError } from '../../../lambdas/shared/contracts/errors';
@@ -217,5 +219,35 @@ describe('Continue Gate', () => {
     ecs.on(ContinueServiceDeploymentCommand).resolves({});
     expect(await continueGate({ plan, deployed: deployedOf(plan) }, clients)).toEqual({ continued: 1 });
     expect(ecs).toHaveReceivedCommandTimes(ContinueServiceDeploymentCommand, 1);
+  });
+});
+
+describe('Await Approval', () => {
+  const events = mockClient(EventBridgeClient);
+  beforeEach(() => events.reset());
+  afterAll(() => events.restore());
+  const client = new EventBridgeClient({ region: REGION });
+
+  it('asks for approval on the default bus with the commands to run, never the task token', async () => {
+    events.on(PutEventsCommand).resolves({ Entries: [{ EventId: 'e-1' }], FailedEntryCount: 0 });
+    const plan = gatedPlan(['api', 'web']);
+    const result = await requestApproval({ plan, taskToken: 'SECRET-TOKEN' }, client, () => undefined);
+    expect(result).toEqual({ eventId: 'e-1' });
+    const entry = events.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
+    expect(entry).toMatchObject({ Source: 'gehen', DetailType: 'Gehen Approval Requested' });
+    expect(JSON.parse(entry?.Detail ?? '{}')).toMatchObject({
+      stage: STAGE,
+      services: ['api', 'web'],
+      approve: `gehen approve ${plan.deployment.executionArn}`,
+    });
+    expect(JSON.stringify(entry)).not.toContain('SECRET-TOKEN');
+  });
+
+  it('still waits when the request cannot be put: a lost event is only logged', async () => {
+    events.on(PutEventsCommand).rejects(new Error('AccessDenied'));
+    const warnings: string[] = [];
+    const result = await requestApproval({ plan: gatedPlan(['api']), taskToken: 't' }, client, (m) => warnings.push(m));
+    expect(result).toEqual({ eventId: null });
+    expect(warnings).toEqual(['the approval request event was not put']);
   });
 });
