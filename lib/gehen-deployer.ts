@@ -164,6 +164,9 @@ const SIZING: Record<StepName, StepSizing> = {
   // concurrently next to ListTasks/DescribeTasks pages; memory for the sockets and the CPU.
   probe: { memorySize: 512, timeout: Duration.seconds(60) },
   'check-drain': { memorySize: 512, timeout: Duration.seconds(60) },
+  // The gate's rounds: batched DescribeServiceDeployments and every testUrl's probes, as probe;
+  // Continue Gate's ContinueServiceDeployment calls; the approval request's PutEvents.
+  gate: { memorySize: 512, timeout: Duration.seconds(60) },
   'roll-back': { memorySize: 256, timeout: Duration.seconds(30) },
   // Pure data shaping.
   report: { memorySize: 256, timeout: Duration.seconds(10) },
@@ -186,6 +189,8 @@ const WRITE_STEPS: readonly StepName[] = [
   'update-service',
   'update-scheduled-task',
   'roll-back',
+  // Continue Gate only (its rounds read).
+  'gate',
 ];
 
 /**
@@ -284,7 +289,11 @@ export class GehenDeployer extends Construct {
     for (const [name, list] of allowlists) {
       if (list && list.length > 0) steps.prepare.function.addEnvironment(name, list.join(','));
     }
-    if (props.probeVpc) placeProbeInVpc(steps.probe, steps.probe.function, steps.probe.role, props.probeVpc);
+    if (props.probeVpc) {
+      placeProbeInVpc(steps.probe, steps.probe.function, steps.probe.role, props.probeVpc);
+      // The gate probes each service's testUrl: usually a test listener on the same internal load balancer.
+      placeProbeInVpc(steps.gate, steps.gate.function, steps.gate.role, props.probeVpc);
+    }
     this.functions = mapValues(steps, (fn) => fn.function);
 
     const definition = new WorkflowDefinition(this, 'Definition', {

@@ -261,6 +261,17 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       readTasks();
       assumeRole();
       break;
+    case 'gate':
+      // Its rounds read each service's deployments; Continue Gate continues them (write, guarded).
+      // Service deployment ARNs: arn:aws:ecs:REGION:ACCOUNT:service-deployment/CLUSTER/SERVICE/ID
+      // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html).
+      allow(['ecs:ListServiceDeployments'], services());
+      allow(['ecs:DescribeServiceDeployments', 'ecs:ContinueServiceDeployment'], serviceDeployments());
+      // The approval request, on this account's default bus (the notifications' bus); no task token in it.
+      allow(['events:PutEvents'], [`arn:${partition}:events:${region}:${account}:event-bus/default`]);
+      readOwnExecution();
+      assumeRole();
+      break;
     case 'report':
       break;
     case 'clean-up-revisions':

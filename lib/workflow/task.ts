@@ -107,15 +107,7 @@ export function stepTask(scope: Construct, name: string, props: StepTaskProps): 
     resultSelector: props.resultSelector,
     taskTimeout: sfn.Timeout.duration(props.functionTimeout.plus(Duration.seconds(5))),
   });
-  const retry = props.transientRetry ?? DEFAULT_TRANSIENT_RETRY;
-  task.addRetry({
-    errors: [ErrorNames.transient, 'Lambda.TooManyRequestsException'],
-    interval: Duration.seconds(INTERVAL_SECONDS),
-    backoffRate: BACKOFF_RATE,
-    maxAttempts: retry.maxAttempts,
-    maxDelay: retry.maxDelay,
-    jitterStrategy: sfn.JitterType.FULL,
-  });
+  addTransientRetry(task, props.transientRetry);
   if (props.retryCrashes) {
     // One more attempt: a hung socket or a slow cold start is rare, twice in a row is not transient.
     task.addRetry({
@@ -127,4 +119,19 @@ export function stepTask(scope: Construct, name: string, props: StepTaskProps): 
     });
   }
   return task;
+}
+
+/**
+ * The one retry that is ours, on every Lambda Task: throttling and transient AWS faults (raised as
+ * TransientAwsError) and Lambda's own concurrency throttling, which CDK's retry omits.
+ */
+export function addTransientRetry(task: LambdaInvoke, retry: TransientRetry = DEFAULT_TRANSIENT_RETRY): void {
+  task.addRetry({
+    errors: [ErrorNames.transient, 'Lambda.TooManyRequestsException'],
+    interval: Duration.seconds(INTERVAL_SECONDS),
+    backoffRate: BACKOFF_RATE,
+    maxAttempts: retry.maxAttempts,
+    maxDelay: retry.maxDelay,
+    jitterStrategy: sfn.JitterType.FULL,
+  });
 }

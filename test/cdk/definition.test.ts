@@ -30,6 +30,7 @@ interface AslState {
   Type: string;
   Resource?: string;
   TimeoutSeconds?: number;
+  TimeoutSecondsPath?: string;
   Error?: string;
   Retry?: AslRetry[];
   ItemProcessor?: { States: Record<string, AslState> };
@@ -258,9 +259,11 @@ describe('the gehen-deploy definition', () => {
 
   it('gives every Task a timeout and a jittered retry of transient errors, once', () => {
     const tasks = allStates().filter(([, state]) => state.Type === 'Task' && !isCallback(state));
-    expect(tasks).toHaveLength(34);
+    expect(tasks).toHaveLength(37);
     for (const [name, task] of tasks) {
-      expect({ name, timeout: (task.TimeoutSeconds ?? 0) > 0 }).toEqual({ name, timeout: true });
+      // Await Approval's timeout is the plan's phase timeout (TimeoutSecondsPath).
+      const timeout = (task.TimeoutSeconds ?? 0) > 0 || task.TimeoutSecondsPath === '$.plan.deployment.timeoutSeconds';
+      expect({ name, timeout }).toEqual({ name, timeout: true });
       const transient = (task.Retry ?? []).filter((retry) => retry.ErrorEquals.includes(ErrorNames.transient));
       expect(transient).toEqual([expect.objectContaining({ JitterStrategy: 'FULL' })]);
       const lambdaRetries = (task.Retry ?? []).filter((retry) => retry.ErrorEquals.includes('Lambda.ServiceException'));
@@ -320,6 +323,8 @@ describe('the gehen-deploy definition', () => {
       [
         [StateNames.checkDrain, 'check-drain'],
         [StateNames.checkDrainRollback, 'check-drain'],
+        [StateNames.checkGate, 'gate'],
+        [StateNames.checkGateAfterBake, 'gate'],
         [StateNames.probe, 'probe'],
         [StateNames.probeRollback, 'probe'],
         ...Object.entries(StateNames)
@@ -355,6 +360,9 @@ describe('the gehen-deploy definition', () => {
       [StateNames.notifyRolledBack]: 'notify',
       [StateNames.releaseLockDeployed]: 'release-lock',
       [StateNames.releaseLockConcurrent]: 'release-lock',
+      [StateNames.checkGate]: 'gate',
+      [StateNames.checkGateAfterBake]: 'gate',
+      [StateNames.continueGate]: 'gate',
     };
     const stepOf = new Map(
       functions.map((fn) => [`arn:aws:lambda:us-east-1:000000000000:function:${fn.logicalId}`, fn.step]),

@@ -36,7 +36,7 @@ const actionsOf = (step: string) =>
 describe('the Lambda steps', () => {
   it('run on Node.js 22, arm64, with memory and timeouts sized per step', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(13);
+    expect(functions).toHaveLength(14);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -57,8 +57,8 @@ describe('the Lambda steps', () => {
     template.allResourcesProperties('AWS::Lambda::Function', {
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('Logs') } },
     });
-    // Thirteen steps, the state machine, and the dashboard's deployment event log.
-    template.resourceCountIs('AWS::Logs::LogGroup', 15);
+    // Fourteen steps, the state machine, and the dashboard's deployment event log.
+    template.resourceCountIs('AWS::Logs::LogGroup', 16);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -138,6 +138,17 @@ describe('least privilege', () => {
       ],
     ],
     ['notify', ['events:PutEvents']],
+    [
+      'gate',
+      [
+        'ecs:ListServiceDeployments',
+        'ecs:DescribeServiceDeployments',
+        'ecs:ContinueServiceDeployment',
+        'events:PutEvents',
+        'states:DescribeExecution',
+        'states:GetExecutionHistory',
+      ],
+    ],
     ['report', []],
     [
       'clean-up-revisions',

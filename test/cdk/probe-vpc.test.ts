@@ -30,20 +30,21 @@ describe('the probe in a VPC', () => {
     expect(Object.values(configs)).toEqual(Array(9).fill(undefined));
   });
 
-  it('runs in exactly the subnets and security groups of gehen:probeSubnetIds and gehen:probeSecurityGroupIds; no other step does', () => {
+  it('runs in exactly the subnets and security groups of gehen:probeSubnetIds and gehen:probeSecurityGroupIds, with the gate (which probes testUrls); no other step does', () => {
     const template = Template.fromJSON(
       synthForTest({ 'gehen:probeSubnetIds': SUBNETS, 'gehen:probeSecurityGroupIds': GROUPS }).template,
     );
-    const { probe, ...others } = vpcConfigs(template);
+    const { probe, gate, ...others } = vpcConfigs(template);
     expect(probe).toEqual({ SubnetIds: SUBNETS.split(','), SecurityGroupIds: [GROUPS] });
-    expect(Object.keys(others)).toHaveLength(10);
-    expect(Object.values(others)).toEqual(Array(10).fill(undefined));
-    // Lambda manages the probe's network interfaces with the probe's own role.
+    expect(gate).toEqual(probe);
+    expect(Object.keys(others)).toHaveLength(12);
+    expect(Object.values(others)).toEqual(Array(12).fill(undefined));
+    // Lambda manages the probe's (and the gate's) network interfaces with each one's own role.
     const statements = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).flatMap(
       (policy) => (policy.Properties.PolicyDocument as { Statement: Array<{ Action: unknown }> }).Statement,
     );
     const eni = statements.filter((statement) => [statement.Action].flat().includes('ec2:CreateNetworkInterface'));
-    expect(eni).toHaveLength(1);
+    expect(eni).toHaveLength(2);
   });
 
   it('refuses subnets without a security group, naming both context keys', () => {

@@ -174,23 +174,32 @@ describe('notifications and alarms', () => {
     });
   });
 
-  it('lets Notify put events on the default bus only, and only Prepare and Release Lock touch the lock table', () => {
+  it('lets Notify and the gate put events on the default bus only, and only Prepare and Release Lock touch lock items', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
-    const statements = policies.flatMap(
-      (p) => (p.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> }).Statement,
-    );
+    type Statement = { Action: unknown; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
+    const statements = policies.flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+    const allows = (s: Statement, action: string) => [s.Action].flat().includes(action);
+    const keysOf = (s: Statement) => s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
+    // Unconditioned grants: those can touch a lock item.
     const grants = (action: string) =>
-      statements.filter((s) => [s.Action].flat().includes(action)).map((s) => JSON.stringify(s.Resource));
-    expect(grants('events:PutEvents')).toEqual([expect.stringMatching(/:events:.*:event-bus\/default"/)]);
+      statements.filter((s) => allows(s, action) && keysOf(s) === undefined).map((s) => JSON.stringify(s.Resource));
+    // Notify's notification and the gate's approval request: both on the default bus, nowhere else.
+    expect(grants('events:PutEvents')).toEqual([
+      expect.stringMatching(/:events:.*:event-bus\/default"/),
+      expect.stringMatching(/:events:.*:event-bus\/default"/),
+    ]);
     const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
     const lockTable = JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] });
     expect(grants('dynamodb:PutItem')).toEqual([lockTable]);
     expect(grants('dynamodb:DeleteItem')).toEqual([lockTable, lockTable]);
+    // Park Wait and Wake write the event wait's items only, never a lock's (docs/design.md).
+    const keyed = statements.filter((s) => allows(s, 'dynamodb:PutItem') && keysOf(s) !== undefined).map(keysOf);
+    expect(keyed).toEqual([['wake#*'], ['wake#*', 'missed#*']]);
     expect(grants('states:ListExecutions')).toEqual([]);
-    // Prepare (a restore reads the stopped execution), and the four write steps proving their
-    // payload is a running execution's plan.
+    // Prepare (a restore reads the stopped execution), and the five write steps (Continue Gate's
+    // among them) proving their payload is a running execution's plan.
     expect(grants('states:DescribeExecution')).toEqual(
-      Array(5).fill(expect.stringMatching(/:execution:gehen-deploy:\*"/)),
+      Array(6).fill(expect.stringMatching(/:execution:gehen-deploy:\*"/)),
     );
   });
 });

@@ -23,6 +23,7 @@ const STEPS = [
   'update-scheduled-task',
   'probe',
   'check-drain',
+  'gate',
   'roll-back',
   'report',
   'clean-up-revisions',

@@ -140,6 +140,18 @@ describe('authorizeClaim', () => {
       }),
       /scheduled task rule nightly \(eu-west-1\) is not in execution/,
     ],
+    [
+      'Continue Gate acting on one planned service and one that is not',
+      () => running(),
+      claim({ service: undefined, services: [plannedService(), plannedService({ name: 'billing' })] }),
+      /service billing in cluster prod \(eu-west-1\) is not in execution/,
+    ],
+    [
+      'Continue Gate at a gate the plan does not have',
+      () => running(),
+      claim({ service: undefined, gate: { stage: 'POST_SCALE_UP', approval: 'none', bakeMinutes: 0, bakeSeconds: 0 } }),
+      /the gate is not execution .* plan's/,
+    ],
   ])('refuses %s, typed', async (_name, arrange, given, reason) => {
     arrange();
     const refusal = authorizeClaim(given, options());
