@@ -27,7 +27,7 @@ function vpcConfigs(template: Template): Record<string, unknown> {
 describe('the probe in a VPC', () => {
   it('runs outside any VPC by default, like every step', () => {
     const configs = vpcConfigs(Template.fromJSON(synthForTest().template));
-    expect(Object.values(configs)).toEqual(Array(9).fill(undefined));
+    expect(Object.values(configs)).toEqual(Array(14).fill(undefined));
   });
 
   it('runs in exactly the subnets and security groups of gehen:probeSubnetIds and gehen:probeSecurityGroupIds; no other step does', () => {
@@ -36,7 +36,7 @@ describe('the probe in a VPC', () => {
     );
     const { probe, ...others } = vpcConfigs(template);
     expect(probe).toEqual({ SubnetIds: SUBNETS.split(','), SecurityGroupIds: [GROUPS] });
-    expect(Object.keys(others)).toHaveLength(10);
+    expect(Object.keys(others)).toHaveLength(13);
     expect(Object.values(others)).toEqual(Array(10).fill(undefined));
     // Lambda manages the probe's network interfaces with the probe's own role.
     const statements = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).flatMap(

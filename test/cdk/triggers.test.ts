@@ -174,7 +174,7 @@ describe('notifications and alarms', () => {
     });
   });
 
-  it('lets Notify put events on the default bus only, and only Prepare and Release Lock touch the lock table', () => {
+  it('lets Notify put events on the default bus only, and only Acquire Lock, Prepare Restore and Release Lock touch the lock table', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
     const statements = policies.flatMap(
       (p) => (p.Properties.PolicyDocument as { Statement: Array<{ Action: unknown; Resource: unknown }> }).Statement,
@@ -184,10 +184,10 @@ describe('notifications and alarms', () => {
     expect(grants('events:PutEvents')).toEqual([expect.stringMatching(/:events:.*:event-bus\/default"/)]);
     const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
     const lockTable = JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] });
-    expect(grants('dynamodb:PutItem')).toEqual([lockTable]);
-    expect(grants('dynamodb:DeleteItem')).toEqual([lockTable, lockTable]);
+    expect(grants('dynamodb:PutItem')).toEqual([lockTable, lockTable]);
+    expect(grants('dynamodb:DeleteItem')).toEqual([lockTable, lockTable, lockTable]);
     expect(grants('states:ListExecutions')).toEqual([]);
-    // Prepare (a restore reads the stopped execution), and the four write steps proving their
+    // Prepare Restore (it reads the stopped execution), and the four write steps proving their
     // payload is a running execution's plan.
     expect(grants('states:DescribeExecution')).toEqual(
       Array(5).fill(expect.stringMatching(/:execution:gehen-deploy:\*"/)),
