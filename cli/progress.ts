@@ -380,7 +380,8 @@ function onRollbackFailed(changes: Changes, input: unknown): void {
 /** What leaving each state means for the rows. */
 function onStateExited(progress: ExecutionProgress, changes: Changes, name: string, output: unknown): void {
   switch (name) {
-    case StateNames.prepare: {
+    case StateNames.prepare:
+    case StateNames.prepareRestore: {
       const plan = field(output, 'plan');
       if (isPlan(plan)) readPlan(progress, plan);
       return;

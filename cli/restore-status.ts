@@ -6,7 +6,7 @@ import { type ExitCode, ExitCodes, isGehenError, type ReportStatus } from './exi
 
 /**
  * A stopped, timed-out or uncatchably failed execution rolled nothing back itself: Step Functions'
- * status change event starts its restore, `restore-<name>` (lambdas/prepare/restore.ts). Its
+ * status change event starts its restore, `restore-<name>` (lambdas/prepare-restore/restore.ts). Its
  * outcome is the deployment's: exit 1 once everything is back, 2 until then or when it was not.
  */
 export type RestoreOutcome =

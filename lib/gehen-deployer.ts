@@ -155,6 +155,12 @@ interface StepSizing {
 const SIZING: Record<StepName, StepSizing> = {
   // 200 services: ~20 batched DescribeServices plus one DescribeTaskDefinition each, and rules.
   prepare: { memorySize: 512, timeout: Duration.seconds(90) },
+  // One SimulatePrincipalPolicy at a time per role, family and cluster of the plan's rule targets.
+  'check-target-roles': { memorySize: 256, timeout: Duration.seconds(60) },
+  // PutItem, then one TransactWriteItems per 100 targets (and the release of a refused lock).
+  'acquire-lock': { memorySize: 256, timeout: Duration.seconds(30) },
+  // DescribeExecution, the aborted execution's first history pages, the lock handed over.
+  'prepare-restore': { memorySize: 256, timeout: Duration.seconds(60) },
   // One DescribeTaskDefinition + RegisterTaskDefinition (throttled ~1/s per account).
   'register-task-definition': { memorySize: 256, timeout: Duration.seconds(30) },
   'update-service': { memorySize: 256, timeout: Duration.seconds(30) },
@@ -242,7 +248,11 @@ export class GehenDeployer extends Construct {
     };
     // The lock's items live as long as an execution can: the state machine's timeout.
     const lockEnvironment: Partial<Record<StepName, Record<string, string>>> = {
-      prepare: {
+      'acquire-lock': {
+        LOCK_TABLE_NAME: this.lockTable.table.tableName,
+        LOCK_TTL_SECONDS: String(executionTimeout.toSeconds()),
+      },
+      'prepare-restore': {
         LOCK_TABLE_NAME: this.lockTable.table.tableName,
         LOCK_TTL_SECONDS: String(executionTimeout.toSeconds()),
       },

@@ -15,7 +15,7 @@ export interface RestoreTriggerProps {
  * gehen-deploy that was stopped, timed out, or failed with an error that is not one of gehen's
  * Fail states (States.DataLimitExceeded, States.Runtime…) reached no Catch and rolled nothing back:
  * these rules start the state machine with `{ restoreOf: ARN }`, and Prepare restores it
- * (lambdas/prepare/restore.ts). Two rules because a pattern has no "or" across fields in the
+ * (lambdas/prepare-restore/restore.ts). Two rules because a pattern has no "or" across fields in the
  * subset gehen relies on; `anything-but` lists gehen's Fail states' errors exactly.
  * https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-states.html
  */

@@ -2,14 +2,26 @@
  * The workflow's state names: what operators read in the Step Functions console. One module
  * used by the definition, the tests, the bench, the Lambda steps and the CLI (which follows progress by them).
  */
-import { AWAIT_APPROVAL_STATE_NAME, PREPARE_STATE_NAME } from '../lambdas/shared/contracts/state-names';
+import {
+  ACQUIRE_LOCK_STATE_NAME,
+  AWAIT_APPROVAL_STATE_NAME,
+  CHECK_TARGET_ROLES_STATE_NAME,
+  PREPARE_RESTORE_STATE_NAME,
+  PREPARE_STATE_NAME,
+  RESTORE_CHOICE_STATE_NAME,
+} from '../lambdas/shared/contracts/state-names';
 import { TerminalStates as T } from '../lambdas/shared/contracts/terminal-states';
 
 // The first state is the steps' contract too: they look for it in an execution's history.
 export { AWAIT_APPROVAL_STATE_NAME, PREPARE_STATE_NAME };
 
 export const StateNames = {
+  // The plan: a deployment's Prepare, its roles check and its lock; a restore's own first step.
+  restoreChoice: RESTORE_CHOICE_STATE_NAME,
   prepare: PREPARE_STATE_NAME,
+  checkTargetRoles: CHECK_TARGET_ROLES_STATE_NAME,
+  acquireLock: ACQUIRE_LOCK_STATE_NAME,
+  prepareRestore: PREPARE_RESTORE_STATE_NAME,
   skipServiceUpdates: 'Skip Service Updates',
   strategyChoice: 'Update Services?',
   updateScheduledTasks: 'Update Scheduled Tasks',

@@ -12,6 +12,9 @@ import { stepCode } from './step-code';
 /** The workflow's Lambda steps: one folder each under lambdas/. */
 export type StepName =
   | 'prepare'
+  | 'check-target-roles'
+  | 'acquire-lock'
+  | 'prepare-restore'
   | 'register-task-definition'
   | 'update-service'
   | 'update-scheduled-task'

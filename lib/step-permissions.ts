@@ -184,16 +184,9 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       describeServices();
       describeTaskDefinition();
       allow(['events:ListTargetsByRule'], [rules()]);
-      // A restore reads the aborted execution's plan from its history, and starts `restore-<name>`.
-      allow(
-        ['states:DescribeExecution', 'states:GetExecutionHistory'],
-        [
-          wildcard(
-            `arn:{p}:states:{r}:{a}:execution:${options.stateMachineName}:*`,
-            'Prepare reads executions of this state machine only: an aborted one, to restore its plan.',
-          ),
-        ],
-      );
+      assumeRole();
+      break;
+    case 'check-target-roles':
       // Whether a scheduled task's role may run the new revisions, asked before anything changes:
       // only of the roles gehen may hand to EventBridge targets.
       allow(
@@ -203,18 +196,34 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
           : [
               wildcard(
                 'arn:{p}:iam::{a}:role/*',
-                "Prepare only simulates whether scheduled tasks' roles may run their new revisions; the passRoleArns prop narrows it.",
+                "Check Scheduled Task Roles only simulates whether scheduled tasks' roles may run their new revisions; the passRoleArns prop narrows it.",
               ),
             ],
+      );
+      assumeRole();
+      break;
+    case 'acquire-lock':
+      // Conditional writes (TransactWriteItems is authorized as the PutItem of each item), the reads
+      // and deletes of releasing it again when it is refused.
+      allow(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], [options.lockTableArn]);
+      break;
+    case 'prepare-restore':
+      // A restore reads the aborted execution's plan from its history, and starts `restore-<name>`.
+      allow(
+        ['states:DescribeExecution', 'states:GetExecutionHistory'],
+        [
+          wildcard(
+            `arn:{p}:states:{r}:{a}:execution:${options.stateMachineName}:*`,
+            'Prepare Restore reads executions of this state machine only: an aborted one, to restore its plan.',
+          ),
+        ],
       );
       allow(
         ['states:StartExecution'],
         [`arn:${partition}:states:${region}:${account}:stateMachine:${options.stateMachineName}`],
       );
-      // The deployment lock: conditional writes (TransactWriteItems is authorized as the PutItem
-      // of each item), the reads and deletes of releasing it again when it is refused.
+      // The deployment lock, handed from the aborted execution to the restore.
       allow(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], [options.lockTableArn]);
-      assumeRole();
       break;
     case 'register-task-definition':
       describeTaskDefinition();

@@ -1,5 +1,3 @@
-import type { IAMClient } from '@aws-sdk/client-iam';
-import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { AwsClients } from '../shared/aws/clients';
 import { type Allowlists, NO_ALLOWLISTS } from '../shared/config/allowlists';
 import type { DeployConfig } from '../shared/config/deploy-config';
@@ -8,34 +6,17 @@ import { InvalidDeploymentError } from '../shared/contracts/errors';
 import { type ExecutionInput, parseExecutionInput } from '../shared/contracts/execution-input';
 import type { DeploymentContext, Plan, PrepareInput } from '../shared/contracts/state';
 import { stateSizeProblem } from '../shared/contracts/state-size';
-import { acquireLock, LockError, type LockStore, lockTargets, releaseLock } from '../shared/deploy-lock';
+import { alreadyRuns } from '../shared/overlaps';
 import { clusterProblem, clusterProblemByName, roleProblem } from './allowed';
 import { inspectContainers } from './containers';
 import { gatePlan, gateServiceProblems } from './gate';
-import { alreadyRuns, decideOverlap } from './overlaps';
 import { unmatchedTag } from './pushed-tag';
 import { resolveRules } from './resolve-rules';
 import { resolveServices } from './resolve-services';
-import { isRestoreInput, prepareRestore } from './restore';
-import { checkTargetRoles } from './target-roles';
 
 export interface PrepareOptions {
   /** The region for services and rules whose cluster is a bare name and whose file has no `region`. */
   defaultRegion: string;
-  /** Step Functions, the function's own credentials: a restore reads the stopped execution's plan. */
-  stepFunctions?: SFNClient;
-  /**
-   * IAM, with `role.arn`'s credentials (the rules' roles are in that account): checks that every
-   * scheduled task's role may run the revisions gehen will register. Without it nothing is checked.
-   */
-  iam?: (clients: AwsClients) => IAMClient;
-  /**
-   * The deployment lock (deploy-lock.ts), taken for every service and rule of the plan, to refuse
-   * overlapping deployments and skip duplicate pushes. The function's own credentials (never
-   * `role.arn`'s): the table is in gehen's account. The handler always passes it; without it no
-   * lock is taken.
-   */
-  lock?: { store: LockStore; ttlSeconds: number };
   /** The stack's allowlists (clusters, repositories, role.arn): a deployment outside them is refused. @default none */
   allowlists?: Allowlists;
 }
@@ -43,24 +24,15 @@ export interface PrepareOptions {
 /**
  * Prepare Deployment: validates the execution input, resolves every service and scheduled-task
  * rule, and records what runs now. Any problem — all of them, in one InvalidDeploymentError —
- * stops the deployment before anything is changed. Reads only.
+ * stops the deployment before anything is changed. Reads only. The next steps finish the plan:
+ * Check Scheduled Task Roles (lambdas/check-target-roles), then Acquire Lock (lambdas/acquire-lock);
+ * a restore's plan is Prepare Restore's (lambdas/prepare-restore).
  */
 export async function prepare(
   input: PrepareInput,
   clientsFor: (roleArn: string | null, externalId: string | null) => AwsClients,
   options: PrepareOptions,
 ): Promise<Plan> {
-  if (isRestoreInput(input.execution)) {
-    const plan = await prepareRestore(input.execution, input.executionArn, options.stepFunctions);
-    if (plan.skipped === undefined && options.lock) {
-      // The stopped execution still holds its targets (it never reached Release Lock): hand them to
-      // the restore. A deployment that took any of them since (after the lock's TTL) goes first:
-      // restoring would undo it, so the restore is refused, naming it.
-      if (plan.restoreOf) await releaseLock(options.lock.store, plan.restoreOf.executionArn);
-      decideOverlap(plan, 'console', await takeLock(plan, input.executionArn, options.lock));
-    }
-    return plan;
-  }
   const tagProblem = unmatchedTag(input.execution);
   if (tagProblem !== null) return nothingToDeploy(input, tagProblem);
   const execution = parse(input.execution);
@@ -87,10 +59,6 @@ export async function prepare(
   const outside = resolved.services.flatMap(({ path, planned }) => clusterProblem(path, planned.cluster, allow) ?? []);
   const inspected = await inspectContainers(clients, resolved.services, resolvedRules.rules, allow);
   const { services, rules } = inspected;
-  const roleProblems =
-    options.iam && rules.length > 0
-      ? await checkTargetRoles(options.iam(clients), rules, resolvedRules.roles, execution.gitsha)
-      : [];
   const gate = config.gate ?? null;
   const problems = [
     ...early.flatMap(({ problem }) => problem ?? []),
@@ -98,7 +66,6 @@ export async function prepare(
     ...resolvedRules.problems,
     ...outside,
     ...inspected.problems,
-    ...roleProblems,
     ...(gate ? gateServiceProblems(gate, config.timeoutMinutes, resolved.services) : []),
   ];
 
@@ -123,28 +90,7 @@ export async function prepare(
   if (execution.source === 'ecr' && alreadyRuns(plan)) {
     return { ...plan, skipped: `every service and scheduled task already runs ${execution.gitsha}` };
   }
-  // Last, once nothing can refuse the deployment any more: a Prepare that takes the lock returns.
-  if (options.lock) {
-    const outcome = await takeLock(plan, input.executionArn, options.lock);
-    const decision = decideOverlap(plan, execution.source, outcome);
-    if (decision.kind === 'skip') return { ...plan, skipped: decision.reason };
-  }
   return plan;
-}
-
-async function takeLock(plan: Plan, executionArn: string, lock: NonNullable<PrepareOptions['lock']>) {
-  try {
-    return await acquireLock(lock.store, {
-      executionArn,
-      gitsha: plan.deployment.gitsha,
-      targets: lockTargets(plan),
-      ttlSeconds: lock.ttlSeconds,
-    });
-  } catch (error) {
-    // AccessDenied, a missing table: nothing was changed, and retrying will not help.
-    if (error instanceof LockError) throw new InvalidDeploymentError(error.message, [error.message], { cause: error });
-    throw error;
-  }
 }
 
 /** The plan of a push whose tag is not deployed: the config is still validated, no AWS call is made. */

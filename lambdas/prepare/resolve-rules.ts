@@ -5,17 +5,15 @@ import type { ExecutionInput } from '../shared/contracts/execution-input';
 import type { PlannedRule } from '../shared/contracts/state';
 import { clusterProblem } from './allowed';
 import { awsProblem, type Problems } from './lookups';
-import { type TargetRole, type TargetRoles, targetKey } from './target-roles';
 
-/** The rules resolved, each ECS target's role and cluster (for checkTargetRoles), and the problems. */
+/** The rules resolved, and the problems. */
 export interface ResolvedRules {
   rules: PlannedRule[];
-  roles: TargetRoles;
   problems: Problems;
 }
 
 /** One rule's outcome: planned, or left out with its problems. */
-type RuleOutcome = { rule: PlannedRule; roles: ReadonlyArray<[string, TargetRole]> } | { problems: readonly string[] };
+type RuleOutcome = { rule: PlannedRule } | { problems: readonly string[] };
 
 /**
  * Lists the targets of every scheduled-task rule of the config: each must exist on the default
@@ -46,10 +44,6 @@ export async function resolveRules(
       // An ECS target's Arn is its cluster's ARN.
       const outside = ecsTargets.flatMap((t) => clusterProblem(`${path}: target ${t.Id}`, t.Arn ?? '', allow) ?? []);
       if (outside.length > 0) return { problems: outside };
-      const roles = ecsTargets.flatMap(
-        (t): Array<[string, TargetRole]> =>
-          t.RoleArn ? [[targetKey(task.rule, t.Id), { roleArn: t.RoleArn, cluster: t.Arn ?? '' }]] : [],
-      );
       const rule: PlannedRule = {
         rule: task.rule,
         region,
@@ -59,14 +53,15 @@ export async function resolveRules(
           id: t.Id,
           previousTaskDefinition: t.EcsParameters.TaskDefinitionArn,
           previousSha: null,
+          // What Check Scheduled Task Roles asks IAM about (lambdas/check-target-roles).
+          ...(t.RoleArn ? { roleArn: t.RoleArn, cluster: t.Arn ?? '' } : {}),
         })),
       };
-      return { rule, roles };
+      return { rule };
     }),
   );
   return {
     rules: outcomes.flatMap((o) => ('rule' in o ? [o.rule] : [])),
-    roles: new Map(outcomes.flatMap((o) => ('roles' in o ? o.roles : []))),
     problems: outcomes.flatMap((o) => ('problems' in o ? o.problems : [])),
   };
 }

@@ -17,7 +17,7 @@ import type {
   PlannedService,
   ServiceStepInput,
 } from './contracts/state';
-import { PREPARE_STATE_NAME } from './contracts/state-names';
+import { PLAN_STATE_NAMES } from './contracts/state-names';
 
 /**
  * Anyone with lambda:InvokeFunction on a write step could otherwise point any service or rule at
@@ -126,11 +126,12 @@ function guardError(context: string, error: unknown): Error {
 }
 
 /**
- * Prepare Deployment's result, from the first events of the history: the Lambda that succeeded
- * while the state Prepare Deployment was running (after any retried attempts), before it exited.
+ * Prepare Deployment's (or a restore's Prepare Restore's) result, from the first events of the
+ * history: the Lambda that succeeded while that state was running (after any retried attempts),
+ * before it exited.
  */
 export function preparedPlan(events: readonly HistoryEvent[]): Plan | null {
-  const entered = events.findIndex((e) => e.stateEnteredEventDetails?.name === PREPARE_STATE_NAME);
+  const entered = events.findIndex((e) => PLAN_STATE_NAMES.includes(e.stateEnteredEventDetails?.name ?? ''));
   if (entered < 0) return null;
   for (const event of events.slice(entered + 1)) {
     if (event.stateEnteredEventDetails || event.stateExitedEventDetails) return null;

@@ -30,7 +30,8 @@ const $ = sfn.JsonPath;
  * Read top to bottom: first where an execution can end and where every failure goes (each state
  * below names them), then the deploy from start to end:
  *
- * Prepare → Anything To Deploy? → Update Scheduled Tasks → Update Services? → Deploy Services →
+ * Restore? → Prepare Deployment → Check Scheduled Task Roles → Acquire Lock (a restore: Prepare
+ * Restore) → Anything To Deploy? → Update Scheduled Tasks → Update Services? → Deploy Services →
  * Hold At Gate? → [the gate] → verify → drain → Report → Deployed; any failure on the way goes to
  * Roll Back? (./rollback.ts).
  *
@@ -79,18 +80,31 @@ export class WorkflowDefinition extends Construct {
       ruleConcurrency: props.ruleConcurrency,
     });
 
-    // Prepare changes nothing: its typed errors end the execution with the Lambda's message.
-    const prepare = task(S.prepare, 'prepare', {
-      payload: sfn.TaskInput.fromObject({
-        execution: $.objectAt('$$.Execution.Input'),
-        executionArn: $.stringAt('$$.Execution.Id'),
-      }),
-      // The execution input stays in $$.Execution.Input: the state starts as the plan alone.
-      // No ResultPath: the default ('$') replaces the state; aws-local-stepfunctions mishandles an explicit '$'.
-      resultSelector: { plan: $.objectAt('$'), deployed: [], scheduled: [] },
+    // The plan. Prepare Deployment changes nothing, nor does Check Scheduled Task Roles: their
+    // typed errors (InvalidDeploymentError) and anything else (retries exhausted, a timeout) end
+    // the execution with the Lambda's message. Acquire Lock and a restore's Prepare Restore take the
+    // deployment lock: another execution holding a target ends it as Concurrent Deployment.
+    const planInput = sfn.TaskInput.fromObject({
+      execution: $.objectAt('$$.Execution.Input'),
+      executionArn: $.stringAt('$$.Execution.Id'),
+    });
+    // The execution input stays in $$.Execution.Input: the state starts as the plan alone.
+    // No ResultPath: the default ('$') replaces the state; aws-local-stepfunctions mishandles an explicit '$'.
+    const planState = { payload: planInput, resultSelector: { plan: $.objectAt('$'), deployed: [], scheduled: [] } };
+    const prepare = task(S.prepare, 'prepare', planState).addCatch(endings.invalid, { resultPath: ERROR_PATH });
+    const checkTargetRoles = task(S.checkTargetRoles, 'check-target-roles', {
+      payload: sfn.TaskInput.fromObject({ plan: $.objectAt('$.plan') }),
+      resultPath: sfn.JsonPath.DISCARD,
+    }).addCatch(endings.invalid, { resultPath: ERROR_PATH });
+    const acquireLock = task(S.acquireLock, 'acquire-lock', {
+      // The input's `source`: a duplicate ECR push is skipped, not refused.
+      payload: sfn.TaskInput.fromObject({ plan: $.objectAt('$.plan'), execution: $.objectAt('$$.Execution.Input') }),
+      resultPath: '$.plan',
     })
       .addCatch(endings.concurrent, { errors: [ErrorNames.concurrentDeployment], resultPath: ERROR_PATH })
-      // InvalidDeploymentError and anything else (retries exhausted, a timeout): nothing was changed.
+      .addCatch(endings.invalid, { resultPath: ERROR_PATH });
+    const prepareRestore = task(S.prepareRestore, 'prepare-restore', planState)
+      .addCatch(endings.concurrent, { errors: [ErrorNames.concurrentDeployment], resultPath: ERROR_PATH })
       .addCatch(endings.invalid, { resultPath: ERROR_PATH });
 
     const updateScheduledTasks = scheduledTasksMap(this, {
@@ -141,13 +155,17 @@ export class WorkflowDefinition extends Construct {
     // The transitions, start to end. They are made last because CDK lists the definition's states
     // in the order their transitions were made (a state's predecessors first): made here, the
     // states keep the order the definition has always had.
-    prepare.next(
-      new sfn.Choice(this, S.skipChoice)
-        .when(sfn.Condition.isPresent('$.plan.skipped'), nothingToDeploy)
-        // A restore: tell of the abort, then roll back everything the aborted execution planned.
-        .when(sfn.Condition.isPresent('$.plan.restoreOf'), notifyAborted(task, rollBack))
-        .otherwise(updateScheduledTasks),
-    );
+    // A restore's input (`{ restoreOf }`, lambdas/prepare-restore) is the first state's input.
+    const start = new sfn.Choice(this, S.restoreChoice)
+      .when(sfn.Condition.isPresent('$.restoreOf'), prepareRestore)
+      .otherwise(prepare);
+    const anythingToDeploy = new sfn.Choice(this, S.skipChoice)
+      .when(sfn.Condition.isPresent('$.plan.skipped'), nothingToDeploy)
+      // A restore: tell of the abort, then roll back everything the aborted execution planned.
+      .when(sfn.Condition.isPresent('$.plan.restoreOf'), notifyAborted(task, rollBack))
+      .otherwise(updateScheduledTasks);
+    prepare.next(checkTargetRoles).next(acquireLock).next(anythingToDeploy);
+    prepareRestore.next(anythingToDeploy);
     updateScheduledTasks.next(
       new sfn.Choice(this, S.strategyChoice)
         .when(
@@ -168,6 +186,6 @@ export class WorkflowDefinition extends Construct {
         .otherwise(verify),
     );
 
-    this.startState = prepare;
+    this.startState = start;
   }
 }

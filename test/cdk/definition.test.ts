@@ -94,7 +94,7 @@ describe('the gehen-deploy definition', () => {
         .map(([name]) => name)
         .filter((name) => !known.has(name)),
     ).toEqual([]);
-    expect(asl.StartAt).toBe(StateNames.prepare);
+    expect(asl.StartAt).toBe(StateNames.restoreChoice);
   });
 
   it('ends only in the terminal states the CLI maps to exit codes', () => {
@@ -259,7 +259,7 @@ describe('the gehen-deploy definition', () => {
 
   it('gives every Task a timeout and a jittered retry of transient errors, once', () => {
     const tasks = allStates().filter(([, state]) => state.Type === 'Task' && !isCallback(state));
-    expect(tasks).toHaveLength(37);
+    expect(tasks).toHaveLength(40);
     for (const [name, task] of tasks) {
       // Await Approval's timeout is the plan's phase timeout (TimeoutSecondsPath).
       const timeout = (task.TimeoutSeconds ?? 0) > 0 || task.TimeoutSecondsPath === '$.plan.deployment.timeoutSeconds';
@@ -342,6 +342,9 @@ describe('the gehen-deploy definition', () => {
   it('invokes each step function by ARN, one function per step', () => {
     const expected: Record<string, string> = {
       [StateNames.prepare]: 'prepare',
+      [StateNames.checkTargetRoles]: 'check-target-roles',
+      [StateNames.acquireLock]: 'acquire-lock',
+      [StateNames.prepareRestore]: 'prepare-restore',
       [StateNames.updateScheduledTask]: 'update-scheduled-task',
       [StateNames.rollBackScheduledTask]: 'update-scheduled-task',
       [StateNames.registerTaskDefinition]: 'register-task-definition',

@@ -36,7 +36,7 @@ const actionsOf = (step: string) =>
 describe('the Lambda steps', () => {
   it('run on Node.js 22, arm64, with memory and timeouts sized per step', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(14);
+    expect(functions).toHaveLength(17);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -57,8 +57,8 @@ describe('the Lambda steps', () => {
     template.allResourcesProperties('AWS::Lambda::Function', {
       LoggingConfig: { LogGroup: { Ref: Match.stringLikeRegexp('Logs') } },
     });
-    // Fourteen steps, the state machine, and the dashboard's deployment event log.
-    template.resourceCountIs('AWS::Logs::LogGroup', 16);
+    // Seventeen steps, the state machine, and the dashboard's deployment event log.
+    template.resourceCountIs('AWS::Logs::LogGroup', 19);
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
@@ -82,22 +82,7 @@ describe('least privilege', () => {
 
   // Exactly the calls each step's core sends (lambdas/<step>/ and the lambdas/shared modules it uses).
   it.each([
-    [
-      'prepare',
-      [
-        'ecs:DescribeServices',
-        'ecs:DescribeTaskDefinition',
-        'events:ListTargetsByRule',
-        'states:DescribeExecution',
-        'iam:SimulatePrincipalPolicy',
-        // A restore: the aborted execution's plan, and starting restore-<name>.
-        'states:GetExecutionHistory',
-        'states:StartExecution',
-        'dynamodb:PutItem',
-        'dynamodb:GetItem',
-        'dynamodb:DeleteItem',
-      ],
-    ],
+    ['prepare', ['ecs:DescribeServices', 'ecs:DescribeTaskDefinition', 'events:ListTargetsByRule']],
     [
       'register-task-definition',
       [
@@ -163,6 +148,20 @@ describe('least privilege', () => {
     ['release-lock', ['dynamodb:GetItem', 'dynamodb:DeleteItem']],
     ['park-wait', ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'states:SendTaskSuccess']],
     ['wake', ['dynamodb:GetItem', 'dynamodb:PutItem', 'states:SendTaskSuccess']],
+    ['check-target-roles', ['iam:SimulatePrincipalPolicy']],
+    ['acquire-lock', ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem']],
+    [
+      'prepare-restore',
+      [
+        // The aborted execution's plan, and starting restore-<name>.
+        'states:DescribeExecution',
+        'states:GetExecutionHistory',
+        'states:StartExecution',
+        'dynamodb:PutItem',
+        'dynamodb:GetItem',
+        'dynamodb:DeleteItem',
+      ],
+    ],
   ])('%s may call exactly what its core sends', (step, calls) => {
     const granted = actionsOf(step).filter(
       (action) => !['logs:CreateLogStream', 'logs:PutLogEvents', 'sts:AssumeRole'].includes(action),
@@ -188,8 +187,8 @@ describe('least privilege', () => {
     expect(actionsOf(step).filter((action) => writes.test(action))).toEqual([]);
   });
 
-  it('prepare simulates only the roles gehen may pass to EventBridge targets', () => {
-    const simulate = statementsOf('prepare').find((statement) =>
+  it('check-target-roles simulates only the roles gehen may pass to EventBridge targets', () => {
+    const simulate = statementsOf('check-target-roles').find((statement) =>
       [statement.Action].flat().includes('iam:SimulatePrincipalPolicy'),
     );
     expect(JSON.stringify(simulate?.Resource)).toMatch(/:role\/\*"/);
@@ -321,19 +320,22 @@ describe('the deployment lock table', () => {
     });
   });
 
-  it("gives Prepare the table and the execution's maximum duration as the lock's TTL", () => {
-    const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
-    // The state machine's default timeout, five days.
-    const timeout = 5 * 24 * 3600;
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Tags: [{ Key: 'gehen:step', Value: 'prepare' }],
-      Environment: {
-        Variables: Match.objectLike({ LOCK_TABLE_NAME: { Ref: tableId }, LOCK_TTL_SECONDS: String(timeout) }),
-      },
-    });
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Tags: [{ Key: 'gehen:step', Value: 'release-lock' }],
-      Environment: { Variables: Match.objectLike({ LOCK_TABLE_NAME: { Ref: tableId } }) },
-    });
-  });
+  it.each(['acquire-lock', 'prepare-restore'])(
+    "gives %s the table and the execution's maximum duration as the lock's TTL",
+    (step) => {
+      const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
+      // The state machine's default timeout, five days.
+      const timeout = 5 * 24 * 3600;
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Tags: [{ Key: 'gehen:step', Value: step }],
+        Environment: {
+          Variables: Match.objectLike({ LOCK_TABLE_NAME: { Ref: tableId }, LOCK_TTL_SECONDS: String(timeout) }),
+        },
+      });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Tags: [{ Key: 'gehen:step', Value: 'release-lock' }],
+        Environment: { Variables: Match.objectLike({ LOCK_TABLE_NAME: { Ref: tableId } }) },
+      });
+    },
+  );
 });

@@ -27,7 +27,7 @@ function vpcConfigs(template: Template): Record<string, unknown> {
 describe('the probe in a VPC', () => {
   it('runs outside any VPC by default, like every step', () => {
     const configs = vpcConfigs(Template.fromJSON(synthForTest().template));
-    expect(Object.values(configs)).toEqual(Array(9).fill(undefined));
+    expect(Object.values(configs)).toEqual(Array(14).fill(undefined));
   });
 
   it('runs in exactly the subnets and security groups of gehen:probeSubnetIds and gehen:probeSecurityGroupIds, with the gate (which probes testUrls); no other step does', () => {
@@ -37,8 +37,8 @@ describe('the probe in a VPC', () => {
     const { probe, gate, ...others } = vpcConfigs(template);
     expect(probe).toEqual({ SubnetIds: SUBNETS.split(','), SecurityGroupIds: [GROUPS] });
     expect(gate).toEqual(probe);
-    expect(Object.keys(others)).toHaveLength(12);
-    expect(Object.values(others)).toEqual(Array(12).fill(undefined));
+    expect(Object.keys(others)).toHaveLength(15);
+    expect(Object.values(others)).toEqual(Array(15).fill(undefined));
     // Lambda manages the probe's (and the gate's) network interfaces with each one's own role.
     const statements = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).flatMap(
       (policy) => (policy.Properties.PolicyDocument as { Statement: Array<{ Action: unknown }> }).Statement,

@@ -174,7 +174,7 @@ describe('notifications and alarms', () => {
     });
   });
 
-  it('lets Notify and the gate put events on the default bus only, and only Prepare and Release Lock touch lock items', () => {
+  it('lets Notify and the gate put events on the default bus only, and only Acquire Lock, Prepare Restore and Release Lock touch lock items', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
     type Statement = { Action: unknown; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
     const statements = policies.flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
@@ -190,13 +190,13 @@ describe('notifications and alarms', () => {
     ]);
     const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
     const lockTable = JSON.stringify({ 'Fn::GetAtt': [tableId, 'Arn'] });
-    expect(grants('dynamodb:PutItem')).toEqual([lockTable]);
-    expect(grants('dynamodb:DeleteItem')).toEqual([lockTable, lockTable]);
+    expect(grants('dynamodb:PutItem')).toEqual([lockTable, lockTable]);
+    expect(grants('dynamodb:DeleteItem')).toEqual([lockTable, lockTable, lockTable]);
     // Park Wait and Wake write the event wait's items only, never a lock's (docs/design.md).
     const keyed = statements.filter((s) => allows(s, 'dynamodb:PutItem') && keysOf(s) !== undefined).map(keysOf);
     expect(keyed).toEqual([['wake#*'], ['wake#*', 'missed#*']]);
     expect(grants('states:ListExecutions')).toEqual([]);
-    // Prepare (a restore reads the stopped execution), and the five write steps (Continue Gate's
+    // Prepare Restore (it reads the stopped execution), and the five write steps (Continue Gate's
     // among them) proving their payload is a running execution's plan.
     expect(grants('states:DescribeExecution')).toEqual(
       Array(6).fill(expect.stringMatching(/:execution:gehen-deploy:\*"/)),

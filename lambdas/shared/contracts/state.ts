@@ -51,6 +51,13 @@ export interface PlannedTarget {
   id: string;
   previousTaskDefinition: string;
   previousSha: string | null;
+  /**
+   * The target's RoleArn, what EventBridge runs the task with, and its Arn (the cluster):
+   * Check Scheduled Task Roles asks IAM whether that role may run the new revision there. Absent
+   * when the target has no role (and in plans written before the check was its own step).
+   */
+  roleArn?: string;
+  cluster?: string;
 }
 
 export interface PlannedRule {

@@ -1,12 +1,4 @@
 import {
-  DeleteItemCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  TransactionCanceledException,
-  TransactWriteItemsCommand,
-} from '@aws-sdk/client-dynamodb';
-import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   ECSClient,
@@ -41,14 +33,6 @@ beforeEach(() => {
 });
 
 const EXECUTION_ARN = `arn:aws:states:eu-west-1:${ACCOUNT}:execution:gehen-deploy:run-1`;
-const OTHER_EXECUTION = `arn:aws:states:eu-west-1:${ACCOUNT}:execution:gehen-deploy:other`;
-const dynamodb = mockClient(DynamoDBClient);
-beforeEach(() => dynamodb.reset());
-afterAll(() => dynamodb.restore());
-const lock = {
-  store: { dynamodb: new DynamoDBClient({ region: 'eu-west-1' }), tableName: 'lock', now: () => new Date() },
-  ttlSeconds: 3600,
-};
 
 function prepareInput(config: DeployConfig) {
   return { execution: { gitsha: NEW_SHA.toUpperCase(), config }, executionArn: EXECUTION_ARN };
@@ -354,62 +338,5 @@ describe('prepare', () => {
     await expect(
       prepare(prepareInput(deployConfig()), testClients, { defaultRegion: 'eu-west-1' }),
     ).rejects.toBeInstanceOf(TransientAwsError);
-  });
-});
-
-describe('prepare: the deployment lock', () => {
-  const input = (source: 'cli' | 'ecr' = 'cli') => ({
-    execution: { gitsha: NEW_SHA, source, config: deployConfig() },
-    executionArn: EXECUTION_ARN,
-  });
-
-  it('refuses with ConcurrentDeploymentError when another execution holds a target', async () => {
-    ecsKnows('eu-west-1');
-    dynamodb.on(PutItemCommand).resolves({});
-    dynamodb.on(TransactWriteItemsCommand).rejects(
-      new TransactionCanceledException({
-        message: 'Transaction cancelled',
-        $metadata: {},
-        CancellationReasons: [
-          {
-            Code: 'ConditionalCheckFailed',
-            Item: { owner: { S: OTHER_EXECUTION }, gitsha: { S: OLD_SHA }, target: { S: 'service prod/api' } },
-          },
-        ],
-      }),
-    );
-    dynamodb.on(GetItemCommand).resolves({});
-
-    await expect(prepare(input(), testClients, { defaultRegion: 'eu-west-1', lock })).rejects.toThrow(
-      `execution ${OTHER_EXECUTION} is already deploying ${OLD_SHA} to service prod/api`,
-    );
-  });
-
-  it('takes the lock last, with its own client, for every service of the plan', async () => {
-    ecsKnows('eu-west-1');
-    dynamodb.on(PutItemCommand).resolves({});
-    dynamodb.on(TransactWriteItemsCommand).resolves({});
-
-    const planned = await prepare(input(), testClients, { defaultRegion: 'eu-west-1', lock });
-
-    expect(planned.skipped).toBeUndefined();
-    expect(dynamodb).toHaveReceivedCommandTimes(TransactWriteItemsCommand, 1);
-    expect(
-      dynamodb.commandCalls(TransactWriteItemsCommand)[0]?.args[0].input.TransactItems?.[0]?.Put?.Item?.pk,
-    ).toEqual({
-      S: `service#${ACCOUNT}#eu-west-1#prod#api`,
-    });
-  });
-
-  it('stops the deployment before it starts when it may not write the lock table', async () => {
-    ecsKnows('eu-west-1');
-    dynamodb
-      .on(PutItemCommand)
-      .rejects(awsError('AccessDeniedException', 'not authorized to perform: dynamodb:PutItem'));
-    dynamodb.on(DeleteItemCommand).resolves({});
-
-    await expect(prepare(input(), testClients, { defaultRegion: 'eu-west-1', lock })).rejects.toBeInstanceOf(
-      InvalidDeploymentError,
-    );
   });
 });

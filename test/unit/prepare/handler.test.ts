@@ -1,4 +1,3 @@
-import { DynamoDBClient, PutItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -7,19 +6,13 @@ import { InvalidDeploymentError } from '../../../lambdas/shared/contracts/errors
 import { ACCOUNT, deployConfig, describedTaskDefinition, NEW_SHA, taskDefinitionArn } from '../shared/deploy-fixtures';
 
 const ecs = mockClient(ECSClient);
-const dynamodb = mockClient(DynamoDBClient);
-dynamodb.on(PutItemCommand).resolves({});
-dynamodb.on(TransactWriteItemsCommand).resolves({});
 afterAll(() => {
   ecs.restore();
-  dynamodb.restore();
 });
 
 // The handler reads its environment once, when it is loaded: as Lambda sets it from the template.
 let handler: typeof import('../../../lambdas/prepare/handler')['handler'];
 beforeAll(async () => {
-  process.env.LOCK_TABLE_NAME = 'gehen-lock';
-  process.env.LOCK_TTL_SECONDS = '432000';
   ({ handler } = await import('../../../lambdas/prepare/handler'));
 });
 
@@ -52,14 +45,6 @@ describe('prepare handler', () => {
 
     const plan = await handler(event(NEW_SHA), context);
 
-    // The lock, in the table the environment names, for as long as an execution may run.
-    expect(dynamodb).toHaveReceivedCommandWith(PutItemCommand, {
-      TableName: 'gehen-lock',
-      Item: expect.objectContaining({ expiresAt: { N: expect.any(String) } }),
-    });
-    const put = dynamodb.commandCalls(PutItemCommand)[0]?.args[0].input;
-    expect(Number(put?.Item?.expiresAt?.N) - Date.now() / 1000).toBeGreaterThan(432000 - 60);
-    expect(dynamodb).toHaveReceivedCommandTimes(TransactWriteItemsCommand, 1);
     expect(plan.services).toEqual([
       expect.objectContaining({
         name: 'api',

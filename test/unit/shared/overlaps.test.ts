@@ -2,11 +2,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { prepare } from '../../../lambdas/prepare/core';
-import { alreadyRuns, decideOverlap } from '../../../lambdas/prepare/overlaps';
 import { ConcurrentDeploymentError } from '../../../lambdas/shared/contracts/errors';
 import type { Plan } from '../../../lambdas/shared/contracts/state';
 import type { LockHolder } from '../../../lambdas/shared/deploy-lock';
 import { lockTargets } from '../../../lambdas/shared/deploy-lock';
+import { alreadyRuns, decideOverlap } from '../../../lambdas/shared/overlaps';
 import {
   ACCOUNT,
   CLUSTER_ARN,
@@ -26,10 +26,6 @@ afterAll(() => dynamodb.restore());
 
 const execution = (name: string) => `arn:aws:states:eu-west-1:${ACCOUNT}:execution:gehen-deploy:${name}`;
 const SELF = execution('self');
-const lock = {
-  store: { dynamodb: new DynamoDBClient({ region: 'eu-west-1' }), tableName: 'lock', now: () => new Date() },
-  ttlSeconds: 3600,
-};
 
 function plan(overrides: Partial<Plan> = {}): Plan {
   return {
@@ -169,7 +165,6 @@ describe('prepare: push-started executions', () => {
   ])('ends tag %s (pattern %s) as nothing to deploy, without an AWS call', async (tag, pattern, reason) => {
     const planned = await prepare(pushed(tag, pattern), testClients, {
       defaultRegion: 'eu-west-1',
-      lock,
     });
     expect(planned).toMatchObject({ skipped: reason, services: [], scheduledTasks: [], deployment: { gitsha: tag } });
     expect(dynamodb.calls()).toHaveLength(0);

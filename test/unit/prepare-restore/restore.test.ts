@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { abortedExecution, MAX_RESTORE_DEPTH, prepareRestore } from '../../../lambdas/prepare/restore';
+import { abortedExecution, MAX_RESTORE_DEPTH, prepareRestore } from '../../../lambdas/prepare-restore/restore';
 import { InvalidDeploymentError } from '../../../lambdas/shared/contracts/errors';
 import { restoreArnOf, restoreNameOf } from '../../../lambdas/shared/contracts/restore-name';
 import type { Plan } from '../../../lambdas/shared/contracts/state';

@@ -3,9 +3,9 @@ import {
   SimulatePrincipalPolicyCommand,
   type SimulatePrincipalPolicyCommandOutput,
 } from '@aws-sdk/client-iam';
+import { awsProblem, type Problems } from '../prepare/lookups';
 import type { PlannedRule } from '../shared/contracts/state';
 import { shaMatches } from '../shared/verify/round';
-import { awsProblem, type Problems } from './lookups';
 
 /** What EventBridge runs a scheduled task's target with: its role, in its cluster. */
 export interface TargetRole {

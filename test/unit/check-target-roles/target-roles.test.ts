@@ -1,7 +1,7 @@
 import { IAMClient, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { checkTargetRoles, familyWildcard, targetKey } from '../../../lambdas/prepare/target-roles';
+import { checkTargetRoles, familyWildcard, targetKey } from '../../../lambdas/check-target-roles/target-roles';
 import { TransientAwsError } from '../../../lambdas/shared/contracts/errors';
 import type { PlannedRule } from '../../../lambdas/shared/contracts/state';
 

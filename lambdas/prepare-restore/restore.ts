@@ -10,7 +10,12 @@ import { InvalidDeploymentError, TransientAwsError, wrapAwsError } from '../shar
 import { parseExecutionInput } from '../shared/contracts/execution-input';
 import { executionNameOf, restoreNameOf } from '../shared/contracts/restore-name';
 import type { AbortedExecution, DeploymentContext, Plan } from '../shared/contracts/state';
-import { PREPARE_STATE_NAME } from '../shared/contracts/state-names';
+import {
+  ACQUIRE_LOCK_STATE_NAME,
+  PLANNING_STATE_NAMES,
+  PREPARE_RESTORE_STATE_NAME,
+  PREPARE_STATE_NAME,
+} from '../shared/contracts/state-names';
 import * as z from '../shared/zod';
 
 /**
@@ -59,7 +64,8 @@ export async function prepareRestore(
     throw new InvalidDeploymentError(`not a restore input, nothing was changed: ${problems.join('; ')}`, problems);
   }
   const input = parsed.data;
-  if (!sfn) throw new InvalidDeploymentError('a restore reads execution history: Prepare has no Step Functions client');
+  if (!sfn)
+    throw new InvalidDeploymentError('a restore reads execution history: Prepare Restore has no Step Functions client');
   if (stateMachineArnOf(input.restoreOf) !== stateMachineArnOf(executionArn)) {
     throw new InvalidDeploymentError(
       `${input.restoreOf} is not an execution of this state machine: nothing to restore`,
@@ -180,27 +186,36 @@ async function describe(sfn: SFNClient, executionArn: string): Promise<DescribeE
 }
 
 /**
- * The plan Prepare Deployment recorded, from the history's first `TaskStateExited` of Prepare
- * (its output is `{ plan, deployed, scheduled }`); null when the execution never got that far.
- * Prepare is among the first events: the first page almost always has it.
+ * The plan the execution went on with: the output of the last of its planning states that exited
+ * (Prepare Deployment, then Acquire Lock, which skips a duplicate push; or a restore's Prepare
+ * Restore), read until the first state past planning is entered; null when none exited. An
+ * execution of a definition from before Acquire Lock went from Prepare Deployment straight on:
+ * its Prepare's plan. The planning states are among the first events: the first page almost
+ * always has them.
  */
 async function plannedBy(sfn: SFNClient, executionArn: string): Promise<Plan | null> {
+  let plan: Plan | null = null;
   try {
     for await (const page of paginateGetExecutionHistory(
       { client: sfn, pageSize: 100 },
       { executionArn, includeExecutionData: true },
     )) {
-      const exited = (page.events ?? []).find(isPrepareExit);
-      if (exited) return planOf(exited, executionArn);
+      for (const event of page.events ?? []) {
+        const entered = event.stateEnteredEventDetails?.name;
+        if (entered !== undefined && !PLANNING_STATE_NAMES.includes(entered)) return plan;
+        if (isPlanExit(event)) plan = planOf(event, executionArn);
+      }
     }
   } catch (error) {
     throw readError(`read the history of ${executionArn}`, error);
   }
-  return null;
+  return plan;
 }
 
-function isPrepareExit(event: HistoryEvent): boolean {
-  return event.type === 'TaskStateExited' && event.stateExitedEventDetails?.name === PREPARE_STATE_NAME;
+const PLAN_EXITS = new Set([PREPARE_STATE_NAME, PREPARE_RESTORE_STATE_NAME, ACQUIRE_LOCK_STATE_NAME]);
+
+function isPlanExit(event: HistoryEvent): boolean {
+  return event.type === 'TaskStateExited' && PLAN_EXITS.has(event.stateExitedEventDetails?.name ?? '');
 }
 
 function planOf(event: HistoryEvent, executionArn: string): Plan {
@@ -212,7 +227,7 @@ function planOf(event: HistoryEvent, executionArn: string): Plan {
     // falls through: a truncated or unreadable output is no plan
   }
   throw new InvalidDeploymentError(
-    `the plan Prepare Deployment recorded in ${executionArn} cannot be read: restore its services by hand`,
+    `the plan ${event.stateExitedEventDetails?.name ?? PREPARE_STATE_NAME} recorded in ${executionArn} cannot be read: restore its services by hand`,
   );
 }
 

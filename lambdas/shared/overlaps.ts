@@ -1,10 +1,17 @@
-import { ConcurrentDeploymentError } from '../shared/contracts/errors';
-import type { ExecutionInput } from '../shared/contracts/execution-input';
-import { restoreNameOf } from '../shared/contracts/restore-name';
-import type { Plan } from '../shared/contracts/state';
-import type { LockHolder, LockOutcome } from '../shared/deploy-lock';
+import { ConcurrentDeploymentError, InvalidDeploymentError } from './contracts/errors';
+import type { ExecutionInput } from './contracts/execution-input';
+import { restoreNameOf } from './contracts/restore-name';
+import type { Plan } from './contracts/state';
+import { acquireLock, LockError, type LockHolder, type LockOutcome, type LockStore, lockTargets } from './deploy-lock';
 
-/** What Prepare does once it has tried the deployment lock. */
+/** The deployment lock as the steps that take it (Acquire Lock, Prepare Restore) are given it. */
+export interface PlanLock {
+  store: LockStore;
+  /** How long its items live: the state machine's timeout. */
+  ttlSeconds: number;
+}
+
+/** What Acquire Lock (or a restore) does once it has tried the deployment lock. */
 export type OverlapDecision = { kind: 'proceed' } | { kind: 'skip'; reason: string };
 
 /** The same commit, whatever the case each SHA was written in (the tags themselves stay as given). */
@@ -55,4 +62,20 @@ function concurrentMessage(holders: readonly LockHolder[]): string {
 
 function executionName(executionArn: string): string {
   return executionArn.slice(executionArn.lastIndexOf(':') + 1);
+}
+
+/** Takes the deployment lock of every service and rule of the plan, for `executionArn`. */
+export async function takeLock(plan: Plan, executionArn: string, lock: PlanLock): Promise<LockOutcome> {
+  try {
+    return await acquireLock(lock.store, {
+      executionArn,
+      gitsha: plan.deployment.gitsha,
+      targets: lockTargets(plan),
+      ttlSeconds: lock.ttlSeconds,
+    });
+  } catch (error) {
+    // AccessDenied, a missing table: nothing was changed, and retrying will not help.
+    if (error instanceof LockError) throw new InvalidDeploymentError(error.message, [error.message], { cause: error });
+    throw error;
+  }
 }
