@@ -1,6 +1,18 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -36,10 +48,21 @@ export async function createCdkProject(dir: string, repoRoot: string): Promise<v
     rmSync(cached, { recursive: true, force: true });
     renameSync(staging, cached);
   }
-  await run('cp', ['-al', join(cached, 'node_modules'), join(dir, 'node_modules')]);
+  linkTree(join(cached, 'node_modules'), join(dir, 'node_modules'));
   for (const file of ['package.json', 'package-lock.json', join('node_modules', '.package-lock.json')]) {
     rmSync(join(dir, file), { force: true });
     copyFileSync(join(cached, file), join(dir, file));
+  }
+}
+
+/** `cp -al`, portably: directories made, files hard-linked, symlinks (node_modules/.bin) copied. */
+function linkTree(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const [source, target] = [join(from, entry.name), join(to, entry.name)];
+    if (entry.isDirectory()) linkTree(source, target);
+    else if (entry.isSymbolicLink()) symlinkSync(readlinkSync(source), target);
+    else linkSync(source, target);
   }
 }
 
