@@ -4,7 +4,7 @@ const swc = [
   { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } },
 ];
 
-/** What every project shares: TypeScript through swc, Node, aws-sdk-client-mock's matchers. */
+/** What every project shares: TypeScript through swc, Node, the per-file CPU recorder. */
 const common = {
   testEnvironment: 'node',
   testMatch: ['**/*.test.ts'],
@@ -13,7 +13,7 @@ const common = {
   transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   setupFiles: ['<rootDir>/test/env.ts'],
-  setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
+  setupFilesAfterEnv: ['<rootDir>/test/cpu-usage.ts'],
 };
 
 module.exports = {
@@ -23,6 +23,9 @@ module.exports = {
       displayName: 'unit',
       // Step cores, the CLI, the CDK templates: no sandbox, so no global setup.
       roots: ['<rootDir>/test/unit', '<rootDir>/test/cdk'],
+      // aws-sdk-client-mock's matchers (toHaveReceivedCommandWith): the unit tests' alone, as
+      // loading them (sinon with it) in every e2e file costs CPU and serves none.
+      setupFilesAfterEnv: ['aws-sdk-client-mock-jest', ...common.setupFilesAfterEnv],
     },
     {
       ...common,
