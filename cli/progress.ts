@@ -4,6 +4,7 @@ import type { ExecutionInput } from '../lambdas/shared/contracts/execution-input
 import type { Plan, ScheduledTaskResult } from '../lambdas/shared/contracts/state';
 import { FAIL_STATES, type Phase, terminalStateNamed } from '../lambdas/shared/contracts/terminal-states';
 import { StateNames } from '../lib/state-names';
+import { type ApprovalProgress, approvalDetail, nextApproval } from './approval-progress';
 import type { Termination } from './exit-codes';
 import {
   asArray,
@@ -69,6 +70,10 @@ export interface ExecutionProgress {
   finalOutput: unknown;
   lastEventId: number;
   lastFailure: { error: string | null; cause: string | null } | null;
+  /** The name of the state entered last (outside Maps, the state the execution is in). */
+  lastEnteredState: string | null;
+  /** The gate's manual approval, once scheduled; replaced (never mutated) on every change. */
+  approval: ApprovalProgress | null;
 }
 
 export type Row = { kind: 'service'; row: ServiceProgress } | { kind: 'scheduled-task'; row: ScheduledTaskProgress };
@@ -87,6 +92,8 @@ export function newProgress(executionArn: string): ExecutionProgress {
     finalOutput: undefined,
     lastEventId: 0,
     lastFailure: null,
+    lastEnteredState: null,
+    approval: null,
   };
 }
 
@@ -113,10 +120,16 @@ export function applyEvent(progress: ExecutionProgress, event: HistoryEvent): Ro
   const at = event.timestamp ?? new Date();
   const changes = new Changes(progress, at);
 
+  const approval = nextApproval(progress.approval, progress.lastEnteredState, event);
+  if (approval !== progress.approval && approval) {
+    progress.approval = approval;
+    onApproval(changes, approval);
+  }
   if (event.executionStartedEventDetails) {
     progress.startedAt = at;
     readExecutionInput(progress, parseJson(event.executionStartedEventDetails.input));
   } else if (event.stateEnteredEventDetails?.name) {
+    progress.lastEnteredState = event.stateEnteredEventDetails.name;
     onStateEntered(
       progress,
       changes,
@@ -307,6 +320,14 @@ function readPlan(progress: ExecutionProgress, plan: Plan): void {
         taskDefinition: t.previousTaskDefinition,
       }));
     }
+  }
+}
+
+/** The services held at the gate show the approval; a rejection (or its timeout) fails them all. */
+function onApproval(changes: Changes, approval: ApprovalProgress): void {
+  const { failed, detail } = approvalDetail(approval);
+  for (const service of changes.progress.services.values()) {
+    if (!FINAL_PHASES.has(service.phase)) changes.service(service.name, failed ? 'failed' : 'verifying', detail);
   }
 }
 

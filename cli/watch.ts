@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import { isTransientAwsError } from '../lambdas/shared/contracts/errors';
+import { approvalHint } from './approval-progress';
 import { historyError, readNewEvents } from './execution-history';
 import { ExitCodes } from './exit-codes';
 import type { CliIo } from './io';
@@ -67,7 +68,13 @@ export async function watchExecution(
       sfn,
       executionArn,
       (events) => {
-        for (const event of events) view.update(applyEvent(progress, event), event.timestamp);
+        for (const event of events) {
+          const approval = progress.approval;
+          view.update(applyEvent(progress, event), event.timestamp);
+          // Once per wait (a new object only when it changed), not on every poll.
+          if (progress.approval !== approval && progress.approval?.status === 'waiting')
+            view.note(approvalHint(executionArn), event.timestamp);
+        }
       },
       {
         now,
