@@ -32,8 +32,11 @@ export function nextApproval(
   return current;
 }
 
-/** What a service waiting at the gate shows: its phase's detail, and whether the approval failed it. */
-export function approvalDetail(approval: ApprovalProgress): { failed: boolean; detail: string } {
+/**
+ * What a service waiting at the gate shows: its phase's detail, and whether the approval failed it;
+ * null for an attempt that failed (a Retry may schedule it again, else the Catch rolls back).
+ */
+export function approvalDetail(approval: ApprovalProgress): { failed: boolean; detail: string } | null {
   switch (approval.status) {
     case 'waiting':
       return { failed: false, detail: 'waiting for approval' };
@@ -44,7 +47,7 @@ export function approvalDetail(approval: ApprovalProgress): { failed: boolean; d
     case 'timed-out':
       return { failed: true, detail: 'nobody approved before the gate timed out' };
     case 'failed':
-      return { failed: true, detail: `the approval failed${approval.reason ? `: ${approval.reason}` : ''}` };
+      return null;
   }
 }
 

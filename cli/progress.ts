@@ -325,7 +325,9 @@ function readPlan(progress: ExecutionProgress, plan: Plan): void {
 
 /** The services held at the gate show the approval; a rejection (or its timeout) fails them all. */
 function onApproval(changes: Changes, approval: ApprovalProgress): void {
-  const { failed, detail } = approvalDetail(approval);
+  const shown = approvalDetail(approval);
+  if (!shown) return;
+  const { failed, detail } = shown;
   for (const service of changes.progress.services.values()) {
     if (!FINAL_PHASES.has(service.phase)) changes.service(service.name, failed ? 'failed' : 'verifying', detail);
   }

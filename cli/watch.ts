@@ -60,6 +60,7 @@ export async function watchExecution(
   const explicitDeadline =
     options.waitTimeoutMinutes === undefined ? null : now() + options.waitTimeoutMinutes * 60_000;
 
+  let hinted = false;
   const interrupt = new AbortController();
   const stopListening = io.onInterrupt(() => interrupt.abort());
   let result: Awaited<ReturnType<typeof followExecution>>;
@@ -69,11 +70,12 @@ export async function watchExecution(
       executionArn,
       (events) => {
         for (const event of events) {
-          const approval = progress.approval;
           view.update(applyEvent(progress, event), event.timestamp);
-          // Once per wait (a new object only when it changed), not on every poll.
-          if (progress.approval !== approval && progress.approval?.status === 'waiting')
+          // Once per watch, not on every poll (nor again when a Retry schedules the approval anew).
+          if (!hinted && progress.approval?.status === 'waiting') {
+            hinted = true;
             view.note(approvalHint(executionArn), event.timestamp);
+          }
         }
       },
       {
