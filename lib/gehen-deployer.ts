@@ -163,6 +163,9 @@ const SIZING: Record<StepName, StepSizing> = {
   // concurrently next to ListTasks/DescribeTasks pages; memory for the sockets and the CPU.
   probe: { memorySize: 512, timeout: Duration.seconds(60) },
   'check-drain': { memorySize: 512, timeout: Duration.seconds(60) },
+  // The gate's rounds: batched DescribeServiceDeployments and every testUrl's probes, as probe;
+  // Continue Gate's ContinueServiceDeployment calls; the approval request's PutEvents.
+  gate: { memorySize: 512, timeout: Duration.seconds(60) },
   'roll-back': { memorySize: 256, timeout: Duration.seconds(30) },
   // Pure data shaping.
   report: { memorySize: 256, timeout: Duration.seconds(10) },
@@ -181,6 +184,8 @@ const WRITE_STEPS: readonly StepName[] = [
   'update-service',
   'update-scheduled-task',
   'roll-back',
+  // Continue Gate only (its rounds read).
+  'gate',
 ];
 
 /**

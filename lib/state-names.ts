@@ -2,11 +2,11 @@
  * The workflow's state names: what operators read in the Step Functions console. One module
  * used by the definition, the tests, the bench, the Lambda steps and the CLI (which follows progress by them).
  */
-import { PREPARE_STATE_NAME } from '../lambdas/shared/contracts/state-names';
+import { AWAIT_APPROVAL_STATE_NAME, PREPARE_STATE_NAME } from '../lambdas/shared/contracts/state-names';
 import { TerminalStates as T } from '../lambdas/shared/contracts/terminal-states';
 
 // The first state is the steps' contract too: they look for it in an execution's history.
-export { PREPARE_STATE_NAME };
+export { AWAIT_APPROVAL_STATE_NAME, PREPARE_STATE_NAME };
 
 export const StateNames = {
   prepare: PREPARE_STATE_NAME,
@@ -19,6 +19,19 @@ export const StateNames = {
   updateService: 'Update Service',
   // Deploy Services failed: an Update Service still running can write until its function's timeout.
   waitForDeployWrites: 'Wait For Deploy Writes',
+  // The gate (gehen.yml `gate`): every service held at a lifecycle stage, then continued together.
+  gateChoice: 'Hold At Gate?',
+  startGate: 'Start Gate',
+  waitGate: 'Wait At Gate',
+  checkGate: 'Check Gate',
+  gateLoopChoice: 'Every Service At Gate?',
+  approvalChoice: 'Approval Needed?',
+  awaitApproval: AWAIT_APPROVAL_STATE_NAME,
+  bakeChoice: 'Bake At Gate?',
+  bakeAtGate: 'Bake At Gate',
+  checkGateAfterBake: 'Check Gate After Bake',
+  gateHeldChoice: 'Gate Still Holds?',
+  continueGate: 'Continue Gate',
   // Deploy phase loops.
   startVerify: 'Start Verifying New Version',
   waitVerify: 'Wait Before Probing',

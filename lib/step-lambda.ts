@@ -17,6 +17,7 @@ export type StepName =
   | 'update-scheduled-task'
   | 'probe'
   | 'check-drain'
+  | 'gate'
   | 'roll-back'
   | 'report'
   | 'clean-up-revisions'

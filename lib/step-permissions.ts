@@ -81,6 +81,21 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
             : `arn:{p}:ecs:*:{a}:service/${cluster}/*`;
           return wildcard(path, 'The services of a cluster in gehen:allowedClusters: named in gehen.yml files.');
         });
+  const serviceDeployments = (): string[] =>
+    allowedClusters.length === 0
+      ? [
+          wildcard(
+            'arn:{p}:ecs:*:{a}:service-deployment/*',
+            'Service deployments of the services named in gehen.yml files, unknown when the stack deploys.',
+          ),
+        ]
+      : allowedClusters.map((cluster) => {
+          const arn = /^arn:([\w-]+):ecs:([\w*?-]+):([\d*?]+):cluster\/(.+)$/.exec(cluster);
+          const path = arn
+            ? `arn:${arn[1]}:ecs:${arn[2]}:${arn[3]}:service-deployment/${arn[4]}/*`
+            : `arn:{p}:ecs:*:{a}:service-deployment/${cluster}/*`;
+          return wildcard(path, 'The service deployments of a cluster in gehen:allowedClusters.');
+        });
   const rules = () =>
     wildcard(
       'arn:{p}:events:*:{a}:rule/*',
@@ -212,6 +227,17 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       // Read only: the services' deployments and their tasks.
       describeServices();
       readTasks();
+      assumeRole();
+      break;
+    case 'gate':
+      // Its rounds read each service's deployments; Continue Gate continues them (write, guarded).
+      // Service deployment ARNs: arn:aws:ecs:REGION:ACCOUNT:service-deployment/CLUSTER/SERVICE/ID
+      // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html).
+      allow(['ecs:ListServiceDeployments'], services());
+      allow(['ecs:DescribeServiceDeployments', 'ecs:ContinueServiceDeployment'], serviceDeployments());
+      // The approval request, on this account's default bus (the notifications' bus); no task token in it.
+      allow(['events:PutEvents'], [`arn:${partition}:events:${region}:${account}:event-bus/default`]);
+      readOwnExecution();
       assumeRole();
       break;
     case 'report':

@@ -11,6 +11,7 @@ import { stateSizeProblem } from '../shared/contracts/state-size';
 import { acquireLock, LockError, type LockStore, lockTargets, releaseLock } from '../shared/deploy-lock';
 import { clusterProblem, clusterProblemByName, roleProblem } from './allowed';
 import { inspectContainers } from './containers';
+import { gatePlan, gateServiceProblems } from './gate';
 import { alreadyRuns, decideOverlap } from './overlaps';
 import { unmatchedTag } from './pushed-tag';
 import { resolveRules } from './resolve-rules';
@@ -90,6 +91,7 @@ export async function prepare(
     options.iam && rules.length > 0
       ? await checkTargetRoles(options.iam(clients), rules, resolvedRules.roles, execution.gitsha)
       : [];
+  const gate = config.gate ?? null;
   const problems = [
     ...early.flatMap(({ problem }) => problem ?? []),
     ...resolved.problems,
@@ -97,6 +99,7 @@ export async function prepare(
     ...outside,
     ...inspected.problems,
     ...roleProblems,
+    ...(gate ? gateServiceProblems(gate, config.timeoutMinutes, resolved.services) : []),
   ];
 
   if (problems.length > 0) {
@@ -110,6 +113,7 @@ export async function prepare(
     deployment: deploymentOf(execution.gitsha, config, input.executionArn),
     services,
     scheduledTasks: rules,
+    ...(gate ? { gate: gatePlan(gate) } : {}),
   };
   // Refused before anything changes: past 256 KiB the execution would fail mid-way, uncatchably.
   const tooBig = stateSizeProblem(plan);

@@ -1,7 +1,8 @@
-import type { Service } from '@aws-sdk/client-ecs';
+import type { DeploymentConfiguration, Service } from '@aws-sdk/client-ecs';
 import type { AwsClients } from '../shared/aws/clients';
 import { describeServicesBatched, lookupKey, type ServiceLookup } from '../shared/aws/describe-services';
 import { clusterName } from '../shared/aws/ecs-names';
+import { strategyOf } from '../shared/aws/service-deployments';
 import type { ExecutionInput } from '../shared/contracts/execution-input';
 import type { PlannedService } from '../shared/contracts/state';
 import { awsProblem, type Problems } from './lookups';
@@ -10,6 +11,8 @@ export interface ResolvedService {
   planned: PlannedService;
   /** "services.api", for problems found later. */
   path: string;
+  /** As DescribeServices reported it: the gate's checks read its strategy and lifecycle hooks. */
+  deploymentConfiguration?: DeploymentConfiguration;
 }
 
 /**
@@ -84,6 +87,7 @@ export async function resolveServices(
     }
     resolved.push({
       path,
+      deploymentConfiguration: described.deploymentConfiguration,
       planned: {
         name: service.name,
         cluster: described.clusterArn ?? service.cluster,
@@ -92,6 +96,9 @@ export async function resolveServices(
         containers: service.containers,
         previousTaskDefinition: described.taskDefinition,
         previousSha: null,
+        // Absent for ROLLING, as the contract reads it: rolling plans keep their size and shape.
+        ...(strategyOf(described) === 'ROLLING' ? {} : { strategy: strategyOf(described) }),
+        ...(service.testUrl ? { testUrl: service.testUrl } : {}),
       },
     });
   }

@@ -9,7 +9,14 @@ import type { MiddlewareObj } from '@middy/core';
 import { CLIENT_DEFAULTS } from './aws/client-defaults';
 import { clusterName, taskDefinitionFamily } from './aws/ecs-names';
 import { isTransientAwsError, TransientAwsError, UnauthorizedInvocationError } from './contracts/errors';
-import type { DeploymentContext, Plan, PlannedRule, PlannedService, ServiceStepInput } from './contracts/state';
+import type {
+  DeploymentContext,
+  GatePlan,
+  Plan,
+  PlannedRule,
+  PlannedService,
+  ServiceStepInput,
+} from './contracts/state';
 import { PREPARE_STATE_NAME } from './contracts/state-names';
 
 /**
@@ -22,6 +29,10 @@ import { PREPARE_STATE_NAME } from './contracts/state-names';
 export interface StepClaim {
   deployment: DeploymentContext;
   service?: PlannedService;
+  /** Several planned services at once (Continue Gate acts on every one): each checked as `service` is. */
+  services?: readonly PlannedService[];
+  /** The gate the step acts at (Continue Gate): it must be the planned one. */
+  gate?: GatePlan;
   rule?: PlannedRule;
   /** A task definition the step will put on the service: its family must be the planned one's. */
   taskDefinition?: string;
@@ -156,8 +167,8 @@ export function claimProblem(
     return `role ${claim.deployment.roleArn ?? '(none)'} is not execution ${arn}'s role.arn (${config.roleArn ?? 'none'})`;
   }
   const regionOf = (region: string | null) => region ?? config.region ?? options.defaultRegion;
-  const { service, rule } = claim;
-  if (service) {
+  const { rule } = claim;
+  for (const service of claimedServices(claim)) {
     const configured = config.services.some(
       (s) =>
         s.name === service.name &&
@@ -226,12 +237,15 @@ function isNullableString(value: unknown): value is string | null {
 /** The claim against Prepare's plan: the exact service or rule it recorded, and the family it runs. */
 function planProblem(claim: StepClaim, plan: Plan): string | null {
   const arn = claim.deployment.executionArn;
-  const { deployment, service, rule, taskDefinition } = claim;
+  const { deployment, rule, taskDefinition } = claim;
   const planned = plan.deployment;
   if (deployment.gitsha !== planned.gitsha || deployment.updateStrategy !== planned.updateStrategy) {
     return `the deployment (${deployment.gitsha}, ${deployment.updateStrategy}) is not execution ${arn}'s plan`;
   }
-  if (service) {
+  if (claim.gate !== undefined && !sameJson(claim.gate, plan.gate)) {
+    return `the gate is not execution ${arn}'s plan's`;
+  }
+  for (const service of claimedServices(claim)) {
     const match = plan.services.find(
       (s) => s.name === service.name && s.cluster === service.cluster && s.region === service.region,
     );
@@ -249,6 +263,10 @@ function planProblem(claim: StepClaim, plan: Plan): string | null {
       return `scheduled task rule ${rule.rule} is not as execution ${arn}'s plan recorded it`;
   }
   return null;
+}
+
+function claimedServices(claim: StepClaim): readonly PlannedService[] {
+  return [...(claim.service ? [claim.service] : []), ...(claim.services ?? [])];
 }
 
 function sameJson(a: unknown, b: unknown): boolean {

@@ -5,6 +5,7 @@ import { StateNames as S } from '../state-names';
 import type { StepName } from '../step-lambda';
 import { failureEndings } from '../terminal-states';
 import { notifyAborted, reportStep } from './endings';
+import { gatePhase } from './gate-phase';
 import { verifyAndDrain } from './poll-loops';
 import { rollbackBranch } from './rollback';
 import { scheduledTasksMap } from './scheduled-tasks-map';
@@ -30,11 +31,12 @@ const $ = sfn.JsonPath;
  * below names them), then the deploy from start to end:
  *
  * Prepare → Anything To Deploy? → Update Scheduled Tasks → Update Services? → Deploy Services →
- * verify → drain → Report → Deployed; any failure on the way goes to Roll Back? (./rollback.ts).
+ * Hold At Gate? → [the gate] → verify → drain → Report → Deployed; any failure on the way goes to
+ * Roll Back? (./rollback.ts).
  *
  * The parts: ./task.ts (a Lambda step's Task, its timeout and retries), ./endings.ts (Report, Release
  * Lock, Notify), ../terminal-states.ts (the failure endings), ./poll-loops.ts (verify and drain),
- * ./scheduled-tasks-map.ts (the rules, deployed and rolled back), ./rollback.ts.
+ * ./scheduled-tasks-map.ts (the rules, deployed and rolled back), ./gate-phase.ts (the gate), ./rollback.ts.
  */
 export class WorkflowDefinition extends Construct {
   readonly startState: sfn.IChainable;
@@ -156,7 +158,15 @@ export class WorkflowDefinition extends Construct {
         )
         .otherwise(deployServices),
     );
-    deployServices.next(verify);
+    // gehen.yml's gate: every service held at an ECS lifecycle stage until all of them passed.
+    deployServices.next(
+      new sfn.Choice(this, S.gateChoice)
+        .when(
+          sfn.Condition.isPresent('$.plan.gate'),
+          gatePhase(this, { task, gateStep: props.steps.gate, onContinued: verify, onFailed: rollBack }),
+        )
+        .otherwise(verify),
+    );
 
     this.startState = prepare;
   }

@@ -1,3 +1,5 @@
+import type { GateConfig } from './gate';
+
 /** The normalized gehen.yml: what an execution of gehen-deploy takes as `config`. */
 
 export const UPDATE_STRATEGIES = ['current', 'latest', 'redeploy', 'none'] as const;
@@ -13,6 +15,8 @@ export interface ServiceConfig {
   url: string | null;
   /** null: every container of the task definition. */
   containers: string[] | null;
+  /** Probed at the gate for the new SHA (behind the service's test listener). Absent: not probed. */
+  testUrl?: string | null;
 }
 
 export interface ScheduledTaskConfig {
@@ -37,6 +41,11 @@ export interface DeployConfig {
    * newest `keep`, never one in use. Absent (or null in an execution input): revisions are left alone.
    */
   cleanupRevisions?: CleanupRevisions | null;
+  /**
+   * Hold every service's deployment at an ECS lifecycle stage until all of them passed, then
+   * continue or roll back all of them (docs/steps.md, The gate). Absent (or null): no gate.
+   */
+  gate?: GateConfig | null;
 }
 
 export interface CleanupRevisions {

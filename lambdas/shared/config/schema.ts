@@ -22,6 +22,7 @@ import {
 } from './bounds';
 import { CLEANUP_KEEP, type DeployConfig, UPDATE_STRATEGIES } from './deploy-config';
 import { ConfigError, formatPath } from './error';
+import { GATE_APPROVALS, GATE_BAKE_MINUTES, type GateStage, gateProblems, gateStageProblem } from './gate';
 
 /**
  * gehen.yml: the original's format, unchanged, plus a few optional keys, parsed and normalized to
@@ -61,6 +62,12 @@ function buildGehenFileSchema() {
       null,
     ),
     containers: nullishOr(containers, null),
+    testUrl: nullishOr(
+      z
+        .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+        .check(z.refine(hasNoCredentials, URL_CREDENTIALS_MESSAGE)),
+      null,
+    ),
   });
 
   const scheduledTaskSchema = z.pipe(
@@ -147,6 +154,7 @@ function buildGehenFileSchema() {
           ),
         }),
       ),
+      gate: z.nullish(gateSchema()),
       services: z.nullish(
         z.record(
           z.string().check(z.regex(SERVICE_NAME, 'must be an ECS service name')),
@@ -173,6 +181,12 @@ function buildGehenFileSchema() {
         if (rounds) ctx.addIssue({ code: 'custom', message: rounds, path: ['timeoutMinutes'] });
         const size = sizeProblem(services + rules);
         if (size) ctx.addIssue({ code: 'custom', message: size, path: ['services'] });
+        const gated = {
+          gate: file.gate,
+          updateStrategy: file.updateStrategy,
+          services: Object.entries(file.services ?? {}).map(([name, s]) => ({ name, testUrl: s.testUrl })),
+        };
+        for (const [path, message] of gateProblems(gated)) ctx.addIssue({ code: 'custom', message, path });
       }),
     );
 }
@@ -192,6 +206,33 @@ export function tagPatternSchema() {
         'must not repeat a group that itself repeats, such as (a+)+: it can take exponential time on a tag',
       ),
     );
+}
+
+/** gehen.yml's `gate` (and the execution input's `config.gate`, the same once normalized). */
+export function gateSchema() {
+  const bakeBounds = `must be between ${GATE_BAKE_MINUTES.min} and ${GATE_BAKE_MINUTES.max}`;
+  return z.strictObject({
+    stage: z.pipe(
+      z.string({ error: 'is required: the ECS lifecycle stage where every service has a PAUSE hook' }).check(
+        z.superRefine((stage: string, ctx) => {
+          const problem = gateStageProblem(stage);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem, input: stage });
+        }),
+      ),
+      z.transform((stage: string) => stage as GateStage),
+    ),
+    approval: nullishOr(z.enum(GATE_APPROVALS, { error: 'must be none or manual' }), 'none'),
+    bakeMinutes: nullishOr(
+      z
+        .number({ error: 'must be a whole number of minutes' })
+        .check(
+          z.int('must be a whole number of minutes'),
+          z.gte(GATE_BAKE_MINUTES.min, bakeBounds),
+          z.lte(GATE_BAKE_MINUTES.max, bakeBounds),
+        ),
+      0,
+    ),
+  });
 }
 
 export const gehenFileSchema = /* @__PURE__ */ buildGehenFileSchema();
@@ -250,6 +291,8 @@ export function parseGehenConfig(document: unknown, source: string): LoadedConfi
         region: regionOfArn(service.cluster, 'ecs') ?? region,
         url: service.url,
         containers: service.containers,
+        // Absent unless set, as `gate`: execution inputs of files without them stay as they were.
+        ...(service.testUrl === null ? {} : { testUrl: service.testUrl }),
       })),
       scheduledTasks: Object.entries(file.scheduledTasks ?? {}).map(([rule, task]) => ({
         rule,
@@ -258,6 +301,7 @@ export function parseGehenConfig(document: unknown, source: string): LoadedConfi
       })),
       // Absent unless set: execution inputs of files without it stay as they were.
       ...(file.cleanupRevisions ? { cleanupRevisions: { keep: file.cleanupRevisions.keep } } : {}),
+      ...(file.gate ? { gate: file.gate } : {}),
     },
     stateMachineArn: file.stateMachineArn ?? null,
     trigger: file.trigger ? { ecrRepository: file.trigger.ecrRepository, tagPattern: file.trigger.tagPattern } : null,

@@ -16,8 +16,9 @@ import {
 } from '../config/bounds';
 import { CLEANUP_KEEP, UPDATE_STRATEGIES } from '../config/deploy-config';
 import { ConfigError, formatPath } from '../config/error';
+import { gateProblems } from '../config/gate';
 import { GITSHA } from '../config/gitsha';
-import { tagPatternSchema } from '../config/schema';
+import { gateSchema, tagPatternSchema } from '../config/schema';
 import * as z from '../zod'; // zod/mini, with classic zod's English messages
 
 /**
@@ -46,6 +47,9 @@ const deployConfigSchema = z.strictObject({
       region: regionSchema,
       url: z.nullable(z.url({ protocol: /^https?$/ }).check(z.refine(hasNoCredentials, URL_CREDENTIALS_MESSAGE))),
       containers: containerListSchema,
+      testUrl: z.optional(
+        z.nullable(z.url({ protocol: /^https?$/ }).check(z.refine(hasNoCredentials, URL_CREDENTIALS_MESSAGE))),
+      ),
     }),
   ),
   scheduledTasks: z.array(
@@ -59,6 +63,7 @@ const deployConfigSchema = z.strictObject({
   cleanupRevisions: z.optional(
     z.nullable(z.strictObject({ keep: z.number().check(z.int(), z.gte(CLEANUP_KEEP.min), z.lte(CLEANUP_KEEP.max)) })),
   ),
+  gate: z.optional(z.nullable(gateSchema())),
 });
 
 export const executionInputSchema = z.strictObject({
@@ -98,6 +103,14 @@ export function parseExecutionInput(input: unknown): ExecutionInput {
   if (rounds) throw new ConfigError('execution input', [`config.timeoutMinutes: ${rounds}`]);
   const size = sizeProblem(parsed.config.services.length + parsed.config.scheduledTasks.length);
   if (size) throw new ConfigError('execution input', [`config.services: ${size}`]);
+  // Services are a list here: the path names the service, not its position.
+  const gated = gateProblems(parsed.config);
+  if (gated.length > 0) {
+    throw new ConfigError(
+      'execution input',
+      gated.map(([path, problem]) => `config.${path.join('.')}: ${problem}`),
+    );
+  }
   return parsed;
 }
 

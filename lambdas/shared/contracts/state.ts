@@ -102,6 +102,8 @@ export interface GatePlan {
   approval: 'none' | 'manual';
   /** Held at the gate this long after every check passed; 0 when not set. */
   bakeMinutes: number;
+  /** bakeMinutes × 60: Bake At Gate's SecondsPath (JSONPath has no multiplication). */
+  bakeSeconds: number;
 }
 
 /** An execution stopped, timed out or failed uncatchably: what a restore puts back. */
