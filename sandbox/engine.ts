@@ -29,5 +29,8 @@ export interface EngineOptions {
   invokeApi: LambdaInvokeApi;
   onLambdaLog?: (functionName: string, line: string) => void;
   /** The local engine's AWS behaviours moto has its own way of (or no way of) doing. */
-  local?: Pick<StepFunctionsServiceOptions, 'onExecutionStatusChange' | 'executionsLagSeconds' | 'waitSeconds'>;
+  local?: Pick<
+    StepFunctionsServiceOptions,
+    'onExecutionStatusChange' | 'executionsLagSeconds' | 'waitSeconds' | 'putEvents'
+  >;
 }

@@ -2,6 +2,7 @@ import type { Target } from '@aws-sdk/client-eventbridge';
 import { type EventEnvelope, type InputTransformer, matchesPattern, readPath, transformInput } from './event-pattern';
 import type { Events, StoredEvent } from './events';
 import { ACCOUNT } from './ids';
+import type { Json, LambdaFunctionSpec } from './stepfunctions/local-workflow';
 import type { StartExecutionRequest } from './stepfunctions/service';
 import type { TemplateLike } from './stepfunctions/template-workflow';
 
@@ -13,6 +14,10 @@ export interface EventRoutingOptions {
   /** The one state machine of the template, as the sandbox serves it. */
   stateMachineArn: string;
   startExecution: (request: StartExecutionRequest) => { executionArn: string };
+  /** The template's functions as the sandbox runs them (their ARNs, by logical id). @default none */
+  functions?: readonly LambdaFunctionSpec[];
+  /** Invokes one of them asynchronously (Lambda's Event invocation); false when it is unknown. */
+  invokeFunction?: (functionArn: string, event: Json) => boolean;
 }
 
 /** One event delivered (or not) to one target. */
@@ -25,6 +30,8 @@ export interface Delivery {
   /** What the target was sent (after Input, InputPath or InputTransformer). */
   input?: string;
   executionArn?: string;
+  /** A Lambda function target was invoked (asynchronously: its result is nobody's). */
+  invoked?: boolean;
   error?: string;
 }
 
@@ -39,12 +46,18 @@ export interface EventRouting {
  * EventBridge rules for the sandbox: creates the template's AWS::Events::Rule resources (with
  * their targets) on the sandbox's EventBridge, then routes every event put on a bus to the
  * enabled rules on it whose pattern matches, with the target's Input, InputPath or
- * InputTransformer applied: a state machine target starts an execution; every other target
- * (SNS topics, log groups, API destinations) is recorded with what it was sent.
+ * InputTransformer applied: a state machine target starts an execution; a target that is one of
+ * the template's Lambda functions is invoked asynchronously with the event, as EventBridge invokes
+ * Lambda (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-run-lambda-schedule.html,
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge.html); every other target (SNS
+ * topics, log groups, API destinations) is recorded with what it was sent.
  */
 export async function routeEvents(options: EventRoutingOptions): Promise<EventRouting> {
   const { events, region } = options;
   const resources = options.template.Resources;
+  const functionArns = new Map(
+    (options.functions ?? []).flatMap((fn) => (fn.logicalId === undefined ? [] : [[fn.logicalId, fn.arn] as const])),
+  );
   const pseudo: Record<string, string> = {
     'AWS::Partition': 'aws',
     'AWS::Region': region,
@@ -66,6 +79,8 @@ export async function routeEvents(options: EventRoutingOptions): Promise<EventRo
     const getAtt = record['Fn::GetAtt'];
     if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') {
       if (resources[getAtt[0]]?.Type === 'AWS::IAM::Role') return `arn:aws:iam::${ACCOUNT}:role/${getAtt[0]}`;
+      const functionArn = functionArns.get(getAtt[0]);
+      if (functionArn !== undefined && getAtt[1] === 'Arn') return functionArn;
       return standIn(getAtt[0]);
     }
     const join = record['Fn::Join'];
@@ -121,9 +136,14 @@ export async function routeEvents(options: EventRoutingOptions): Promise<EventRo
           const input = targetInput(target, envelope, { ruleArn: rule.arn, ruleName: rule.name });
           delivery.targetArn = target.Arn;
           delivery.input = input;
-          // Only the state machine runs here; other targets (SNS, logs, API destinations) keep what they were sent.
-          if (target.Arn !== options.stateMachineArn) continue;
-          delivery.executionArn = options.startExecution({ stateMachineArn: target.Arn, input }).executionArn;
+          if (target.Arn === options.stateMachineArn) {
+            delivery.executionArn = options.startExecution({ stateMachineArn: target.Arn, input }).executionArn;
+          } else if (target.Arn?.startsWith('arn:aws:lambda:') && options.invokeFunction) {
+            // The input is JSON: the event itself, or what Input/InputPath/InputTransformer made of it.
+            delivery.invoked = options.invokeFunction(target.Arn, JSON.parse(input) as Json);
+            if (!delivery.invoked) delivery.error = `no function ${target.Arn} in this sandbox`;
+          }
+          // Other targets (SNS, logs, API destinations) keep what they were sent.
         } catch (error) {
           delivery.error = error instanceof Error ? error.message : String(error);
         }

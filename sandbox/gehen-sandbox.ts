@@ -9,6 +9,7 @@ import { iamGuard } from './iam/iam-guard';
 import { type ApiGuard, type ExtraRoute, type Fleet, type FleetInput, type Sandbox, startSandbox } from './index';
 import { LambdaInvokeApi } from './lambda/invoke-api';
 import { startMotoStepFunctions } from './moto/moto-step-functions';
+import type { Json, LambdaFunctionSpec } from './stepfunctions/local-workflow';
 import { createStepFunctionsService } from './stepfunctions/service';
 import { workflowFromTemplate } from './stepfunctions/template-workflow';
 
@@ -62,6 +63,8 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
   let iam: ApiGuard | undefined;
   // Lambda's Invoke API for the workflow's functions, on both engines (moto's Tasks go through it).
   const invokeApi = new LambdaInvokeApi();
+  // The template's functions, for the rules whose targets they are.
+  let functions: readonly LambdaFunctionSpec[] = [];
   const started = await startSandbox({
     fleet: options.fleet,
     port: options.port,
@@ -76,6 +79,7 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
         stackName: STACK_NAME,
         privateAddresses,
       });
+      functions = workflow.functions;
       const engine = options.engine ?? 'local';
       service = await startEngine({
         engine,
@@ -89,6 +93,7 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
           // Replication lag, in real seconds: not a modelled duration, so timing.scale leaves it alone.
           executionsLagSeconds: fleet.consistency.executionsSeconds,
           waitSeconds: options.waitSeconds,
+          putEvents: async (entries) => (await events.handle('PutEvents', { Entries: entries }, region)) as Json,
         },
       });
       return service;
@@ -130,6 +135,8 @@ export async function startGehenSandbox(options: GehenSandboxOptions): Promise<G
       stackName: STACK_NAME,
       stateMachineArn: stepFunctions.stateMachineArn,
       startExecution: (request) => stepFunctions.startExecution(request),
+      functions,
+      invokeFunction: (functionArn, event) => invokeApi.invokeAsync(functionArn, event),
     });
   } catch (error) {
     await sandbox.close();

@@ -1,4 +1,5 @@
 import { ACCOUNT } from '../ids';
+import { stateMachineOfToken } from '../stepfunctions/task-tokens';
 import type { ApiCall } from '../server';
 import type { AuthorizationRequest } from './policy';
 
@@ -184,7 +185,11 @@ function eventsAuthorizations(operation: string, input: Input, arns: Arns): Auth
 
 function statesAuthorizations(operation: string, input: Input): AuthorizationRequest[] {
   const action = `states:${operation}`;
-  const resource = str(input.executionArn) ?? str(input.stateMachineArn) ?? '*';
+  // SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat name no resource but the token: IAM
+  // authorizes them on the state machine whose task it is (what CDK's grantTaskResponse grants on).
+  const token = str(input.taskToken);
+  const ofToken = token === undefined ? undefined : stateMachineOfToken(token);
+  const resource = str(input.executionArn) ?? str(input.stateMachineArn) ?? ofToken ?? '*';
   return [{ action, resource, context: {} }];
 }
 

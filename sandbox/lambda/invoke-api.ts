@@ -55,6 +55,17 @@ export class LambdaInvokeApi {
     return invoke(fn, event);
   };
 
+  /**
+   * An asynchronous invocation from inside the sandbox (an EventBridge rule's Lambda target):
+   * queued and answered at once, its failure going to the function's logs only
+   * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html). False when no such function.
+   */
+  invokeAsync(functionNameOrArn: string, event: Json): boolean {
+    const fn = this.functions.get(functionNameOf(functionNameOrArn));
+    fn?.invoke(event).catch(() => undefined);
+    return fn !== undefined;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.functions.values()].map((fn) => fn.close()));
   }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
+import { readsTaskContextElsewhere } from './callback-definition';
 import { type AslObject, isAslObject, type LambdaFunctionSpec, type LocalWorkflow } from './local-workflow';
-import { type TaskStateTarget, taskStateTargets, walkStates } from './task-states';
+import { TASK_TOKEN_PATH, type TaskStateTarget, taskStateTargets, walkStates } from './task-states';
 
 /** The definition uses something aws-local-stepfunctions would run differently from AWS, or not at all. */
 export class UnsupportedDefinitionError extends Error {
@@ -13,17 +14,17 @@ export class UnsupportedDefinitionError extends Error {
 /** Fields of the Distributed Map only. */
 const DISTRIBUTED_MAP_FIELDS = ['ItemReader', 'ItemBatcher', 'ResultWriter', 'ToleratedFailurePercentage'];
 
-/** Context object fields the runner does not provide. */
-const MISSING_CONTEXT = ['$$.State.', '$$.Task.'];
+/** Context object fields the runner does not provide (`$$.Task.Token` of callback Tasks: see callback-definition.ts). */
+const MISSING_CONTEXT = ['$$.State.'];
 
 /**
  * Refuses, before anything runs, a definition the runner would execute unfaithfully: JSONata,
  * variables (`Assign`), a Distributed Map, a context field it lacks, or a Task without a bundle.
- * Returns each Task state's function.
+ * Returns each Task state's function (none for events:putEvents).
  */
 export function checkWorkflow(
   workflow: LocalWorkflow,
-): Map<string, { target: TaskStateTarget; fn: LambdaFunctionSpec }> {
+): Map<string, { target: TaskStateTarget; fn?: LambdaFunctionSpec }> {
   const problems: string[] = [];
   const { definition } = workflow;
   if (definition.QueryLanguage === 'JSONata') problems.push('QueryLanguage JSONata (the runner speaks JSONPath only)');
@@ -32,11 +33,19 @@ export function checkWorkflow(
     if (JSON.stringify(definition).includes(field))
       problems.push(`a path reads ${field}* (no such context field here)`);
   }
+  if (readsTaskContextElsewhere(definition)) {
+    problems.push(
+      `a path reads $$.Task.* other than "key.$": "${TASK_TOKEN_PATH}" in a .waitForTaskToken Task's Parameters`,
+    );
+  }
 
-  const tasks = new Map<string, { target: TaskStateTarget; fn: LambdaFunctionSpec }>();
+  const tasks = new Map<string, { target: TaskStateTarget; fn?: LambdaFunctionSpec }>();
   for (const target of taskStateTargets(definition)) {
     const fn = findFunction(workflow.functions, target.functionRef);
-    if (!target.resource.startsWith('arn:aws:lambda:') && target.integration !== 'invoke') {
+    if (target.integration === 'putEvents') {
+      if (target.waitForTaskToken) tasks.set(target.stateName, { target });
+      else problems.push(`Task "${target.stateName}": events:putEvents runs here only with .waitForTaskToken`);
+    } else if (!target.resource.startsWith('arn:aws:lambda:') && target.integration !== 'invoke') {
       problems.push(`Task "${target.stateName}": Resource ${target.resource || '(none)'} is not a Lambda function`);
     } else if (target.functionRef === null) {
       problems.push(`Task "${target.stateName}": its function is chosen at run time (FunctionName.$)`);

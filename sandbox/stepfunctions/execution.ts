@@ -5,7 +5,9 @@ import { HistoryRecorder } from './history';
 import type { Json } from './local-workflow';
 import { SANDBOX_RUN } from './runner-patch';
 import { TaskAttempts } from './task-attempts';
-import { type TaskBinding, taskHandlers } from './task-handlers';
+import { taskHandlers } from './task-handlers';
+import type { TaskBinding } from './task-states';
+import type { TaskTokens } from './task-tokens';
 
 export interface ExecutionInit {
   executionArn: string;
@@ -23,6 +25,13 @@ export interface ExecutionHooks {
   onStatusChange?: (execution: LocalExecution) => void;
   /** Wait states run this many milliseconds instead of their Seconds (tests whose subject is not the wait). */
   waitTimeOverrides?: Record<string, number>;
+}
+
+/** What callback Tasks (`.waitForTaskToken`) of every execution share. */
+export interface CallbackServices {
+  tokens: TaskTokens;
+  /** EventBridge's PutEvents, in the execution's region. */
+  putEvents: (entries: Json[]) => Promise<Json>;
 }
 
 /** When the execution's status became what it is (and what it was before), for lagging reads. */
@@ -56,6 +65,7 @@ export class LocalExecution {
     readonly init: ExecutionInit,
     machine: StateMachine,
     tasks: ReadonlyMap<string, TaskBinding>,
+    private readonly callbacks: CallbackServices,
     hooks: ExecutionHooks = {},
   ) {
     this.statusChanges = [{ status: 'RUNNING', at: this.startDate.getTime() }];
@@ -66,7 +76,11 @@ export class LocalExecution {
     // A variable, not a literal: the runner's RunOptions type does not know the sandbox's flag.
     const options = {
       overrides: {
-        taskResourceLocalHandlers: taskHandlers(tasks, attempts),
+        taskResourceLocalHandlers: taskHandlers(tasks, attempts, {
+          ...callbacks,
+          stateMachineArn: init.stateMachineArn,
+          executionArn: init.executionArn,
+        }),
         ...(hooks.waitTimeOverrides ? { waitTimeOverrides: hooks.waitTimeOverrides } : {}),
       },
       noThrowOnAbort: true,
@@ -87,6 +101,8 @@ export class LocalExecution {
       for await (const event of run.eventLogs) history.record(event);
     })();
     this.done = Promise.allSettled([run.result, recorded]).then(([result, log]) => {
+      // However it ended, its waiting Tasks are over: their tokens answer TaskTimedOut.
+      callbacks.tokens.closeExecution(init.executionArn);
       this.settle(result, log);
       this.changed();
     });
@@ -105,6 +121,8 @@ export class LocalExecution {
     this.stopDate = at;
     this.error = error;
     this.cause = cause;
+    // A Task waiting for its token stops waiting at once: the token is stale from here.
+    this.callbacks.tokens.closeExecution(this.init.executionArn);
     this.abortRun();
     await this.done;
     this.history.abort(at, error, cause);

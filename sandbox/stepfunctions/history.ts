@@ -162,7 +162,8 @@ export class HistoryRecorder {
     // The function succeeded; its result could not be kept: ExecutionFailed alone says so.
     if (event.Error === DATA_LIMIT_ERROR) return;
     const failure = { error: event.Error, cause: causeText(event.Cause) };
-    this.taskEvent(at, attempt, event.Error === 'States.Timeout' ? 'TimedOut' : 'Failed', lane, failure);
+    const timedOut = event.Error === 'States.Timeout' || event.Error === 'States.HeartbeatTimeout';
+    this.taskEvent(at, attempt, timedOut ? 'TimedOut' : 'Failed', lane, failure);
   }
 
   /** Scheduled + Started for the Task's next invocation (its first, or a retry). */
@@ -186,17 +187,41 @@ export class HistoryRecorder {
       );
       this.add(at, 'LambdaFunctionStarted', {}, lane);
     } else {
-      const base = { resourceType: 'lambda', resource: 'invoke' };
+      const base = serviceResource(attempt.resource);
+      const limits = {
+        ...(attempt.waitForTaskToken && attempt.timeoutSeconds !== undefined
+          ? { timeoutInSeconds: attempt.timeoutSeconds }
+          : {}),
+        ...(attempt.heartbeatSeconds === undefined ? {} : { heartbeatInSeconds: attempt.heartbeatSeconds }),
+      };
+      const parameters = json(attempt.parameters);
       this.add(
         at,
         'TaskScheduled',
-        {
-          taskScheduledEventDetails: { ...base, region: this.region, parameters: json(attempt.parameters) },
-        },
+        { taskScheduledEventDetails: { ...base, region: this.region, parameters, ...limits } },
         lane,
       );
       this.add(at, 'TaskStarted', { taskStartedEventDetails: base }, lane);
+      if (attempt.waitForTaskToken) this.taskSubmitted(attempt, lane);
     }
+  }
+
+  /** A callback Task's call returned: TaskSubmitted with its response, now or once it has. */
+  private taskSubmitted(attempt: TaskAttempt, lane: string): void {
+    const record = (submitted: NonNullable<TaskAttempt['submitted']>) => {
+      const details = {
+        ...serviceResource(attempt.resource),
+        output: json(submitted.output),
+        outputDetails: NOT_TRUNCATED,
+      };
+      this.add(submitted.at, 'TaskSubmitted', { taskSubmittedEventDetails: details }, lane);
+    };
+    if (attempt.submitted) record(attempt.submitted);
+    else
+      attempt.onSubmitted = () => {
+        // Not once the Task has ended (its call outlived it): AWS records nothing after the end.
+        if (attempt.submitted && attempt.outcome === undefined) record(attempt.submitted);
+      };
   }
 
   private taskEvent(
@@ -212,7 +237,7 @@ export class HistoryRecorder {
       const key = `lambdaFunction${outcome}EventDetails`;
       this.add(at, `LambdaFunction${outcome}`, { [key]: success ? output : failure }, lane);
     } else {
-      const base = { resourceType: 'lambda', resource: 'invoke' };
+      const base = serviceResource(attempt.resource);
       this.add(
         at,
         `Task${outcome}`,
@@ -241,6 +266,16 @@ export class HistoryRecorder {
     this.events.push({ timestamp, type, id, previousEventId, ...details });
     this.lastId.set(lane, id);
   }
+}
+
+/**
+ * How a Task event names a service integration's Resource: `arn:aws:states:::lambda:invoke.waitForTaskToken`
+ * is resourceType `lambda`, resource `invoke.waitForTaskToken`
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_TaskScheduledEventDetails.html).
+ */
+function serviceResource(resource: string): { resourceType: string; resource: string } {
+  const [resourceType = '', ...rest] = resource.replace(/^arn:aws:states:::/, '').split(':');
+  return { resourceType, resource: rest.join(':') };
 }
 
 function laneOf(event: { index?: number }): string {

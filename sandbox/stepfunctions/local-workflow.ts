@@ -13,6 +13,8 @@ export interface LambdaFunctionSpec {
   /** The unqualified function ARN, as the definition's Task states name it. */
   arn: string;
   functionName: string;
+  /** The AWS::Lambda::Function's logical id, when it comes from a template (EventBridge targets name it). */
+  logicalId?: string;
   /** Absolute path of the bundle's entry module (`<asset dir>/index.js` for Handler `index.handler`). */
   entry: string;
   /** The export the runtime calls (`handler` for Handler `index.handler`). */

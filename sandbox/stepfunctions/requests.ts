@@ -4,6 +4,8 @@ import { MAX_PAYLOAD_BYTES } from './execution-limits';
 
 /** The request shapes of the operations served, as the SDK sends them. */
 const arn = z.string().min(1).max(2048);
+/** "Length Constraints: Minimum length of 1. Maximum length of 2048." */
+const taskToken = z.string().min(1).max(2048);
 const page = { maxResults: z.number().int().optional(), nextToken: z.string().min(1).optional() };
 
 export const Requests = {
@@ -34,6 +36,24 @@ export const Requests = {
     error: z.string().max(256).optional(),
     cause: z.string().max(32_768).optional(),
   }),
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html
+  SendTaskSuccess: z.object({
+    taskToken,
+    output: z
+      .string()
+      .refine(
+        (text) => Buffer.byteLength(text) <= MAX_PAYLOAD_BYTES,
+        'Member must have length less than or equal to 262144',
+      ),
+  }),
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskFailure.html
+  SendTaskFailure: z.object({
+    taskToken,
+    error: z.string().max(256).optional(),
+    cause: z.string().max(32_768).optional(),
+  }),
+  // https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskHeartbeat.html
+  SendTaskHeartbeat: z.object({ taskToken }),
   GetExecutionHistory: z.object({
     executionArn: arn,
     reverseOrder: z.boolean().optional(),

@@ -7,22 +7,26 @@ import type {
   HistoryEvent,
   ListExecutionsOutput,
   ListStateMachinesOutput,
+  SendTaskFailureOutput,
+  SendTaskHeartbeatOutput,
+  SendTaskSuccessOutput,
   StartExecutionOutput,
   StopExecutionOutput,
 } from '@aws-sdk/client-sfn';
 import { SandboxAwsError } from '../aws-error';
 import { ACCOUNT } from '../ids';
+import { withCallbackStates } from './callback-definition';
 import { checkWorkflow } from './definition-check';
 import { LocalExecution } from './execution';
 import { LocalLambdaFunction } from './lambda-function';
-import type { LocalWorkflow } from './local-workflow';
+import type { Json, LocalWorkflow } from './local-workflow';
 import { mapLengths } from './map-length';
 import { installPromiseWithResolvers } from './promise-with-resolvers';
 import { isOperation, parseRequest } from './requests';
 import { installRunnerPatch } from './runner-patch';
 import { type AwsEventEntry, laggingListItem, statusChangeEvent } from './status-events';
-import type { TaskBinding } from './task-handlers';
-import { withTaskTimeouts } from './task-states';
+import { type TaskBinding, withTaskTimeouts } from './task-states';
+import { TaskTokens } from './task-tokens';
 import { validatedStateMachine } from './validated-machine';
 import { paginate, toWire } from './wire';
 
@@ -58,6 +62,11 @@ export interface StepFunctionsServiceOptions {
    * @default 0 (consistent)
    */
   executionsLagSeconds?: number;
+  /**
+   * EventBridge's PutEvents in the state machine's region (the sandbox's Events.handle), for
+   * `events:putEvents.waitForTaskToken` Tasks. @default every entry fails (no bus here)
+   */
+  putEvents?: (entries: Json[]) => Promise<Json>;
 }
 
 export interface StartExecutionRequest {
@@ -92,13 +101,29 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
   const functions = new Map<string, LocalLambdaFunction>();
   const tasks = new Map<string, TaskBinding>();
   for (const [stateName, { target, fn }] of checked) {
+    if (fn === undefined) {
+      tasks.set(stateName, { target });
+      continue;
+    }
     const local = functions.get(fn.arn) ?? new LocalLambdaFunction(fn, runtime);
     functions.set(fn.arn, local);
     tasks.set(stateName, { target, fn: local });
   }
   const machine = validatedStateMachine(
-    withTaskTimeouts(workflow.definition, options.taskTimeoutSeconds ?? UNBOUNDED_TASK_SECONDS),
+    withCallbackStates(
+      withTaskTimeouts(workflow.definition, options.taskTimeoutSeconds ?? UNBOUNDED_TASK_SECONDS),
+      UNBOUNDED_TASK_SECONDS,
+    ),
   );
+  const callbacks = {
+    tokens: new TaskTokens(),
+    putEvents:
+      options.putEvents ??
+      (async (entries: Json[]) => ({
+        FailedEntryCount: entries.length,
+        Entries: entries.map(() => ({ ErrorCode: 'InternalFailure', ErrorMessage: 'no event bus in this sandbox' })),
+      })),
+  };
 
   const mapLength = mapLengths(workflow.definition);
   const stateMachineArn = `arn:aws:states:${region}:${ACCOUNT}:stateMachine:${workflow.name}`;
@@ -150,7 +175,7 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
       throw new SandboxAwsError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     }
     const init = { executionArn, name, stateMachineArn, stateMachineName: workflow.name, region, input };
-    const execution = new LocalExecution(init, machine, tasks, hooks);
+    const execution = new LocalExecution(init, machine, tasks, callbacks, hooks);
     executions.set(executionArn, execution);
     return { executionArn, startDate: execution.startDate };
   }
@@ -211,6 +236,23 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
       await execution.stop(request.error, request.cause);
       return { stopDate: execution.stopDate ?? new Date() };
     },
+    // The callback pattern's answers (https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html,
+    // API_SendTaskFailure.html, API_SendTaskHeartbeat.html).
+    SendTaskSuccess: (input: unknown): SendTaskSuccessOutput => {
+      const request = parseRequest('SendTaskSuccess', input);
+      const wait = callbacks.tokens.open(request.taskToken);
+      wait.succeed(parseOutput(request.output));
+      return {};
+    },
+    SendTaskFailure: (input: unknown): SendTaskFailureOutput => {
+      const request = parseRequest('SendTaskFailure', input);
+      callbacks.tokens.open(request.taskToken).fail(request.error ?? '', request.cause ?? '');
+      return {};
+    },
+    SendTaskHeartbeat: (input: unknown): SendTaskHeartbeatOutput => {
+      callbacks.tokens.open(parseRequest('SendTaskHeartbeat', input).taskToken).beat();
+      return {};
+    },
     GetExecutionHistory: (input: unknown): GetExecutionHistoryOutput => {
       const request = parseRequest('GetExecutionHistory', input);
       const execution = executionOr404(request.executionArn);
@@ -242,6 +284,15 @@ export function createStepFunctionsService(options: StepFunctionsServiceOptions)
       await Promise.all([...functions.values()].map((fn) => fn.close()));
     },
   };
+}
+
+/** SendTaskSuccess's output: JSON, else InvalidOutput. */
+function parseOutput(output: string): Json {
+  try {
+    return JSON.parse(output) as Json;
+  } catch (error) {
+    throw new SandboxAwsError('InvalidOutput', `Invalid Output: '${(error as Error).message}'`);
+  }
 }
 
 function listItem(execution: LocalExecution): ExecutionListItem {

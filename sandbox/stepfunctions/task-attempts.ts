@@ -3,14 +3,22 @@ import type { Json } from './local-workflow';
 /** One invocation of a Task state's function: its first attempt or a retry. */
 export interface TaskAttempt {
   stateName: string;
-  integration: 'function' | 'invoke';
+  integration: 'function' | 'invoke' | 'putEvents';
+  /** A callback Task: TaskSubmitted once the call returned, then the token's answer. */
+  waitForTaskToken?: boolean;
   /** The Task's Resource (the function ARN for the payloadResponseOnly form). */
   resource: string;
   /** The event the function received. */
   input: Json;
   /** The Task's effective input (lambda:invoke's Parameters with FunctionName and Payload). */
   parameters: Json;
-  timeoutSeconds: number;
+  /** The Task's timeout: the function's (Lambda events), or the callback Task's own (none: unbounded). */
+  timeoutSeconds?: number;
+  heartbeatSeconds?: number;
+  /** A callback Task's call returned (the Invoke or PutEvents response): TaskSubmitted. */
+  submitted?: { output: Json; at: Date };
+  /** Set by the history while the attempt is recorded and not yet submitted. */
+  onSubmitted?: () => void;
   outcome?: { ok: true; output: Json; at: Date } | { ok: false; at: Date };
 }
 

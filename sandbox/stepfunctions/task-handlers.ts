@@ -1,14 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { type CallbackContext, callbackHandler } from './callback-tasks';
 import { checkPayload } from './execution-limits';
-import type { LocalLambdaFunction } from './lambda-function';
+import { invokeResult } from './lambda-invoke-result';
 import { isAslObject, type Json } from './local-workflow';
 import type { TaskAttempts } from './task-attempts';
-import type { TaskStateTarget } from './task-states';
-
-export interface TaskBinding {
-  target: TaskStateTarget;
-  fn: LocalLambdaFunction;
-}
+import type { TaskBinding } from './task-states';
 
 type LocalHandler = (input: Json) => Promise<Json>;
 
@@ -16,14 +11,22 @@ type LocalHandler = (input: Json) => Promise<Json>;
  * The runner's `taskResourceLocalHandlers` (keyed by state name) for one execution: each calls
  * its Task's function as Step Functions would and records the attempt for the history. A
  * function error rejects with a LambdaFunctionError, whose `name` the runner matches against
- * Retry and Catch `ErrorEquals`, exactly as AWS matches the Lambda `errorType`.
+ * Retry and Catch `ErrorEquals`, exactly as AWS matches the Lambda `errorType`. Callback Tasks
+ * (`.waitForTaskToken`) wait for their token instead (callback-tasks.ts).
  */
 export function taskHandlers(
   tasks: ReadonlyMap<string, TaskBinding>,
   attempts: TaskAttempts,
+  callbacks: CallbackContext,
 ): Record<string, LocalHandler> {
   const handlers: Record<string, LocalHandler> = {};
-  for (const [stateName, { target, fn }] of tasks) {
+  for (const [stateName, binding] of tasks) {
+    const { target, fn } = binding;
+    if (target.waitForTaskToken) {
+      handlers[stateName] = callbackHandler(binding, attempts, callbacks);
+      continue;
+    }
+    if (fn === undefined) continue; // events:putEvents without the callback: refused by the check
     handlers[stateName] = (input) => {
       const event = target.integration === 'invoke' ? invokePayload(input) : input;
       const attempt = attempts.started({
@@ -59,25 +62,4 @@ export function taskHandlers(
 
 function invokePayload(parameters: Json): Json {
   return isAslObject(parameters) && parameters.Payload !== undefined ? parameters.Payload : {};
-}
-
-/** What `arn:aws:states:::lambda:invoke` returns: the Invoke response, the function's result in Payload. */
-function invokeResult(payload: Json): Json {
-  const requestId = randomUUID();
-  const headers = {
-    'Content-Type': 'application/json',
-    'X-Amz-Executed-Version': '$LATEST',
-    'x-amzn-RequestId': requestId,
-  };
-  return {
-    ExecutedVersion: '$LATEST',
-    Payload: payload,
-    SdkHttpMetadata: {
-      AllHttpHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
-      HttpHeaders: headers,
-      HttpStatusCode: 200,
-    },
-    SdkResponseMetadata: { RequestId: requestId },
-    StatusCode: 200,
-  };
 }

@@ -1,16 +1,40 @@
+import type { LocalLambdaFunction } from './lambda-function';
 import { type AslObject, isAslObject, type Json } from './local-workflow';
 
 /** The optimized integration (`LambdaInvoke` without payloadResponseOnly). */
 export const LAMBDA_INVOKE_RESOURCE = 'arn:aws:states:::lambda:invoke';
+/** EventBridge's optimized integration (https://docs.aws.amazon.com/step-functions/latest/dg/connect-eventbridge.html). */
+export const PUT_EVENTS_RESOURCE = 'arn:aws:states:::events:putEvents';
+/**
+ * The callback pattern's suffix: the Task waits for SendTaskSuccess/Failure with the token it
+ * passed on (https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-wait-token).
+ */
+export const WAIT_FOR_TASK_TOKEN = '.waitForTaskToken';
+/** The one context field the sandbox adds to the runner's: only callback Tasks may read it. */
+export const TASK_TOKEN_PATH = '$$.Task.Token';
 
-/** A Task state and the Lambda function it calls. */
+/** A Task state and what it calls: a Lambda function, or EventBridge's PutEvents. */
 export interface TaskStateTarget {
   stateName: string;
-  /** `function`: Resource is the function ARN (payloadResponseOnly); `invoke`: lambda:invoke. */
-  integration: 'function' | 'invoke';
-  /** The unqualified ARN or the plain name the state names; null when it cannot be known at start. */
+  /**
+   * `function`: Resource is the function ARN (payloadResponseOnly); `invoke`: lambda:invoke;
+   * `putEvents`: events:putEvents (no function).
+   */
+  integration: 'function' | 'invoke' | 'putEvents';
+  /** Resource ends with `.waitForTaskToken`: the state's result is the token's answer. */
+  waitForTaskToken: boolean;
+  /** The unqualified ARN or the plain name the state names; null when it cannot be known at start (or is none). */
   functionRef: string | null;
   resource: string;
+  /** A callback Task's own TimeoutSeconds and HeartbeatSeconds (the sandbox, not the runner, keeps them). */
+  timeoutSeconds?: number;
+  heartbeatSeconds?: number;
+}
+
+/** A Task state and the function that runs it (none for events:putEvents). */
+export interface TaskBinding {
+  target: TaskStateTarget;
+  fn?: LocalLambdaFunction;
 }
 
 /** Every state of a definition, nested ones included (Map ItemProcessor/Iterator, Parallel Branches). */
@@ -37,22 +61,39 @@ export function taskStateTargets(definition: AslObject): TaskStateTarget[] {
   for (const [stateName, state] of walkStates(definition)) {
     if (state.Type !== 'Task') continue;
     const resource = typeof state.Resource === 'string' ? state.Resource : '';
+    const waitForTaskToken = resource.endsWith(WAIT_FOR_TASK_TOKEN);
+    const base = waitForTaskToken ? resource.slice(0, -WAIT_FOR_TASK_TOKEN.length) : resource;
     if (resource.startsWith('arn:aws:lambda:')) {
-      targets.push({ stateName, integration: 'function', functionRef: unqualifiedFunctionArn(resource), resource });
-    } else if (resource === LAMBDA_INVOKE_RESOURCE) {
+      const functionRef = unqualifiedFunctionArn(resource);
+      targets.push({ stateName, integration: 'function', waitForTaskToken: false, functionRef, resource });
+    } else if (base === LAMBDA_INVOKE_RESOURCE) {
       const parameters = isAslObject(state.Parameters) ? state.Parameters : {};
       const name = parameters.FunctionName;
       targets.push({
         stateName,
         integration: 'invoke',
+        waitForTaskToken,
         functionRef: typeof name === 'string' ? unqualifiedFunctionArn(name) : null,
         resource,
+        ...callbackTimeouts(state, waitForTaskToken),
       });
+    } else if (base === PUT_EVENTS_RESOURCE) {
+      const timeouts = callbackTimeouts(state, waitForTaskToken);
+      targets.push({ stateName, integration: 'putEvents', waitForTaskToken, functionRef: null, resource, ...timeouts });
     } else {
-      targets.push({ stateName, integration: 'function', functionRef: null, resource });
+      targets.push({ stateName, integration: 'function', waitForTaskToken: false, functionRef: null, resource });
     }
   }
   return targets;
+}
+
+function callbackTimeouts(
+  state: AslObject,
+  waitForTaskToken: boolean,
+): Pick<TaskStateTarget, 'timeoutSeconds' | 'heartbeatSeconds'> {
+  if (!waitForTaskToken) return {};
+  const seconds = (value: Json | undefined) => (typeof value === 'number' ? value : undefined);
+  return { timeoutSeconds: seconds(state.TimeoutSeconds), heartbeatSeconds: seconds(state.HeartbeatSeconds) };
 }
 
 /** `arn:aws:lambda:r:a:function:name:alias` → `arn:aws:lambda:r:a:function:name`; names pass through. */

@@ -79,6 +79,7 @@ export function workflowFromTemplate(options: TemplateWorkflowOptions): LocalWor
     functions.push({
       arn: `arn:aws:lambda:${region}:${ACCOUNT}:function:${functionName}`,
       functionName,
+      logicalId,
       entry,
       exportName: handler.slice(dot + 1),
       timeoutSeconds: typeof props.Timeout === 'number' ? props.Timeout : undefined,
