@@ -1,4 +1,5 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { APPROVAL_REJECTED_ERROR, AWAIT_APPROVAL_STATE_NAME } from '../lambdas/shared/contracts/state-names';
 import { parseJson } from './history-values';
 
 /**
@@ -15,14 +16,8 @@ import { parseJson } from './history-values';
  * only the latest attempt's token is open.
  */
 
-/**
- * The workflow's approval state (lib/state-names.ts `awaitApproval` once the gate's workflow lands;
- * named here so the CLI does not depend on lib/'s whole table).
- */
-export const AWAIT_APPROVAL_STATE_NAME = 'Await Approval';
-
-/** The error `gehen reject` fails the approval task with: the workflow rolls back on it. */
-export const REJECTED_ERROR = 'Gehen.Rejected';
+// The approval's state name and the error gehen reject answers with, as the workflow (lib/) has them.
+export { APPROVAL_REJECTED_ERROR, AWAIT_APPROVAL_STATE_NAME };
 
 /** The task events that end an attempt of a task. */
 export const CLOSING_TASK_EVENTS: ReadonlySet<string> = new Set([
@@ -123,7 +118,7 @@ export function answeredBy(event: HistoryEvent): Extract<ApprovalState, { kind: 
   }
   const details =
     event.taskFailedEventDetails ?? event.taskStartFailedEventDetails ?? event.taskSubmitFailedEventDetails;
-  if (details?.error === REJECTED_ERROR) {
+  if (details?.error === APPROVAL_REJECTED_ERROR) {
     return { kind: 'answered', outcome: 'rejected', at, by: null, reason: details.cause ?? null };
   }
   return { kind: 'answered', outcome: 'failed', at, by: null, reason: joined(details?.error, details?.cause) };

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { regionOfArn } from '../lambdas/shared/aws/arn';
-import { type ApprovalState, approvalState, REJECTED_ERROR } from './approval-state';
+import { APPROVAL_REJECTED_ERROR, type ApprovalState, approvalState } from './approval-state';
 import { type AwsOptions, describe, EXECUTION_ARN, sfnClient } from './aws';
 import { readHistory } from './execution-history';
 import { CliError, ExitCodes } from './exit-codes';
@@ -49,7 +49,7 @@ export async function reject(executionArn: string, options: RejectOptions, io: C
   const cause = (options.reason?.trim() || `rejected by ${rejectedBy}`).slice(0, MAX_CAUSE);
   // https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskFailure.html
   await answer(executionArn, () =>
-    sfn.send(new SendTaskFailureCommand({ taskToken: token, error: REJECTED_ERROR, cause })),
+    sfn.send(new SendTaskFailureCommand({ taskToken: token, error: APPROVAL_REJECTED_ERROR, cause })),
   );
   io.stdout.write(
     `Rejected ${executionArn} (as ${rejectedBy}): every service at the gate rolls back.\n` +

@@ -355,6 +355,16 @@ function onStateEntered(progress: ExecutionProgress, changes: Changes, name: str
         if (!FINAL_PHASES.has(service.phase)) changes.service(service.name, 'verifying');
       }
       return;
+    case StateNames.startGate:
+      for (const service of progress.services.values()) {
+        if (!FINAL_PHASES.has(service.phase)) changes.service(service.name, 'verifying', 'at the gate');
+      }
+      return;
+    case StateNames.continueGate:
+      for (const service of progress.services.values()) {
+        if (!FINAL_PHASES.has(service.phase)) changes.service(service.name, 'verifying', 'continuing past the gate');
+      }
+      return;
     case StateNames.startDrain:
       for (const service of progress.services.values()) {
         if (!FINAL_PHASES.has(service.phase)) changes.service(service.name, 'draining');
@@ -440,29 +450,39 @@ function onStateExited(progress: ExecutionProgress, changes: Changes, name: stri
       return;
     default: {
       const round = ROUND_STATES.get(name);
-      if (round) onRound(progress, changes, output, round.phase, round.doneWord);
+      if (round) onRound(progress, changes, output, round);
     }
   }
 }
 
-type DoneWord = 'live' | 'drained' | 'previous version live' | 'failed version drained';
+type DoneWord = 'live' | 'drained' | 'previous version live' | 'failed version drained' | 'passed the gate';
+
+interface RoundKind {
+  /** The phase its services wait in. */
+  phase: Phase;
+  /** What done means there. */
+  doneWord: DoneWord;
+  /** The phase a service that is done moves to. */
+  donePhase: Phase;
+}
 
 /** The states that leave with a poll round: the phase their services wait in, and what done means there. */
-const ROUND_STATES: ReadonlyMap<string, { phase: Phase; doneWord: DoneWord }> = new Map([
-  [StateNames.probe, { phase: 'verifying', doneWord: 'live' }],
-  [StateNames.checkDrain, { phase: 'draining', doneWord: 'drained' }],
-  [StateNames.probeRollback, { phase: 'rolling-back', doneWord: 'previous version live' }],
-  [StateNames.checkDrainRollback, { phase: 'rolling-back', doneWord: 'failed version drained' }],
+const ROUND_STATES: ReadonlyMap<string, RoundKind> = new Map<string, RoundKind>([
+  [StateNames.probe, { phase: 'verifying', doneWord: 'live', donePhase: 'live' }],
+  // The gate: paused at the stage with the testUrl serving the new SHA; production traffic comes later.
+  [StateNames.checkGate, { phase: 'verifying', doneWord: 'passed the gate', donePhase: 'verifying' }],
+  [StateNames.checkGateAfterBake, { phase: 'verifying', doneWord: 'passed the gate', donePhase: 'verifying' }],
+  [StateNames.checkDrain, { phase: 'draining', doneWord: 'drained', donePhase: 'draining' }],
+  [StateNames.probeRollback, { phase: 'rolling-back', doneWord: 'previous version live', donePhase: 'rolling-back' }],
+  [
+    StateNames.checkDrainRollback,
+    { phase: 'rolling-back', doneWord: 'failed version drained', donePhase: 'rolling-back' },
+  ],
 ]);
 
 /** A poll round: who is done, who failed, who is still waiting. */
-function onRound(
-  progress: ExecutionProgress,
-  changes: Changes,
-  output: unknown,
-  phase: Phase,
-  doneWord: DoneWord,
-): void {
+function onRound(progress: ExecutionProgress, changes: Changes, output: unknown, kind: RoundKind): void {
+  const { phase, doneWord, donePhase } = kind;
   const round = field(output, 'round') ?? output;
   if (!isRoundState(round)) return;
   const failed = new Map(round.failures.map((f) => [f.service, f.reason]));
@@ -476,11 +496,8 @@ function onRound(
     if (reason !== undefined) {
       changes.service(service.name, 'failed', reason);
     } else if (round.status === 'done' || (waitingComplete && !waiting.has(service.name))) {
-      changes.service(
-        service.name,
-        phase === 'verifying' ? 'live' : phase,
-        phase === 'verifying' ? counts : `${doneWord}`,
-      );
+      // Verify's counts stay on a live service: they say how many more are still to come.
+      changes.service(service.name, donePhase, donePhase === 'live' ? counts : doneWord);
     } else {
       changes.service(service.name, phase, counts);
     }

@@ -84,7 +84,7 @@ export function rejectedHistory(reason = 'checkout is slow on test'): HistoryBui
     taskFailedEventDetails: {
       resourceType: 'lambda',
       resource: 'invoke.waitForTaskToken',
-      error: 'Gehen.Rejected',
+      error: 'Gehen.ApprovalRejected',
       cause: reason,
     },
   });

@@ -1,8 +1,9 @@
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { runCli } from '../../../cli/program';
+import { StateNames as S } from '../../../lib/state-names';
 import { rejectedAndRolledBackHistory, waitingHistory } from './approval-fixtures';
-import { EXECUTION_ARN, fakeIo, historyServer } from './fixtures';
+import { deployedHistory, EXECUTION_ARN, fakeIo, historyServer, round } from './fixtures';
 
 const sfn = mockClient(SFNClient);
 beforeEach(() => sfn.reset());
@@ -47,5 +48,22 @@ describe('waiting for approval', () => {
     expect(io.out()).toContain(HINT);
     expect(io.out()).toMatch(/^api +api:41 → api:42 +verifying/m);
     expect(code).toBe(2);
+  });
+});
+
+describe('the gate phase', () => {
+  it('shows each service at the gate like verify: passed, waiting, then continued', async () => {
+    const b = deployedHistory();
+    b.state('Pass', S.startGate, {}, {});
+    b.state('Task', S.checkGate, {}, { round: round({ done: 1, waiting: ['worker'] }) });
+    b.state('Task', S.checkGate, {}, { round: round({ status: 'done', round: 2, done: 2 }) });
+    b.state('Task', S.continueGate, {}, {});
+    const { io } = await status(b.events, ['--watch', '--wait-timeout', '1'], 2);
+    const out = io.out();
+    expect(out).toMatch(/api: verifying \(at the gate\)/);
+    expect(out).toMatch(/api: verifying \(passed the gate\)/);
+    expect(out).toMatch(/worker: verifying \(1\/2 passed the gate\)/);
+    expect(out).toMatch(/worker: verifying \(continuing past the gate\)/);
+    expect(out).not.toMatch(/: live/);
   });
 });

@@ -169,7 +169,7 @@ describe('gehen reject', () => {
     const io = fakeIo();
     expect(await runCli(['reject', EXECUTION_ARN, '--reason', 'checkout is slow on test'], io)).toBe(0);
     expect(sfn.commandCalls(SendTaskFailureCommand).map((call) => call.args[0].input)).toEqual([
-      { taskToken: SECOND_TOKEN, error: 'Gehen.Rejected', cause: 'checkout is slow on test' },
+      { taskToken: SECOND_TOKEN, error: 'Gehen.ApprovalRejected', cause: 'checkout is slow on test' },
     ]);
     expect(io.out()).toContain(`Rejected ${EXECUTION_ARN} (as ${CALLER}): every service at the gate rolls back`);
   });
