@@ -2,6 +2,7 @@ import type { Target } from '@aws-sdk/client-eventbridge';
 import { z } from 'zod';
 import type { Ecs } from './ecs/ecs';
 import { runTask } from './ecs/run-task';
+import type { TrafficLog } from './ecs/traffic-log';
 import { envelopeOf } from './event-routing';
 import type { Events, StoredEvent } from './events';
 import type { Fleet } from './fleet';
@@ -11,12 +12,14 @@ import type { ExtraRoute } from './server';
  * The sandbox's control endpoints, for what AWS does on its own and a test must trigger:
  * - `POST /_sandbox/ecr-push` — ECR finished a push: its `ECR Image Action` event goes to the rules;
  * - `POST /_sandbox/rules/<name>/fire` — a rule's schedule came round: EventBridge runs its ECS targets;
- * - `GET /_sandbox/events` — every event put on any bus, oldest first.
+ * - `GET /_sandbox/events` — every event put on any bus, oldest first;
+ * - `GET /_sandbox/traffic` — per service, the image tags its production and test listeners served.
  */
 export interface ControlRoutesOptions {
   events: Events;
   ecs: Ecs;
   fleet: Pick<Fleet, 'region' | 'roles'>;
+  traffic?: TrafficLog;
 }
 
 // A repository name as ECR accepts it, and a manifest digest
@@ -45,6 +48,9 @@ export function controlRoutes(options: ControlRoutesOptions): ExtraRoute {
     if (method === 'POST' && fire?.[1]) return fireRule(options, fire[1]);
     if (method === 'GET' && path === '/_sandbox/events') {
       return { status: 200, body: { events: options.events.events.map(eventView) } };
+    }
+    if (method === 'GET' && path === '/_sandbox/traffic') {
+      return { status: 200, body: { services: options.traffic?.snapshot() ?? {} } };
     }
     return undefined;
   };

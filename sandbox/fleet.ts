@@ -26,6 +26,66 @@ const taskDefinition = z.looseObject({
 
 const port = z.number().int().min(0).max(65535);
 
+/**
+ * ECS's lifecycle stages a hook may run at (DeploymentLifecycleHook.lifecycleStages,
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentLifecycleHook.html).
+ */
+export const HOOK_STAGES = [
+  'RECONCILE_SERVICE',
+  'PRE_SCALE_UP',
+  'POST_SCALE_UP',
+  'TEST_TRAFFIC_SHIFT',
+  'POST_TEST_TRAFFIC_SHIFT',
+  'PRE_PRODUCTION_TRAFFIC_SHIFT',
+  'PRODUCTION_TRAFFIC_SHIFT',
+  'POST_PRODUCTION_TRAFFIC_SHIFT',
+] as const;
+
+/** Stages a PAUSE hook may not be at: they are for AWS_LAMBDA hooks only (same page). */
+export const NO_PAUSE_STAGES: readonly string[] = ['TEST_TRAFFIC_SHIFT', 'PRODUCTION_TRAFFIC_SHIFT'];
+
+/** ECS's DeploymentLifecycleHook; the sandbox runs PAUSE hooks only (AWS_LAMBDA is refused). */
+const lifecycleHook = z.strictObject({
+  targetType: z.literal('PAUSE'),
+  lifecycleStages: z.array(z.enum(HOOK_STAGES)).min(1),
+  /** @default { timeoutInMinutes: 1440, action: ROLLBACK } */
+  timeoutConfiguration: z
+    .strictObject({
+      timeoutInMinutes: z.number().positive().optional(),
+      action: z.enum(['ROLLBACK', 'CONTINUE']).optional(),
+    })
+    .optional(),
+});
+
+/** ECS's DeploymentConfiguration, with the same names (API_DeploymentConfiguration.html). */
+const deploymentConfiguration = z.strictObject({
+  minimumHealthyPercent: z.number().int().min(0).max(100).default(100),
+  maximumPercent: z.number().int().min(100).max(200).default(200),
+  /** @default ROLLING */
+  strategy: z.enum(['ROLLING', 'BLUE_GREEN', 'LINEAR', 'CANARY']).optional(),
+  /** Blue and green both run this long after production traffic shifted; required for BLUE_GREEN. */
+  bakeTimeInMinutes: z.number().min(0).max(1440).optional(),
+  /** @default { canaryPercent: 5, canaryBakeTimeInMinutes: 10 } */
+  canaryConfiguration: z
+    .strictObject({
+      canaryPercent: z.number().min(0.1).max(100).optional(),
+      canaryBakeTimeInMinutes: z.number().min(0).max(1440).optional(),
+    })
+    .optional(),
+  /** @default { stepPercent: 10, stepBakeTimeInMinutes: 6 } */
+  linearConfiguration: z
+    .strictObject({
+      stepPercent: z.number().min(3).max(100).optional(),
+      stepBakeTimeInMinutes: z.number().min(0).max(1440).optional(),
+    })
+    .optional(),
+  lifecycleHooks: z.array(lifecycleHook).optional(),
+  /** CloudWatch alarms that fail the deployment (a fault `{ alarm: NAME }` puts one into ALARM). */
+  alarms: z
+    .strictObject({ alarmNames: z.array(z.string().min(1)).min(1), enable: z.boolean(), rollback: z.boolean() })
+    .optional(),
+});
+
 const service = z
   .strictObject({
     name: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/),
@@ -51,12 +111,12 @@ const service = z
           .optional(),
       })
       .optional(),
-    deploymentConfiguration: z
-      .strictObject({
-        minimumHealthyPercent: z.number().int().min(0).max(100).default(100),
-        maximumPercent: z.number().int().min(100).max(200).default(200),
-      })
-      .optional(),
+    deploymentConfiguration: deploymentConfiguration.optional(),
+    /**
+     * The test listener on 127.0.0.1:<testListen> (0: a free port), for BLUE_GREEN, LINEAR and
+     * CANARY services: it serves the green revision from TEST_TRAFFIC_SHIFT on.
+     */
+    testListen: port.optional(),
     taskDefinition,
     /**
      * Its load balancer is internal: it answers only Lambda functions that run in a VPC (a
@@ -75,7 +135,56 @@ const service = z
         message: `no container named ${value.serverContainer} (containers: ${names.join(', ')})`,
       });
     }
+    checkStrategy(value, ctx);
   });
+
+/**
+ * What ECS refuses in a strategy's configuration
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-blue-green.html,
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentLifecycleHook.html):
+ * blue/green, linear and canary shift traffic between two target groups (the sandbox: `listen`
+ * and `testListen`), hooks run in those strategies only, and never PAUSE at a traffic shift.
+ */
+function checkStrategy(
+  value: { listen?: number; testListen?: number; deploymentConfiguration?: z.output<typeof deploymentConfiguration> },
+  ctx: z.RefinementCtx,
+): void {
+  const config = value.deploymentConfiguration;
+  const strategy = config?.strategy ?? 'ROLLING';
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  if (strategy === 'ROLLING') {
+    if (value.testListen !== undefined)
+      issue(['testListen'], 'a test listener needs strategy BLUE_GREEN, LINEAR or CANARY');
+    if (config?.lifecycleHooks?.length) {
+      issue(
+        ['deploymentConfiguration', 'lifecycleHooks'],
+        'lifecycle hooks run in BLUE_GREEN, LINEAR and CANARY deployments',
+      );
+    }
+    return;
+  }
+  if (value.listen === undefined)
+    issue(['listen'], `strategy ${strategy} shifts traffic behind a load balancer: give listen`);
+  if (strategy === 'BLUE_GREEN' && config?.bakeTimeInMinutes === undefined) {
+    issue(['deploymentConfiguration', 'bakeTimeInMinutes'], 'BLUE_GREEN needs bakeTimeInMinutes');
+  }
+  if (config?.canaryConfiguration && strategy !== 'CANARY') {
+    issue(['deploymentConfiguration', 'canaryConfiguration'], 'canaryConfiguration is for strategy CANARY');
+  }
+  if (config?.linearConfiguration && strategy !== 'LINEAR') {
+    issue(['deploymentConfiguration', 'linearConfiguration'], 'linearConfiguration is for strategy LINEAR');
+  }
+  config?.lifecycleHooks?.forEach((hook, index) => {
+    for (const stage of hook.lifecycleStages) {
+      if (NO_PAUSE_STAGES.includes(stage)) {
+        issue(
+          ['deploymentConfiguration', 'lifecycleHooks', index, 'lifecycleStages'],
+          `PAUSE hooks cannot be configured at ${stage}`,
+        );
+      }
+    }
+  });
+}
 
 const target = z.strictObject({
   id: z.string().regex(/^[.\-_A-Za-z0-9]{1,64}$/),
@@ -104,6 +213,8 @@ const fault = z.union([
   z.strictObject({ drainSeconds: z.number().min(0) }),
   /** This share of the new tasks is UNHEALTHY (replaced, counted as failed); the rest run healthy. */
   z.strictObject({ unhealthyFraction: z.number().min(0).max(1) }),
+  /** While tasks of this tag serve production traffic, this CloudWatch alarm is in ALARM. */
+  z.strictObject({ alarm: z.string().min(1) }),
 ]);
 
 /** Request fields of an API call, exact or glob (`*`, `?`), to pick the calls an apiFault fails. */
@@ -185,11 +296,14 @@ export const fleetSchema = fleetObject
     });
     const ports = new Set<number>();
     fleet.services.forEach((s, index) => {
-      if (!s.listen) return;
-      if (ports.has(s.listen)) {
-        ctx.addIssue({ code: 'custom', path: ['services', index, 'listen'], message: `port ${s.listen} used twice` });
+      for (const key of ['listen', 'testListen'] as const) {
+        const value = s[key];
+        if (!value) continue;
+        if (ports.has(value)) {
+          ctx.addIssue({ code: 'custom', path: ['services', index, key], message: `port ${value} used twice` });
+        }
+        ports.add(value);
       }
-      ports.add(s.listen);
     });
     const rules = new Set<string>();
     fleet.scheduledTasks.forEach((t, index) => {

@@ -5,6 +5,7 @@ import { DynamoDb } from './dynamodb';
 import { Ecs } from './ecs/ecs';
 import { type LoadBalancer, startLoadBalancer } from './ecs/load-balancer';
 import { TaskServers } from './ecs/task-servers';
+import { type ServedTags, TrafficLog } from './ecs/traffic-log';
 import { Events, type StoredEvent } from './events';
 import { type Fleet, type FleetInput, loadFleet, parseFleet } from './fleet';
 import { iamApiRoute } from './iam-api';
@@ -72,6 +73,10 @@ export interface Sandbox {
   fleet: Fleet;
   /** Load balancer URL per fleet service that has `listen`. */
   loadBalancers: Record<string, string>;
+  /** Test listener URL per fleet service that has `testListen`. */
+  testLoadBalancers: Record<string, string>;
+  /** Per service, the image tags its production and test listeners served (`GET /_sandbox/traffic`). */
+  traffic(): Record<string, ServedTags>;
   stats(): SandboxStats;
   resetStats(): void;
   /** Sees every event PutEvents accepts. */
@@ -91,6 +96,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const servers = new TaskServers();
   const events = new Events();
   const dynamodb = new DynamoDb();
+  const traffic = new TrafficLog();
   const ecs = new Ecs({
     timing: fleet.timing,
     faults: fleet.faults,
@@ -114,20 +120,28 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   try {
     await seedFleet(fleet, ecs, events);
     const urls: Record<string, string> = {};
+    const testUrls: Record<string, string> = {};
     const privateAddresses: string[] = [];
     for (const service of fleet.services) {
-      if (service.listen === undefined) continue;
-      const { name, cluster, listen } = service;
-      const lb = await startLoadBalancer(listen, () => ecs.service(fleet.region, cluster, name)).catch(
-        (error: Error) => {
-          throw new Error(`load balancer of service ${name} cannot listen on 127.0.0.1:${listen}: ${error.message}`, {
+      const { name, cluster } = service;
+      const listeners = [
+        { port: service.listen, listener: 'production' as const, into: urls },
+        { port: service.testListen, listener: 'test' as const, into: testUrls },
+      ];
+      for (const { port, listener, into } of listeners) {
+        if (port === undefined) continue;
+        const lb = await startLoadBalancer(port, () => ecs.service(fleet.region, cluster, name), {
+          listener,
+          log: traffic,
+        }).catch((error: Error) => {
+          throw new Error(`load balancer of service ${name} cannot listen on 127.0.0.1:${port}: ${error.message}`, {
             cause: error,
           });
-        },
-      );
-      loadBalancers.push(lb);
-      urls[service.name] = lb.url;
-      if (service.private) privateAddresses.push(new URL(lb.url).host);
+        });
+        loadBalancers.push(lb);
+        into[name] = lb.url;
+        if (service.private) privateAddresses.push(new URL(lb.url).host);
+      }
     }
     const random = seededRandom(options.seed ?? 1);
     // The Step Functions backend needs the endpoint, which exists only once the server listens.
@@ -152,7 +166,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         ...(fleet.throttling.kind === 'fraction' ? [fractionThrottle(fleet.throttling.fraction, random)] : []),
         ...(fleet.throttling.kind === 'aws' ? [awsThrottling()] : []),
       ],
-      routes: [...(options.routes ?? []), controlRoutes({ events, ecs, fleet }), iamApiRoute(fleet.roles)],
+      routes: [...(options.routes ?? []), controlRoutes({ events, ecs, fleet, traffic }), iamApiRoute(fleet.roles)],
     }).catch((error: Error) => {
       throw new Error(`the sandbox cannot listen on 127.0.0.1:${port}: ${error.message}`, { cause: error });
     });
@@ -172,6 +186,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       region: fleet.region,
       fleet,
       loadBalancers: urls,
+      testLoadBalancers: testUrls,
+      traffic: () => traffic.snapshot(),
       stats: () => running.stats(),
       resetStats: () => running.resetStats(),
       onEvent: (subscriber) => events.onEvent(subscriber),

@@ -26,6 +26,7 @@ export async function seedFleet(fleet: Fleet, ecs: Ecs, events: Events): Promise
         taskDefinition: taskDefinition.taskDefinitionArn,
         desiredCount: service.desiredCount,
         launchType: 'FARGATE',
+        // The fleet's keys are ECS's own (strategy, bakeTimeInMinutes, lifecycleHooks, alarms, …).
         deploymentConfiguration: {
           ...settings,
           deploymentCircuitBreaker: service.circuitBreaker ?? { enable: false, rollback: false },

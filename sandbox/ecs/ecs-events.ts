@@ -1,5 +1,5 @@
 import type { Events } from '../events';
-import type { DeploymentRecord, ServiceRecord } from './model';
+import type { DeploymentRecord, HookRun, ServiceDeploymentRecord, ServiceRecord } from './model';
 
 /**
  * The events ECS itself puts on the default bus (source `aws.ecs`), routed to rules like any other.
@@ -10,7 +10,11 @@ import type { DeploymentRecord, ServiceRecord } from './model';
  * - `ECS Service Action`, detail `{eventType, eventName, clusterArn, createdAt, …}`
  *   (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_events.html): the
  *   sandbox emits SERVICE_STEADY_STATE (INFO) and SERVICE_TASK_START_IMPAIRED (WARN).
- * Both carry the service ARN in `resources`.
+ * - `ECS Hook State Change`, eventName HOOK_AWAITING_ACTION when a PAUSE hook starts waiting
+ *   (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/pause-lifecycle-hooks.html). AWS
+ *   documents the detail-type and the event name, not the detail: the sandbox's detail is the
+ *   minimal one consistent with DescribeServiceDeployments' lifecycleHookDetails (below).
+ * All carry the service ARN in `resources`.
  */
 
 export type DeploymentEventName =
@@ -53,6 +57,33 @@ export function emitServiceAction(
       eventName,
       clusterArn: service.cluster.arn,
       createdAt: new Date().toISOString(),
+    },
+  });
+}
+
+/** A PAUSE hook awaits action (ContinueServiceDeployment or its timeout). */
+export function emitHookState(
+  events: Events | undefined,
+  service: ServiceRecord,
+  record: ServiceDeploymentRecord,
+  run: HookRun,
+): void {
+  events?.emit(service.region, {
+    source: 'aws.ecs',
+    detailType: 'ECS Hook State Change',
+    resources: [service.arn],
+    detail: {
+      eventType: 'INFO',
+      eventName: 'HOOK_AWAITING_ACTION',
+      clusterArn: service.cluster.arn,
+      serviceDeploymentArn: record.arn,
+      lifecycleStage: run.stage,
+      hookId: run.hookId,
+      targetType: 'PAUSE',
+      status: run.status,
+      expiresAt: new Date(run.expiresAt * 1000).toISOString(),
+      timeoutAction: run.timeoutAction,
+      updatedAt: new Date().toISOString(),
     },
   });
 }

@@ -4,6 +4,7 @@ import type { EcsContext } from './context';
 import { type EcsRegion, newRegion, type ServiceRecord } from './model';
 import type { RolloutEnv } from './rollout';
 import { runTaskOperations } from './run-task';
+import { serviceDeploymentOperations } from './service-deployments';
 import { serviceOperations } from './services';
 import { taskDefinitionOperations } from './task-definitions';
 import { taskOperations } from './tasks';
@@ -16,6 +17,7 @@ const operations: Record<string, Operation> = {
   ...taskDefinitionOperations,
   ...clusterOperations,
   ...serviceOperations,
+  ...serviceDeploymentOperations,
   ...taskOperations,
   ...runTaskOperations,
 };

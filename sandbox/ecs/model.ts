@@ -1,5 +1,5 @@
 import type { Service, Tag } from '@aws-sdk/client-ecs';
-import type { Fault } from '../fleet';
+import type { Fault, HOOK_STAGES } from '../fleet';
 
 /** The sandbox's ECS state. Times are epoch seconds, the way the JSON protocol carries them. */
 
@@ -37,8 +37,79 @@ export interface DeploymentRecord {
   launched: number;
   rolloutState: RolloutState;
   rolloutStateReason: string;
+  /** The service revision this deployment runs (one per deployment, as ECS records them). */
+  revision: ServiceRevisionRecord;
   createdAt: number;
   updatedAt: number;
+}
+
+/** ECS's service revision: the workload configuration one deployment runs. */
+export interface ServiceRevisionRecord {
+  arn: string;
+  taskDefinition: TaskDefinitionRecord;
+  createdAt: number;
+}
+
+export type Strategy = 'ROLLING' | 'BLUE_GREEN' | 'LINEAR' | 'CANARY';
+
+/** ServiceDeployment.lifecycleStage (API_ServiceDeployment.html). */
+export type LifecycleStage = (typeof HOOK_STAGES)[number] | 'SCALE_UP' | 'BAKE_TIME' | 'CLEAN_UP';
+
+export type ServiceDeploymentStatus =
+  | 'PENDING'
+  | 'IN_PROGRESS'
+  | 'SUCCESSFUL'
+  | 'STOPPED'
+  | 'STOP_REQUESTED'
+  | 'ROLLBACK_REQUESTED'
+  | 'ROLLBACK_IN_PROGRESS'
+  | 'ROLLBACK_SUCCESSFUL'
+  | 'ROLLBACK_FAILED';
+
+/** One run of a lifecycle hook at one stage (DeploymentLifecycleHookDetail). */
+export interface HookRun {
+  hookId: string;
+  stage: LifecycleStage;
+  /** The stage entry it runs at (ServiceDeploymentRecord.stageEntry). */
+  entry: number;
+  status: 'AWAITING_ACTION' | 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+  expiresAt: number;
+  timeoutAction: 'ROLLBACK' | 'CONTINUE';
+}
+
+/** ECS's record of one service deployment (ListServiceDeployments, DescribeServiceDeployments). */
+export interface ServiceDeploymentRecord {
+  arn: string;
+  service: ServiceRecord;
+  /** The settings the deployment started with (ServiceDeployment.deploymentConfiguration). */
+  settings: DeploymentSettings;
+  status: ServiceDeploymentStatus;
+  statusReason?: string;
+  /** The revisions running when it started (blue), and the one it deploys (green). */
+  source: DeploymentRecord[];
+  target: DeploymentRecord;
+  /** BLUE_GREEN, LINEAR and CANARY only. */
+  stage?: LifecycleStage;
+  /** Counts the stages entered: a hook runs once per entry (PRE_PRODUCTION_TRAFFIC_SHIFT, once per step). */
+  stageEntry: number;
+  /** The current stage's work is done (its hooks may still be running). */
+  stageWorkDone: boolean;
+  /** Epoch ms until which the current stage waits (a bake time). */
+  waitUntil?: number;
+  /** Percent of production and test traffic sent to the target revision. */
+  productionWeight: number;
+  testWeight: number;
+  hooks: HookRun[];
+  rollback?: { reason: string; startedAt: number; revision: ServiceRevisionRecord };
+  /** A rolling rollback's own deployment (a staged rollback makes the source PRIMARY again). */
+  rollbackDeployment?: DeploymentRecord;
+  triggeredAlarms: string[];
+  breakerTriggered: boolean;
+  createdAt: number;
+  startedAt: number;
+  updatedAt: number;
+  finishedAt?: number;
+  stoppedAt?: number;
 }
 
 export type TaskStatus = 'PENDING' | 'RUNNING' | 'STOPPED';
@@ -52,6 +123,8 @@ export interface TaskRecord {
   lastStatus: TaskStatus;
   desiredStatus: 'RUNNING' | 'STOPPED';
   healthStatus: 'UNKNOWN' | 'HEALTHY' | 'UNHEALTHY';
+  /** The image tag of the serverContainer: the version the task runs. */
+  tag: string;
   /** The tag the task's server reports (serverContainer's tag, or a `reports` fault's). */
   reportedTag: string;
   fault: Fault | undefined;
@@ -78,6 +151,21 @@ export interface DeploymentSettings {
   minimumHealthyPercent: number;
   maximumPercent: number;
   circuitBreaker: CircuitBreakerSettings;
+  strategy: Strategy;
+  /** Minutes; 0 when not given. */
+  bakeTimeInMinutes: number;
+  canary: { canaryPercent: number; canaryBakeTimeInMinutes: number };
+  linear: { stepPercent: number; stepBakeTimeInMinutes: number };
+  lifecycleHooks: HookSettings[];
+  alarms?: { alarmNames: string[]; enable: boolean; rollback: boolean };
+}
+
+/** A PAUSE lifecycle hook with ECS's defaults filled in. */
+export interface HookSettings {
+  targetType: 'PAUSE';
+  lifecycleStages: LifecycleStage[];
+  timeoutInMinutes: number;
+  action: 'ROLLBACK' | 'CONTINUE';
 }
 
 /** ECS's DeploymentCircuitBreaker, defaults filled in. */
@@ -106,10 +194,16 @@ export interface ServiceRecord {
   lastCompleted?: TaskDefinitionRecord;
   /** That deployment's id, which a rollback's reason names. */
   lastCompletedId?: string;
+  /** That deployment's service revision. */
+  lastCompletedRevision?: ServiceRevisionRecord;
   /** Container whose tag the task server reports; default the first. */
   serverContainer?: string;
   /** Whether tasks serve HTTP (the fleet gave the service a load balancer). */
   serves: boolean;
+  /** Every service deployment, newest first. */
+  serviceDeployments: ServiceDeploymentRecord[];
+  /** Every service revision, oldest first. */
+  revisions: ServiceRevisionRecord[];
   /** CreateService input fields echoed back as given (launchType, networkConfiguration, …). */
   echo: Record<string, unknown>;
   tags: Tag[];

@@ -3,12 +3,30 @@ import type { Fault, FleetTiming } from '../fleet';
 import { ACCOUNT, hexId, nowSeconds } from '../ids';
 import type { Timers } from '../timers';
 import { taskFailed } from './circuit-breaker';
+import { alarmInAlarm, alarmReason } from './deployment-alarms';
 import { emitDeploymentState, emitServiceAction } from './ecs-events';
 import { drainDelay, healthyDelay, nextTaskUnhealthy, startDelay, unhealthyDelay } from './health-checks';
 import { imageTag } from './image-ref';
-import type { DeploymentRecord, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './model';
+import type {
+  DeploymentRecord,
+  ServiceDeploymentRecord,
+  ServiceRecord,
+  ServiceRevisionRecord,
+  TaskDefinitionRecord,
+  TaskRecord,
+} from './model';
+import {
+  beginRollback,
+  beginServiceDeployment,
+  finish,
+  inProgress,
+  newRevision,
+  serviceDeploymentOf,
+} from './service-deployment-records';
 import { addEvent, taskList } from './service-events';
+import { advanceStaged, firstStage, rollBackStaged, type Scheduler } from './staged-rollout';
 import type { TaskServers } from './task-servers';
+import { liveTasks, serving, wantedTasks } from './task-state';
 
 // ECS's service scheduler, one loop read top to bottom: a deployment starts (startDeployment),
 // reconcile moves the service towards it, and the tasks it launches and stops call reconcile again
@@ -37,15 +55,23 @@ export function startDeployment(
   env: RolloutEnv,
   service: ServiceRecord,
   taskDefinition: TaskDefinitionRecord,
-  options: { immediate?: boolean; reason?: string } = {},
+  options: {
+    immediate?: boolean;
+    reason?: string;
+    /** The service deployment this one rolls back (circuit breaker, alarm, StopServiceDeployment). */
+    rollbackOf?: ServiceDeploymentRecord;
+    /** The revision it returns to. */
+    revision?: ServiceRevisionRecord;
+  } = {},
 ): DeploymentRecord {
   const now = nowSeconds();
   for (const deployment of service.deployments) {
     deployment.status = 'ACTIVE';
     deployment.updatedAt = now;
   }
+  const number = deploymentNumber();
   const deployment: DeploymentRecord = {
-    id: `ecs-svc/${deploymentNumber()}`,
+    id: `ecs-svc/${number}`,
     status: 'PRIMARY',
     taskDefinition,
     desiredCount: service.desiredCount,
@@ -53,11 +79,20 @@ export function startDeployment(
     launched: 0,
     rolloutState: 'IN_PROGRESS',
     rolloutStateReason: 'ECS deployment ecs-svc in progress.',
+    revision: options.revision ?? newRevision(service, taskDefinition, number),
     createdAt: now,
     updatedAt: now,
   };
   deployment.rolloutStateReason = options.reason ?? `ECS deployment ${deployment.id} in progress.`;
   service.deployments.unshift(deployment);
+  if (options.rollbackOf) {
+    options.rollbackOf.rollbackDeployment = deployment;
+  } else {
+    const record = beginServiceDeployment(service, deployment);
+    // A staged strategy shifts traffic from blue to green; a first deployment has no blue.
+    const blue = record.source.some((d) => liveTasks(service, d).length > 0);
+    if (service.settings.strategy !== 'ROLLING' && blue && !options.immediate) record.stage = firstStage(record);
+  }
   // A seeded fleet starts at a steady state: it has no history to announce.
   if (!options.immediate) {
     emitDeploymentState(
@@ -85,6 +120,11 @@ export function reconcile(env: RolloutEnv, service: ServiceRecord, immediate = f
     for (const task of service.tasks) stopTask(env, task, 'Service is being deleted', 'ServiceSchedulerInitiated');
     service.deployments = service.deployments.filter((d) => liveTasks(service, d).length > 0);
     if (service.deployments.length === 0) service.status = 'INACTIVE';
+    return;
+  }
+  const current = service.serviceDeployments[0];
+  if (current?.stage && inProgress(current)) {
+    advanceStaged(service, current, scheduler(env, service));
     return;
   }
   const desired = primary.desiredCount;
@@ -125,6 +165,7 @@ export function reconcile(env: RolloutEnv, service: ServiceRecord, immediate = f
     addEvent(service, `(service ${service.name}) has stopped ${stopped.length} running tasks: ${taskList(stopped)}.`);
   }
   launch();
+  if (rollingAlarm(env, service, primary)) return;
 
   const completed =
     primary.rolloutState === 'IN_PROGRESS' &&
@@ -139,6 +180,10 @@ export function reconcile(env: RolloutEnv, service: ServiceRecord, immediate = f
     primary.updatedAt = nowSeconds();
     service.lastCompleted = primary.taskDefinition;
     service.lastCompletedId = primary.id;
+    service.lastCompletedRevision = primary.revision;
+    const record = serviceDeploymentOf(service, primary);
+    if (record?.status === 'IN_PROGRESS') finish(record, 'SUCCESSFUL', primary.rolloutStateReason);
+    if (record?.status === 'ROLLBACK_IN_PROGRESS') finish(record, 'ROLLBACK_SUCCESSFUL', record.statusReason ?? '');
     addEvent(service, `(service ${service.name}) (deployment ${primary.id}) deployment completed.`);
     addEvent(service, `(service ${service.name}) has reached a steady state.`);
     if (!immediate) {
@@ -148,12 +193,65 @@ export function reconcile(env: RolloutEnv, service: ServiceRecord, immediate = f
   }
 }
 
-function wantedTasks(service: ServiceRecord, deployment: DeploymentRecord): TaskRecord[] {
-  return service.tasks.filter((t) => t.deployment === deployment && t.desiredStatus === 'RUNNING');
+/** The scheduler's side of a staged deployment (./staged-rollout.ts). */
+function scheduler(env: RolloutEnv, service: ServiceRecord): Scheduler {
+  return {
+    env,
+    launch: (deployment, count) => {
+      const started: TaskRecord[] = [];
+      for (let i = 0; i < count; i += 1) started.push(launchTask(env, service, deployment, false));
+      addEvent(service, `(service ${service.name}) has started ${started.length} tasks: ${taskList(started)}.`);
+    },
+    stop: (task, reason) => stopTask(env, task, reason, 'ServiceSchedulerInitiated'),
+    reconcileAfter: (seconds) => env.timers.after(seconds, () => reconcile(env, service)),
+  };
 }
 
-function liveTasks(service: ServiceRecord, deployment: DeploymentRecord): TaskRecord[] {
-  return service.tasks.filter((t) => t.deployment === deployment && t.lastStatus !== 'STOPPED');
+/**
+ * ECS rolls back a service deployment: a staged one returns traffic to blue (./staged-rollout.ts);
+ * a rolling one starts a deployment of the source revision, as the circuit breaker's rollback does.
+ */
+export function rollBack(
+  env: RolloutEnv,
+  service: ServiceRecord,
+  record: ServiceDeploymentRecord,
+  reason: string,
+  revision: ServiceRevisionRecord | undefined = record.source[0]?.revision ?? service.lastCompletedRevision,
+): void {
+  if (record.stage) {
+    rollBackStaged(service, record, reason, scheduler(env, service));
+    return;
+  }
+  record.target.rolloutState = 'FAILED';
+  record.target.rolloutStateReason = reason;
+  emitDeploymentState(env.events, service, record.target, 'SERVICE_DEPLOYMENT_FAILED', reason);
+  if (!revision) {
+    finish(record, 'STOPPED', reason);
+    return;
+  }
+  beginRollback(record, reason, revision);
+  const started = startDeployment(env, service, revision.taskDefinition, { reason, rollbackOf: record, revision });
+  addEvent(service, `(service ${service.name}) rolling back to deployment ${started.id}.`);
+}
+
+/** A rolling deployment's alarm went into ALARM (./deployment-alarms.ts): fail it, and roll back with `rollback`. */
+function rollingAlarm(env: RolloutEnv, service: ServiceRecord, primary: DeploymentRecord): boolean {
+  const record = serviceDeploymentOf(service, primary);
+  if (record?.status !== 'IN_PROGRESS' || record.target !== primary) return false;
+  const alarm = alarmInAlarm(service, primary, record.settings);
+  if (!alarm) return false;
+  record.triggeredAlarms.push(alarm);
+  const reason = alarmReason(alarm);
+  // "rolled back to the last deployment that completed successfully" (API_DeploymentAlarms.html)
+  if (record.settings.alarms?.rollback && service.lastCompletedRevision) {
+    rollBack(env, service, record, reason, service.lastCompletedRevision);
+    return true;
+  }
+  primary.rolloutState = 'FAILED';
+  primary.rolloutStateReason = reason;
+  finish(record, 'STOPPED', reason);
+  emitDeploymentState(env.events, service, primary, 'SERVICE_DEPLOYMENT_FAILED', reason);
+  return true;
 }
 
 function servingLast(a: TaskRecord, b: TaskRecord): number {
@@ -185,7 +283,7 @@ function launchTask(
   immediate: boolean,
 ): TaskRecord {
   const taskDefinition = deployment.taskDefinition;
-  const { fault, reportedTag } = faultOf(env, service, taskDefinition);
+  const { fault, tag, reportedTag } = faultOf(env, service, taskDefinition);
   const id = hexId();
   const task: TaskRecord = {
     id,
@@ -196,6 +294,7 @@ function launchTask(
     lastStatus: 'PENDING',
     desiredStatus: 'RUNNING',
     healthStatus: 'UNKNOWN',
+    tag,
     reportedTag,
     fault,
     unhealthy: nextTaskUnhealthy(fault, deployment),
@@ -255,9 +354,28 @@ function taskStarted(env: RolloutEnv, task: TaskRecord, immediate: boolean): voi
 
 /** The circuit breaker counts the failure; the rollback it may ask for is one more deployment. */
 function countFailure(env: RolloutEnv, service: ServiceRecord, deployment: DeploymentRecord): void {
+  const record = serviceDeploymentOf(service, deployment);
+  // The circuit breaker watches rolling deployments only (API_DeploymentCircuitBreaker.html).
+  if (record?.stage) {
+    deployment.failedTasks += 1;
+    return;
+  }
+  const wasFailed = deployment.rolloutState === 'FAILED';
   const rollback = taskFailed(env.events, service, deployment);
+  const tripped = !wasFailed && deployment.rolloutState === 'FAILED';
+  if (record && tripped) {
+    record.breakerTriggered = true;
+    if (record.status === 'ROLLBACK_IN_PROGRESS') finish(record, 'ROLLBACK_FAILED', deployment.rolloutStateReason);
+    else if (!rollback) finish(record, 'STOPPED', deployment.rolloutStateReason);
+  }
   if (!rollback) return;
-  const started = startDeployment(env, service, rollback.taskDefinition, { reason: rollback.reason });
+  const revision = service.lastCompletedRevision;
+  if (record?.status === 'IN_PROGRESS' && revision) beginRollback(record, rollback.reason, revision);
+  const started = startDeployment(env, service, rollback.taskDefinition, {
+    reason: rollback.reason,
+    rollbackOf: record,
+    revision: revision?.taskDefinition === rollback.taskDefinition ? revision : undefined,
+  });
   addEvent(service, `(service ${service.name}) rolling back to deployment ${started.id}.`);
 }
 
@@ -295,11 +413,6 @@ export function stopTask(env: RolloutEnv, task: TaskRecord, reason: string, code
   }
 }
 
-/** A task the load balancer sends requests to. */
-export function serving(task: TaskRecord): boolean {
-  return task.lastStatus === 'RUNNING' && task.desiredStatus === 'RUNNING' && task.healthStatus === 'HEALTHY';
-}
-
 /**
  * The fault a task definition's images carry: the serverContainer's tag first, then the other
  * containers' (an essential sidecar that crashes stops the task too).
@@ -308,14 +421,14 @@ function faultOf(
   env: RolloutEnv,
   service: ServiceRecord,
   taskDefinition: TaskDefinitionRecord,
-): { fault: Fault | undefined; reportedTag: string } {
+): { fault: Fault | undefined; tag: string; reportedTag: string } {
   const containers = taskDefinition.containers;
   const server = containers.find((c) => c.name === service.serverContainer) ?? containers[0];
   const ordered = server ? [server, ...containers.filter((c) => c !== server)] : containers;
   const fault = ordered.map((c) => env.faults[imageTag(c.image)]).find((f) => f !== undefined);
   const tag = server ? imageTag(server.image) : 'latest';
   const reportedTag = typeof fault === 'object' && 'reports' in fault ? fault.reports : tag;
-  return { fault, reportedTag };
+  return { fault, tag, reportedTag };
 }
 
 function pruneStopped(service: ServiceRecord): void {

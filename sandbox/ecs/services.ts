@@ -2,11 +2,13 @@ import type {
   CreateServiceCommandInput,
   DeleteServiceCommandInput,
   DeploymentCircuitBreaker,
+  DeploymentLifecycleHook,
   DescribeServicesCommandInput,
   ListServicesCommandInput,
   UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
 import { SandboxAwsError } from '../aws-error';
+import { HOOK_STAGES, NO_PAUSE_STAGES } from '../fleet';
 import { ACCOUNT, nameOf, nowSeconds } from '../ids';
 import { paginate } from '../pagination';
 import {
@@ -18,7 +20,15 @@ import {
   invalidParameter,
   serviceArn,
 } from './context';
-import type { CircuitBreakerSettings, DeploymentSettings, ServiceRecord, TaskDefinitionRecord } from './model';
+import type {
+  CircuitBreakerSettings,
+  DeploymentSettings,
+  HookSettings,
+  LifecycleStage,
+  ServiceRecord,
+  Strategy,
+  TaskDefinitionRecord,
+} from './model';
 import { reconcile, startDeployment } from './rollout';
 import { serviceView } from './views';
 
@@ -70,6 +80,8 @@ export function createService(ctx: EcsContext, input: CreateServiceCommandInput,
     deployments: [],
     tasks: [],
     events: [],
+    serviceDeployments: [],
+    revisions: [],
     serverContainer: extras.serverContainer,
     serves: extras.serves ?? false,
     echo,
@@ -105,15 +117,7 @@ function describeServices(ctx: EcsContext, input: DescribeServicesCommandInput) 
 
 function updateService(ctx: EcsContext, input: UpdateServiceCommandInput) {
   const service = activeService(ctx, input.cluster, input.service);
-  if (input.deploymentConfiguration) {
-    const { minimumHealthyPercent, maximumPercent, circuitBreaker } = service.settings;
-    service.settings = settingsOf({
-      minimumHealthyPercent,
-      maximumPercent,
-      deploymentCircuitBreaker: circuitBreaker,
-      ...input.deploymentConfiguration,
-    });
-  }
+  if (input.deploymentConfiguration) service.settings = settingsOf(input.deploymentConfiguration, service.settings);
   if (input.desiredCount !== undefined) {
     if (input.desiredCount < 0) throw invalidParameter('desiredCount must be at least 0.');
     service.desiredCount = input.desiredCount;
@@ -177,16 +181,87 @@ function activeTaskDefinition(ctx: EcsContext, reference: string | undefined): T
   return found;
 }
 
-function settingsOf(input: CreateServiceCommandInput['deploymentConfiguration'] | undefined): DeploymentSettings {
-  const settings = {
-    minimumHealthyPercent: input?.minimumHealthyPercent ?? 100,
-    maximumPercent: input?.maximumPercent ?? 200,
-    circuitBreaker: circuitBreakerOf(input?.deploymentCircuitBreaker),
+type DeploymentConfigurationInput = NonNullable<CreateServiceCommandInput['deploymentConfiguration']>;
+
+/**
+ * ECS's DeploymentConfiguration with its defaults (API_DeploymentConfiguration.html); on
+ * UpdateService, the keys not given keep the service's current settings.
+ */
+function settingsOf(input: DeploymentConfigurationInput | undefined, current?: DeploymentSettings): DeploymentSettings {
+  const strategy = (input?.strategy ?? current?.strategy ?? 'ROLLING') as Strategy;
+  if (!['ROLLING', 'BLUE_GREEN', 'LINEAR', 'CANARY'].includes(strategy)) {
+    throw invalidParameter('strategy must be ROLLING, BLUE_GREEN, LINEAR or CANARY.');
+  }
+  const bakeTimeInMinutes = input?.bakeTimeInMinutes ?? current?.bakeTimeInMinutes;
+  if (strategy === 'BLUE_GREEN' && bakeTimeInMinutes === undefined) {
+    throw invalidParameter('bakeTimeInMinutes is required for the BLUE_GREEN deployment strategy.');
+  }
+  // Defaults from CanaryConfiguration and LinearConfiguration (API reference).
+  const canary = input?.canaryConfiguration;
+  const linear = input?.linearConfiguration;
+  const alarms = input?.alarms;
+  const settings: DeploymentSettings = {
+    minimumHealthyPercent: input?.minimumHealthyPercent ?? current?.minimumHealthyPercent ?? 100,
+    maximumPercent: input?.maximumPercent ?? current?.maximumPercent ?? 200,
+    circuitBreaker: circuitBreakerOf(input?.deploymentCircuitBreaker ?? current?.circuitBreaker),
+    strategy,
+    bakeTimeInMinutes: bakeTimeInMinutes ?? 0,
+    canary: {
+      canaryPercent: canary?.canaryPercent ?? current?.canary.canaryPercent ?? 5,
+      canaryBakeTimeInMinutes: canary?.canaryBakeTimeInMinutes ?? current?.canary.canaryBakeTimeInMinutes ?? 10,
+    },
+    linear: {
+      stepPercent: linear?.stepPercent ?? current?.linear.stepPercent ?? 10,
+      stepBakeTimeInMinutes: linear?.stepBakeTimeInMinutes ?? current?.linear.stepBakeTimeInMinutes ?? 6,
+    },
+    lifecycleHooks: input?.lifecycleHooks ? input.lifecycleHooks.map(hookOf) : (current?.lifecycleHooks ?? []),
+    alarms: alarms
+      ? { alarmNames: alarms.alarmNames ?? [], enable: alarms.enable ?? false, rollback: alarms.rollback ?? false }
+      : current?.alarms,
   };
-  if (settings.maximumPercent < 100 || settings.minimumHealthyPercent < 0 || settings.minimumHealthyPercent > 100) {
+  const { minimumHealthyPercent, maximumPercent } = settings;
+  if (maximumPercent < 100 || minimumHealthyPercent < 0 || minimumHealthyPercent > 100) {
     throw invalidParameter('maximumPercent must be at least 100 and minimumHealthyPercent between 0 and 100.');
   }
+  if (settings.canary.canaryPercent < 0.1 || settings.canary.canaryPercent > 100) {
+    throw invalidParameter('canaryPercent must be between 0.1 and 100.0.');
+  }
+  if (settings.linear.stepPercent < 3 || settings.linear.stepPercent > 100) {
+    throw invalidParameter('stepPercent must be between 3.0 and 100.0.');
+  }
   return settings;
+}
+
+/**
+ * A lifecycle hook (API_DeploymentLifecycleHook.html): targetType defaults to AWS_LAMBDA, which the
+ * sandbox does not run (it has no Lambda hook invocation), so only PAUSE hooks are accepted; PAUSE
+ * hooks cannot be at TEST_TRAFFIC_SHIFT or PRODUCTION_TRAFFIC_SHIFT; the timeout defaults to
+ * 1440 minutes and ROLLBACK (DeploymentLifecycleHookTimeoutConfiguration).
+ */
+function hookOf(hook: DeploymentLifecycleHook): HookSettings {
+  if ((hook.targetType ?? 'AWS_LAMBDA') !== 'PAUSE') {
+    throw new SandboxAwsError(
+      'UnsupportedFeatureException',
+      'The sandbox runs PAUSE lifecycle hooks only: AWS_LAMBDA hooks are not modelled.',
+    );
+  }
+  const stages = hook.lifecycleStages ?? [];
+  if (stages.length === 0) throw invalidParameter('lifecycleStages must name at least one stage.');
+  for (const stage of stages) {
+    if (!(HOOK_STAGES as readonly string[]).includes(stage))
+      throw invalidParameter(`Invalid lifecycle stage ${stage}.`);
+    if (NO_PAUSE_STAGES.includes(stage)) {
+      throw invalidParameter(
+        'PAUSE hooks cannot be configured at TEST_TRAFFIC_SHIFT or PRODUCTION_TRAFFIC_SHIFT stages.',
+      );
+    }
+  }
+  return {
+    targetType: 'PAUSE',
+    lifecycleStages: stages as LifecycleStage[],
+    timeoutInMinutes: hook.timeoutConfiguration?.timeoutInMinutes ?? 1440,
+    action: hook.timeoutConfiguration?.action ?? 'ROLLBACK',
+  };
 }
 
 /**

@@ -1,6 +1,21 @@
-import type { Cluster, Deployment, Service, Task, TaskDefinition } from '@aws-sdk/client-ecs';
+import type {
+  Cluster,
+  Deployment,
+  DeploymentConfiguration,
+  DeploymentLifecycleHookStage,
+  Service,
+  Task,
+  TaskDefinition,
+} from '@aws-sdk/client-ecs';
 import { ACCOUNT } from '../ids';
-import type { ClusterRecord, DeploymentRecord, ServiceRecord, TaskDefinitionRecord, TaskRecord } from './model';
+import type {
+  ClusterRecord,
+  DeploymentRecord,
+  DeploymentSettings,
+  ServiceRecord,
+  TaskDefinitionRecord,
+  TaskRecord,
+} from './model';
 
 /**
  * ECS's JSON shapes of the sandbox's records. Timestamps are epoch seconds on the wire, which
@@ -69,12 +84,19 @@ export function serviceView(service: ServiceRecord, includeTags: boolean): Servi
     runningCount: live.filter((t) => t.lastStatus === 'RUNNING').length,
     pendingCount: live.filter((t) => t.lastStatus === 'PENDING').length,
     taskDefinition: primary?.taskDefinition.arn,
-    deploymentConfiguration: {
-      maximumPercent: service.settings.maximumPercent,
-      minimumHealthyPercent: service.settings.minimumHealthyPercent,
-      deploymentCircuitBreaker: service.settings.circuitBreaker,
-    },
+    deploymentConfiguration: deploymentConfigurationView(service.settings),
     deployments: service.deployments.map((d) => deploymentView(service, d)),
+    // API_Service.html: the deployment in progress or the last one, and the revisions running.
+    currentServiceDeployment: service.serviceDeployments[0]?.arn,
+    currentServiceRevisions: service.deployments.map((d) => {
+      const tasks = live.filter((t) => t.deployment === d);
+      return {
+        arn: d.revision.arn,
+        requestedTaskCount: d.desiredCount,
+        runningTaskCount: tasks.filter((t) => t.lastStatus === 'RUNNING').length,
+        pendingTaskCount: tasks.filter((t) => t.lastStatus === 'PENDING').length,
+      };
+    }),
     events: service.events.map((e) => ({ id: e.id, createdAt: e.createdAt, message: e.message })),
     createdAt: service.createdAt,
     schedulingStrategy: 'REPLICA',
@@ -82,6 +104,30 @@ export function serviceView(service: ServiceRecord, includeTags: boolean): Servi
     ...(includeTags ? { tags: service.tags } : {}),
   };
   return view as unknown as Service;
+}
+
+/** ECS's DeploymentConfiguration of the settings, the strategy's own keys only where it uses them. */
+export function deploymentConfigurationView(settings: DeploymentSettings): DeploymentConfiguration {
+  const { strategy } = settings;
+  return {
+    maximumPercent: settings.maximumPercent,
+    minimumHealthyPercent: settings.minimumHealthyPercent,
+    deploymentCircuitBreaker: settings.circuitBreaker,
+    strategy,
+    ...(strategy === 'ROLLING' ? {} : { bakeTimeInMinutes: settings.bakeTimeInMinutes }),
+    ...(strategy === 'CANARY' ? { canaryConfiguration: settings.canary } : {}),
+    ...(strategy === 'LINEAR' ? { linearConfiguration: settings.linear } : {}),
+    ...(settings.lifecycleHooks.length > 0
+      ? {
+          lifecycleHooks: settings.lifecycleHooks.map((hook) => ({
+            targetType: hook.targetType,
+            lifecycleStages: hook.lifecycleStages as DeploymentLifecycleHookStage[],
+            timeoutConfiguration: { timeoutInMinutes: hook.timeoutInMinutes, action: hook.action },
+          })),
+        }
+      : {}),
+    ...(settings.alarms ? { alarms: settings.alarms } : {}),
+  };
 }
 
 export function taskView(task: TaskRecord): Wire<Task> {
