@@ -174,7 +174,7 @@ describe('gehen approve and gehen reject at the gate', () => {
   // p16: they conflict in lib/step-permissions.ts), Roll Back Service's UpdateService leaves the paused
   // canary deployments paused and the rollback's probe never sees the previous revision alone: the
   // deploy prints "rolled back: rejected: …" rows' "restored api:2" and then waits out its timeout.
-  it.skip('rolls every service back on gehen reject --reason: no production listener ever served the SHA', async () => {
+  it('rolls every service back on gehen reject --reason: no production listener ever served the SHA', async () => {
     const before = await revisions();
     const { waiting, done } = deployToGate(REJECTED);
     const arn = await waiting;
