@@ -1,5 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { version } from '../package.json';
+import type { ApproveOptions, RejectOptions } from './approve';
 import type { DeployOptions } from './deploy';
 import { CliError, ENVIRONMENT_HELP, EXIT_CODES_HELP, ExitCodes } from './exit-codes';
 import type { HistoryOptions } from './history';
@@ -13,6 +14,8 @@ import type { ValidateOptions } from './validate';
 export type CommandRegistrar = (program: Command, io: CliIo) => void;
 
 const HELP_FOOTER = `\n${ENVIRONMENT_HELP}\n\n${EXIT_CODES_HELP}\n`;
+/** approve and reject list their own exit codes. */
+const APPROVAL_FOOTER = `\n${ENVIRONMENT_HELP}\n`;
 
 /**
  * The gehen program. Output goes through `io`; commander's own exits (help, version, usage
@@ -73,6 +76,29 @@ export function makeProgram(io: CliIo = processIo(), registrars: readonly Comman
       .addOption(waitTimeoutOption()),
   ).action(async (executionArn: string, options: StatusOptions) =>
     run(io, options.json, async () => (await import('./status')).status(executionArn, options, io)),
+  );
+
+  withAwsOptions(
+    program
+      .command('approve')
+      .description("let a deployment waiting at its gate's manual approval through: every service continues")
+      .argument('<execution-arn>', 'the execution ARN (gehen deploy and gehen status print it)')
+      .addHelpText('after', approvalHelp('approve')),
+    APPROVAL_FOOTER,
+  ).action(async (executionArn: string, options: ApproveOptions) =>
+    run(io, false, async () => (await import('./approve')).approve(executionArn, options, io)),
+  );
+
+  withAwsOptions(
+    program
+      .command('reject')
+      .description("refuse a deployment waiting at its gate's manual approval: every service rolls back")
+      .argument('<execution-arn>', 'the execution ARN (gehen deploy and gehen status print it)')
+      .option('--reason <text>', "why: the deployment's report and notification carry it (default: who rejected)")
+      .addHelpText('after', approvalHelp('reject')),
+    APPROVAL_FOOTER,
+  ).action(async (executionArn: string, options: RejectOptions) =>
+    run(io, false, async () => (await import('./approve')).reject(executionArn, options, io)),
   );
 
   withAwsOptions(
@@ -141,11 +167,30 @@ export async function runCli(
   return io.exitCode;
 }
 
-function withAwsOptions(command: Command): Command {
+/** approve's and reject's help: what they answer, an example, their exit codes. */
+function approvalHelp(verb: 'approve' | 'reject'): string {
+  const example =
+    verb === 'approve'
+      ? 'gehen approve arn:aws:states:us-east-1:123456789012:execution:gehen-deploy:abc1234-20250101T120000Z-1a2b'
+      : "gehen reject arn:aws:states:us-east-1:123456789012:execution:gehen-deploy:abc1234-20250101T120000Z-1a2b --reason 'checkout is slow on test'";
+  return (
+    '\nWith gate: {approval: manual} in gehen.yml, a deployment holds every service at the gate until someone\n' +
+    'answers: gehen approve lets all of them continue to production traffic, gehen reject rolls all of them\n' +
+    "back (so does the gate's timeout). gehen deploy and gehen status --watch print the command to run.\n" +
+    `It finds the open approval in the execution's history and answers its task token (${verb === 'approve' ? 'SendTaskSuccess' : 'SendTaskFailure'});\n` +
+    "the console's Send task success/failure does the same.\n" +
+    `\nExample:\n  ${example}\n` +
+    `\nExit codes:\n  0  ${verb === 'approve' ? 'approved' : 'rejected'}\n` +
+    '  1  refused: no such execution, or it is not waiting for approval (it says what it is doing instead:\n' +
+    '     not at the gate yet, already answered, timed out, ended)\n'
+  );
+}
+
+function withAwsOptions(command: Command, footer = HELP_FOOTER): Command {
   return command
     .option('--region <region>', "the AWS region (default: the SDK's: $AWS_REGION, the profile)")
     .option('--endpoint <url>', 'send AWS calls there, e.g. the sandbox (default: $AWS_ENDPOINT_URL)')
-    .addHelpText('after', HELP_FOOTER);
+    .addHelpText('after', footer);
 }
 
 function positiveInteger(value: string): number {

@@ -4,6 +4,7 @@ import type { ExecutionInput } from '../lambdas/shared/contracts/execution-input
 import type { Plan, ScheduledTaskResult } from '../lambdas/shared/contracts/state';
 import { FAIL_STATES, type Phase, terminalStateNamed } from '../lambdas/shared/contracts/terminal-states';
 import { StateNames } from '../lib/state-names';
+import { type ApprovalProgress, approvalDetail, nextApproval } from './approval-progress';
 import type { Termination } from './exit-codes';
 import {
   asArray,
@@ -69,6 +70,10 @@ export interface ExecutionProgress {
   finalOutput: unknown;
   lastEventId: number;
   lastFailure: { error: string | null; cause: string | null } | null;
+  /** The name of the state entered last (outside Maps, the state the execution is in). */
+  lastEnteredState: string | null;
+  /** The gate's manual approval, once scheduled; replaced (never mutated) on every change. */
+  approval: ApprovalProgress | null;
 }
 
 export type Row = { kind: 'service'; row: ServiceProgress } | { kind: 'scheduled-task'; row: ScheduledTaskProgress };
@@ -87,6 +92,8 @@ export function newProgress(executionArn: string): ExecutionProgress {
     finalOutput: undefined,
     lastEventId: 0,
     lastFailure: null,
+    lastEnteredState: null,
+    approval: null,
   };
 }
 
@@ -113,10 +120,16 @@ export function applyEvent(progress: ExecutionProgress, event: HistoryEvent): Ro
   const at = event.timestamp ?? new Date();
   const changes = new Changes(progress, at);
 
+  const approval = nextApproval(progress.approval, progress.lastEnteredState, event);
+  if (approval !== progress.approval && approval) {
+    progress.approval = approval;
+    onApproval(changes, approval);
+  }
   if (event.executionStartedEventDetails) {
     progress.startedAt = at;
     readExecutionInput(progress, parseJson(event.executionStartedEventDetails.input));
   } else if (event.stateEnteredEventDetails?.name) {
+    progress.lastEnteredState = event.stateEnteredEventDetails.name;
     onStateEntered(
       progress,
       changes,
@@ -310,6 +323,16 @@ function readPlan(progress: ExecutionProgress, plan: Plan): void {
   }
 }
 
+/** The services held at the gate show the approval; a rejection (or its timeout) fails them all. */
+function onApproval(changes: Changes, approval: ApprovalProgress): void {
+  const shown = approvalDetail(approval);
+  if (!shown) return;
+  const { failed, detail } = shown;
+  for (const service of changes.progress.services.values()) {
+    if (!FINAL_PHASES.has(service.phase)) changes.service(service.name, failed ? 'failed' : 'verifying', detail);
+  }
+}
+
 /** What entering each state of the definition means for the rows. */
 function onStateEntered(progress: ExecutionProgress, changes: Changes, name: string, input: unknown): void {
   switch (name) {
@@ -330,6 +353,16 @@ function onStateEntered(progress: ExecutionProgress, changes: Changes, name: str
     case StateNames.startVerify:
       for (const service of progress.services.values()) {
         if (!FINAL_PHASES.has(service.phase)) changes.service(service.name, 'verifying');
+      }
+      return;
+    case StateNames.startGate:
+      for (const service of progress.services.values()) {
+        if (!FINAL_PHASES.has(service.phase)) changes.service(service.name, 'verifying', 'at the gate');
+      }
+      return;
+    case StateNames.continueGate:
+      for (const service of progress.services.values()) {
+        if (!FINAL_PHASES.has(service.phase)) changes.service(service.name, 'verifying', 'continuing past the gate');
       }
       return;
     case StateNames.startDrain:
@@ -418,29 +451,39 @@ function onStateExited(progress: ExecutionProgress, changes: Changes, name: stri
       return;
     default: {
       const round = ROUND_STATES.get(name);
-      if (round) onRound(progress, changes, output, round.phase, round.doneWord);
+      if (round) onRound(progress, changes, output, round);
     }
   }
 }
 
-type DoneWord = 'live' | 'drained' | 'previous version live' | 'failed version drained';
+type DoneWord = 'live' | 'drained' | 'previous version live' | 'failed version drained' | 'passed the gate';
+
+interface RoundKind {
+  /** The phase its services wait in. */
+  phase: Phase;
+  /** What done means there. */
+  doneWord: DoneWord;
+  /** The phase a service that is done moves to. */
+  donePhase: Phase;
+}
 
 /** The states that leave with a poll round: the phase their services wait in, and what done means there. */
-const ROUND_STATES: ReadonlyMap<string, { phase: Phase; doneWord: DoneWord }> = new Map([
-  [StateNames.probe, { phase: 'verifying', doneWord: 'live' }],
-  [StateNames.checkDrain, { phase: 'draining', doneWord: 'drained' }],
-  [StateNames.probeRollback, { phase: 'rolling-back', doneWord: 'previous version live' }],
-  [StateNames.checkDrainRollback, { phase: 'rolling-back', doneWord: 'failed version drained' }],
+const ROUND_STATES: ReadonlyMap<string, RoundKind> = new Map<string, RoundKind>([
+  [StateNames.probe, { phase: 'verifying', doneWord: 'live', donePhase: 'live' }],
+  // The gate: paused at the stage with the testUrl serving the new SHA; production traffic comes later.
+  [StateNames.checkGate, { phase: 'verifying', doneWord: 'passed the gate', donePhase: 'verifying' }],
+  [StateNames.checkGateAfterBake, { phase: 'verifying', doneWord: 'passed the gate', donePhase: 'verifying' }],
+  [StateNames.checkDrain, { phase: 'draining', doneWord: 'drained', donePhase: 'draining' }],
+  [StateNames.probeRollback, { phase: 'rolling-back', doneWord: 'previous version live', donePhase: 'rolling-back' }],
+  [
+    StateNames.checkDrainRollback,
+    { phase: 'rolling-back', doneWord: 'failed version drained', donePhase: 'rolling-back' },
+  ],
 ]);
 
 /** A poll round: who is done, who failed, who is still waiting. */
-function onRound(
-  progress: ExecutionProgress,
-  changes: Changes,
-  output: unknown,
-  phase: Phase,
-  doneWord: DoneWord,
-): void {
+function onRound(progress: ExecutionProgress, changes: Changes, output: unknown, kind: RoundKind): void {
+  const { phase, doneWord, donePhase } = kind;
   const round = field(output, 'round') ?? output;
   if (!isRoundState(round)) return;
   const failed = new Map(round.failures.map((f) => [f.service, f.reason]));
@@ -454,11 +497,8 @@ function onRound(
     if (reason !== undefined) {
       changes.service(service.name, 'failed', reason);
     } else if (round.status === 'done' || (waitingComplete && !waiting.has(service.name))) {
-      changes.service(
-        service.name,
-        phase === 'verifying' ? 'live' : phase,
-        phase === 'verifying' ? counts : `${doneWord}`,
-      );
+      // Verify's counts stay on a live service: they say how many more are still to come.
+      changes.service(service.name, donePhase, donePhase === 'live' ? counts : doneWord);
     } else {
       changes.service(service.name, phase, counts);
     }

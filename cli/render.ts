@@ -71,6 +71,17 @@ export class ProgressView {
     for (const row of changed) this.out.write(`${paint(this.mode.color, 'dim', this.clock(at))} ${this.line(row)}\n`);
   }
 
+  /** A line about the whole execution (the approval it waits for), printed once above the rows. */
+  note(text: string, at: Date = new Date()): void {
+    if (this.mode.live) {
+      this.erase();
+      this.out.write(`${paint(this.mode.color, 'bold', text)}\n`);
+      this.draw();
+      return;
+    }
+    this.out.write(`${paint(this.mode.color, 'dim', this.clock(at))} ${paint(this.mode.color, 'bold', text)}\n`);
+  }
+
   /** Leaves the live lines on screen: what follows prints below them. */
   close(): void {
     this.drawn = 0;

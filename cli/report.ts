@@ -1,6 +1,7 @@
 import { DescribeExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { causeMessage } from '../lambdas/shared/contracts/lambda-cause';
 import type { DeploymentReport } from '../lambdas/shared/contracts/state';
+import type { ApprovalProgress } from './approval-progress';
 import { readHistory } from './execution-history';
 import { type ExitCode, outcomeOf, type ReportStatus } from './exit-codes';
 import { applyEvent, type ExecutionProgress, newProgress, type Phase } from './progress';
@@ -32,6 +33,8 @@ export interface CliReport {
     outcome: Phase;
     seconds: number | null;
   }>;
+  /** The gate's manual approval, when the deployment reached it: waiting, approved (by whom), rejected (why). */
+  approval?: ApprovalProgress;
   /** Stopped, timed out or failed uncatchably: its restore (`restore-<name>`) and how that ended. */
   restore?: RestoreStatus;
 }
@@ -79,6 +82,7 @@ export function buildReport(
       outcome: task.phase,
       seconds: secondsBetween(task.startedAt, task.finishedAt ?? progress.endedAt),
     })),
+    ...(progress.approval ? { approval: progress.approval } : {}),
   };
 }
 

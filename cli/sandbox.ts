@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type * as SandboxCommands from '../sandbox/commands';
 import type { DemoSandbox } from './demo';
+import type { GateDemoSandbox } from './demo-gate';
 import { CliError } from './exit-codes';
 import type { CliIo } from './io';
 import { run } from './program';
@@ -16,6 +17,8 @@ import { run } from './program';
 export interface SandboxModule {
   sandbox(args: string[], io: CliIo): Promise<number>;
   startExampleSandbox(): Promise<DemoSandbox>;
+  /** examples/sandbox/gate-fleet.yml with examples/sandbox/gate.gehen.yml, for `gehen demo --gate`. */
+  startGateExampleSandbox?(): Promise<GateDemoSandbox>;
 }
 
 interface SandboxCommand {
@@ -33,9 +36,16 @@ const COMMANDS: Record<'sandbox' | 'demo', SandboxCommand> = {
     run: (args, io, sandbox) => sandbox.sandbox(args, io),
   },
   demo: {
-    description: 'start the sandbox, deploy a good SHA and a crashing one, and show the deploy and the rollback',
+    description:
+      'start the sandbox, deploy a good SHA and a crashing one, and show the deploy and the rollback ' +
+      '(--gate: three canary services through one gate, a good SHA and one the gate rolls back)',
     needs: 'startExampleSandbox',
-    run: async (_args, io, sandbox) => (await import('./demo')).demo(io, () => sandbox.startExampleSandbox()),
+    run: async (args, io, sandbox) => {
+      if (!args.includes('--gate')) return (await import('./demo')).demo(io, () => sandbox.startExampleSandbox());
+      const startGate = sandbox.startGateExampleSandbox;
+      if (typeof startGate !== 'function') throw new CliError("this build's sandbox has no gate demo yet");
+      return (await import('./demo-gate')).demoGate(io, () => startGate());
+    },
   },
 };
 

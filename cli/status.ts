@@ -1,3 +1,4 @@
+import { approvalHint } from './approval-progress';
 import { type AwsOptions, consoleLink, EXECUTION_ARN, sfnClient } from './aws';
 import { CliError } from './exit-codes';
 import type { CliIo } from './io';
@@ -37,6 +38,8 @@ export async function status(executionArn: string, options: StatusOptions, io: C
   out.write(`${executionArn}\n`);
   if (!(options.endpoint || io.env.AWS_ENDPOINT_URL)) out.write(`  ${consoleLink(executionArn)}\n`);
   printSummary(out, report, progress, renderMode(out, io.env).color, io.clock.now());
+  if (report.status === 'running' && progress.approval?.status === 'waiting')
+    out.write(`\n${approvalHint(executionArn)}\n`);
   if (report.status === 'running') out.write(`\nStill running. Follow it with: gehen status ${executionArn} --watch\n`);
   if (options.json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return report.exitCode;

@@ -27,8 +27,9 @@ export function describeConfig(config: DeployConfig, gitsha: string | null, stat
   for (const s of config.services) {
     const region = s.region ?? 'the default region';
     const containers = s.containers?.join(', ') ?? 'all';
+    const testUrl = s.testUrl ? `  testUrl ${s.testUrl}` : '';
     lines.push(
-      `    ${s.name}  cluster ${s.cluster} (${region})  url ${s.url ?? 'none (no probe)'}  containers ${containers}`,
+      `    ${s.name}  cluster ${s.cluster} (${region})  url ${s.url ?? 'none (no probe)'}${testUrl}  containers ${containers}`,
     );
   }
   lines.push(`  scheduled tasks (${config.scheduledTasks.length}):`);
@@ -39,6 +40,14 @@ export function describeConfig(config: DeployConfig, gitsha: string | null, stat
     `  update strategy ${config.updateStrategy}; ${config.timeoutMinutes} min per phase; ` +
       `probe every ${config.pollIntervalSeconds} s; live after ${config.requiredMatches} matching responses`,
   );
+  if (config.gate) {
+    const { stage, approval, bakeMinutes } = config.gate;
+    lines.push(
+      `  a gate at ${stage}: every service pauses there and passes its testUrl, then ` +
+        `${approval === 'manual' ? 'waits for gehen approve / gehen reject, then ' : ''}` +
+        `${bakeMinutes ? `bakes ${bakeMinutes} min, then ` : ''}all continue together (or all roll back)`,
+    );
+  }
   if (config.roleArn) lines.push(`  acting as ${config.roleArn}`);
   if (stateMachineArn) lines.push(`  state machine ${stateMachineArn}`);
   return `${lines.join('\n')}\n`;

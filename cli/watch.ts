@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { HistoryEvent, SFNClient } from '@aws-sdk/client-sfn';
 import { isTransientAwsError } from '../lambdas/shared/contracts/errors';
+import { approvalHint } from './approval-progress';
 import { historyError, readNewEvents } from './execution-history';
 import { ExitCodes } from './exit-codes';
 import type { CliIo } from './io';
@@ -59,6 +60,7 @@ export async function watchExecution(
   const explicitDeadline =
     options.waitTimeoutMinutes === undefined ? null : now() + options.waitTimeoutMinutes * 60_000;
 
+  let hinted = false;
   const interrupt = new AbortController();
   const stopListening = io.onInterrupt(() => interrupt.abort());
   let result: Awaited<ReturnType<typeof followExecution>>;
@@ -67,7 +69,14 @@ export async function watchExecution(
       sfn,
       executionArn,
       (events) => {
-        for (const event of events) view.update(applyEvent(progress, event), event.timestamp);
+        for (const event of events) {
+          view.update(applyEvent(progress, event), event.timestamp);
+          // Once per watch, not on every poll (nor again when a Retry schedules the approval anew).
+          if (!hinted && progress.approval?.status === 'waiting') {
+            hinted = true;
+            view.note(approvalHint(executionArn), event.timestamp);
+          }
+        }
       },
       {
         now,
