@@ -51,10 +51,10 @@ describe('npm run bench --smoke', () => {
   });
 
   it('counts the ECS calls of the poll rounds by operation', () => {
-    expect(result.apiLoad.pollRounds).toBeGreaterThan(0);
-    expect(result.apiLoad.callsByOperation['ecs:DescribeServices']).toBeGreaterThan(0);
-    expect(result.apiLoad.readCallsPerServicePerRound).toBeGreaterThan(0);
-    expect(result.apiLoad.originalPerServicePerRound).toBe(3);
+    expect(result.apiLoad?.pollRounds).toBeGreaterThan(0);
+    expect(result.apiLoad?.callsByOperation['ecs:DescribeServices']).toBeGreaterThan(0);
+    expect(result.apiLoad?.readCallsPerServicePerRound).toBeGreaterThan(0);
+    expect(result.apiLoad?.originalPerServicePerRound).toBe(3);
   });
 
   it('times detection from the load balancer serving only the new version', () => {
