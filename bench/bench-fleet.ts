@@ -17,8 +17,8 @@ export interface BenchFleetOptions {
   /** Scheduled-task rules. @default one per 10 services */
   scheduledTasks?: number;
   timing?: { taskStartSeconds: number; drainSeconds: number };
-  /** Faults by image tag, besides CRASHING_SHA's crash. */
-  faults?: Record<string, { startSeconds: number }>;
+  /** Faults by image tag, besides CRASHING_SHA's crash: a slow start, or a drain of its own (keyed by the old tag). */
+  faults?: Record<string, { startSeconds: number } | { drainSeconds: number }>;
   /** Each service's name (and task definition family) is padded to this many characters. @default 7 */
   nameLength?: number;
   /** `aws`: ECS and EventBridge token buckets at AWS's rates (sandbox/throttling.ts). @default off */

@@ -78,6 +78,34 @@ export interface LatencyResult {
   maxSeconds: number;
 }
 
+/** `event`: the synthesized workflow (the drain waits on ECS's events); `poll`: the polling baseline. */
+export type WaitMode = 'event' | 'poll';
+
+export interface EventWaitSample {
+  gitsha: string;
+  /** How long the old version drained (the sample's fault). */
+  drainSeconds: number;
+  /** StateEntered events of the whole deployment: what Standard workflows bill. */
+  stateTransitions: number;
+  /** Check Drain rounds. */
+  drainRounds: number;
+  /** From the last SERVICE_DEPLOYMENT_COMPLETED on the bus to entering Clean Up Revisions?. */
+  decisionSeconds: number;
+  /** The deciding event came once the drain loop had started (else the sample measured the verify phase). */
+  eventDuringDrain: boolean;
+}
+
+export interface EventWaitRun {
+  mode: WaitMode;
+  services: number;
+  pollIntervalSeconds: number;
+  samples: EventWaitSample[];
+  transitionsMedian: number;
+  transitionsTotal: number;
+  decisionMedianSeconds: number;
+  decisionMaxSeconds: number;
+}
+
 export interface BundleStart {
   step: string;
   bytes: number;
@@ -109,15 +137,23 @@ export interface TargetCheck {
   pass: boolean;
 }
 
+/** The sections `--only` can run alone. */
+export const BENCH_SECTIONS = ['event-wait'] as const;
+export type BenchSection = (typeof BENCH_SECTIONS)[number];
+
 export interface BenchResult {
   command: string;
   smoke: boolean;
   startedAt: string;
   durationSeconds: number;
   machine: Machine;
+  /** `--only event-wait` runs that section alone: the others are then empty (apiLoad null). */
+  only: BenchSection | null;
   scale: ScaleRun[];
-  apiLoad: ApiLoad;
+  apiLoad: ApiLoad | null;
   latency: LatencyResult[];
+  /** Issue 16 §3: the drain waiting on ECS events against the polling baseline. */
+  eventWait: EventWaitRun[];
   coldStart: { bundles: BundleStart[]; cli: CliStart[] };
   cost: CostRow[];
   targets: TargetCheck[];

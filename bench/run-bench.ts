@@ -8,9 +8,10 @@ import { BIG_CONFIG_COMMAND, writeBigConfig } from './big-config';
 import { bundleStarts, cliStarts } from './cold-start';
 import { costOf } from './cost';
 import { measureDetectionLatency } from './detection-latency';
+import { measureEventWait } from './event-wait';
 import { largestFittingFleet } from './largest-fleet';
 import { machine } from './machine';
-import type { BenchResult, ScaleRun } from './result';
+import type { BenchResult, BenchSection, ScaleRun } from './result';
 import { runScale, type ScaleSpec } from './scale';
 import { targetChecks } from './targets';
 
@@ -19,6 +20,8 @@ export interface BenchOptions {
   smoke: boolean;
   /** Recorded in the result. */
   command: string;
+  /** Run this section alone (`--only event-wait`): the machine is shared. @default every section */
+  only?: BenchSection;
   /** Progress lines. @default dropped */
   log?: (line: string) => void;
 }
@@ -72,6 +75,12 @@ function plan(smoke: boolean) {
         ],
     spawns: smoke ? 1 : 5,
     costServices: smoke ? [1, 3] : [1, 50],
+    // At gehen's default poll interval: the event wait's whole point is not to wait for it.
+    eventWait: (smoke ? [1] : [1, 10, 50]).map((services) => ({
+      services,
+      samples: smoke ? 1 : 3,
+      pollIntervalSeconds: smoke ? 2 : 15,
+    })),
   };
 }
 
@@ -92,7 +101,29 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const memoryMbByArn = new Map(functions.map((fn) => [fn.arn, fn.memoryMb]));
   const dir = mkdtempSync(join(tmpdir(), 'gehen-bench-'));
   const context = { assembly, memoryMbByArn, dir, log };
+  const header = {
+    command: options.command,
+    smoke: options.smoke,
+    only: options.only ?? null,
+    startedAt: new Date(started).toISOString(),
+    machine: machine(),
+  };
   try {
+    if (options.only === 'event-wait') {
+      log('event wait against polling');
+      const eventWait = await measureEventWait(steps.eventWait, context);
+      const partial = {
+        ...header,
+        durationSeconds: (Date.now() - started) / 1000,
+        scale: [],
+        apiLoad: null,
+        latency: [],
+        eventWait,
+        coldStart: { bundles: [], cli: [] },
+        cost: [],
+      };
+      return { ...partial, targets: targetChecks(partial) };
+    }
     log('cold start');
     const bundles = bundleStarts(functions, steps.spawns);
     const bigConfig = writeBigConfig(dir);
@@ -113,6 +144,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     log('detection latency');
     const latency = await measureDetectionLatency(steps.latency, context);
 
+    log('event wait against polling');
+    const eventWait = await measureEventWait(steps.eventWait, context);
+
     const loadRun = scale.filter((run) => run.apiLoad !== null).sort((a, b) => b.services - a.services)[0];
     if (!loadRun?.apiLoad) throw new Error('no deployment measured the API load');
     const cost = steps.costServices.map((services) => {
@@ -122,14 +156,12 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     });
 
     const partial = {
-      command: options.command,
-      smoke: options.smoke,
-      startedAt: new Date(started).toISOString(),
+      ...header,
       durationSeconds: (Date.now() - started) / 1000,
-      machine: machine(),
       scale,
       apiLoad: loadRun.apiLoad,
       latency,
+      eventWait,
       coldStart: { bundles, cli: cliRuns },
       cost,
     };

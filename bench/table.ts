@@ -57,8 +57,8 @@ export function renderTable(result: BenchResult): string {
   }
 
   const load = result.apiLoad;
-  const loadScenario = `${load.services} services, ${load.pollRounds} rounds`;
-  for (const [operation, value] of Object.entries(load.perServicePerRound)) {
+  const loadScenario = load ? `${load.services} services, ${load.pollRounds} rounds` : '';
+  for (const [operation, value] of Object.entries(load?.perServicePerRound ?? {})) {
     rows.push({
       section: 'API load',
       scenario: loadScenario,
@@ -68,14 +68,16 @@ export function renderTable(result: BenchResult): string {
       result: '',
     });
   }
-  rows.push({
-    section: 'API load',
-    scenario: loadScenario,
-    measure: 'ECS read calls / service / round',
-    value: fixed(load.readCallsPerServicePerRound, 3),
-    target: '≤ 0.3',
-    result: `${verdict(targetNames.apiLoad)} (original: ~${load.originalPerServicePerRound}, ${times(load.originalPerServicePerRound / load.readCallsPerServicePerRound)} fewer)`,
-  });
+  if (load) {
+    rows.push({
+      section: 'API load',
+      scenario: loadScenario,
+      measure: 'ECS read calls / service / round',
+      value: fixed(load.readCallsPerServicePerRound, 3),
+      target: '≤ 0.3',
+      result: `${verdict(targetNames.apiLoad)} (original: ~${load.originalPerServicePerRound}, ${times(load.originalPerServicePerRound / load.readCallsPerServicePerRound)} fewer)`,
+    });
+  }
 
   for (const latency of result.latency) {
     const name = targetNames.latency(latency.pollIntervalSeconds);
@@ -88,6 +90,8 @@ export function renderTable(result: BenchResult): string {
       result: verdict(name),
     });
   }
+
+  rows.push(...eventWaitRows(result, verdict));
 
   for (const bundle of result.coldStart.bundles) {
     const scenario = `${bundle.step} bundle`;
@@ -136,6 +140,38 @@ export function renderTable(result: BenchResult): string {
     });
   }
   return markdown(rows);
+}
+
+/** Issue 16 §3: per size, the event wait's figures beside the polling baseline's. */
+function eventWaitRows(result: BenchResult, verdict: (name: string) => string): Row[] {
+  const rows: Row[] = [];
+  for (const event of result.eventWait.filter((run) => run.mode === 'event')) {
+    const poll = result.eventWait.find((run) => run.mode === 'poll' && run.services === event.services);
+    const scenario = `${event.services} service${event.services === 1 ? '' : 's'}, poll ${event.pollIntervalSeconds} s, ${event.samples.length} sample${event.samples.length === 1 ? '' : 's'}`;
+    const add = (measure: string, value: string, target: string, res: string) =>
+      rows.push({ section: 'Event wait', scenario, measure, value, target, result: res });
+    const early = [event, poll].flatMap((run) => run?.samples ?? []).filter((s) => !s.eventDuringDrain).length;
+    add(
+      'ECS event → decision, event wait (median / max)',
+      `${event.decisionMedianSeconds.toFixed(2)} / ${event.decisionMaxSeconds.toFixed(2)} s`,
+      `≤ ${TARGETS.eventDecisionSeconds} s`,
+      `${verdict(targetNames.eventDecision(event.services))}${early > 0 ? ` (${early} sample(s) had the event before the drain loop)` : ''}`,
+    );
+    if (!poll) continue;
+    add(
+      'ECS event → decision, polling (median / max)',
+      `${poll.decisionMedianSeconds.toFixed(2)} / ${poll.decisionMaxSeconds.toFixed(2)} s`,
+      '',
+      `${times(poll.decisionMedianSeconds / event.decisionMedianSeconds)} the event wait's median`,
+    );
+    add(
+      'state transitions, event wait vs polling (sum)',
+      `${int(event.transitionsTotal)} vs ${int(poll.transitionsTotal)}`,
+      '≤ polling',
+      `${verdict(targetNames.eventTransitions(event.services))} (per sample: ${event.samples.map((s) => s.stateTransitions).join(', ')} vs ${poll.samples.map((s) => s.stateTransitions).join(', ')}; drains ${event.samples.map((s) => `${s.drainSeconds.toFixed(1)}`).join(', ')} s)`,
+    );
+  }
+  return rows;
 }
 
 function markdown(rows: readonly Row[]): string {

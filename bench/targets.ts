@@ -11,6 +11,8 @@ export const TARGETS = {
   validateBigConfigMs: 2000,
   /** Added to the poll interval. */
   latencySlackSeconds: 0.5,
+  /** Issue 16 §3: from ECS's deciding event to the workflow's decision, event wait, median. */
+  eventDecisionSeconds: 2,
 } as const;
 
 export const targetNames = {
@@ -21,6 +23,8 @@ export const targetNames = {
   version: 'gehen --version',
   validateBigConfig: BIG_CONFIG_COMMAND,
   latency: (seconds: number) => `detection latency at ${seconds} s (max)`,
+  eventDecision: (services: number) => `event wait: ECS event → decision, ${services} services (median)`,
+  eventTransitions: (services: number) => `event wait: state transitions ≤ polling's, ${services} services (sum)`,
 };
 
 /** Every target of issue 7, checked against one run's figures. */
@@ -28,7 +32,14 @@ export function targetChecks(result: Omit<BenchResult, 'targets'>): TargetCheck[
   const checks: TargetCheck[] = [];
   const check = (name: string, value: number, target: number, unit: string) =>
     checks.push({ name, value, target, unit, pass: value <= target });
-  check(targetNames.apiLoad, result.apiLoad.readCallsPerServicePerRound, TARGETS.readCallsPerServicePerRound, 'calls');
+  if (result.apiLoad) {
+    check(
+      targetNames.apiLoad,
+      result.apiLoad.readCallsPerServicePerRound,
+      TARGETS.readCallsPerServicePerRound,
+      'calls',
+    );
+  }
   const rollbacks = result.scale.filter((run) => run.rollback).sort((a, b) => b.services - a.services);
   if (rollbacks[0])
     check(targetNames.rollbackHistory, rollbacks[0].historyEvents, TARGETS.rollbackHistoryEvents, 'events');
@@ -47,6 +58,12 @@ export function targetChecks(result: Omit<BenchResult, 'targets'>): TargetCheck[
       latency.pollIntervalSeconds + TARGETS.latencySlackSeconds,
       's',
     );
+  }
+  for (const event of result.eventWait.filter((run) => run.mode === 'event')) {
+    const poll = result.eventWait.find((run) => run.mode === 'poll' && run.services === event.services);
+    check(targetNames.eventDecision(event.services), event.decisionMedianSeconds, TARGETS.eventDecisionSeconds, 's');
+    if (poll)
+      check(targetNames.eventTransitions(event.services), event.transitionsTotal, poll.transitionsTotal, 'transitions');
   }
   return checks;
 }

@@ -32,6 +32,9 @@ const PUT_CONCURRENCY = 16;
 // The wake items outlive the wait by this much, for a Wake already reading one as the wait times out.
 const EXPIRY_MARGIN_SECONDS = 300;
 
+/** SendTaskSuccess's answers for a token whose Task no longer waits (as lambdas/wake/core.ts). */
+const CLOSED_TOKEN = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
+
 const S = (value: string): AttributeValue => ({ S: value });
 
 /**
@@ -76,9 +79,17 @@ export async function parkWait(input: ParkInput, deps: ParkDeps): Promise<ParkRe
   if (!record || Number(record.expiresAt?.N ?? 0) < nowSeconds) return { parked: services.length, missed: false };
 
   const output: WakeOutput = { woke: 'missed', event: record.event?.S ?? '', service: record.service?.S ?? '' };
-  await send('end the wait at once (an event came while checking)', () =>
-    deps.sfn.send(new SendTaskSuccessCommand({ taskToken: input.taskToken, output: JSON.stringify(output) })),
-  );
+  try {
+    await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: input.taskToken, output: JSON.stringify(output) }));
+  } catch (error) {
+    // Wake may end this wait between the wake items' write and this call (another service's event):
+    // the token is then closed, and the wait is over as wanted. Failing here would fail the Task and
+    // send the drain to its fallback Wait (measured: docs/performance.md, "Waiting on ECS events").
+    // https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html
+    if (!(error instanceof Error) || !CLOSED_TOKEN.has(error.name)) {
+      throw wrapAwsError('end the wait at once (an event came while checking)', error, Error);
+    }
+  }
   return { parked: services.length, missed: true };
 }
 

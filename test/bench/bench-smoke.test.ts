@@ -51,16 +51,31 @@ describe('npm run bench --smoke', () => {
   });
 
   it('counts the ECS calls of the poll rounds by operation', () => {
-    expect(result.apiLoad.pollRounds).toBeGreaterThan(0);
-    expect(result.apiLoad.callsByOperation['ecs:DescribeServices']).toBeGreaterThan(0);
-    expect(result.apiLoad.readCallsPerServicePerRound).toBeGreaterThan(0);
-    expect(result.apiLoad.originalPerServicePerRound).toBe(3);
+    expect(result.apiLoad?.pollRounds).toBeGreaterThan(0);
+    expect(result.apiLoad?.callsByOperation['ecs:DescribeServices']).toBeGreaterThan(0);
+    expect(result.apiLoad?.readCallsPerServicePerRound).toBeGreaterThan(0);
+    expect(result.apiLoad?.originalPerServicePerRound).toBe(3);
   });
 
   it('times detection from the load balancer serving only the new version', () => {
     expect(result.latency).toHaveLength(1);
     expect(result.latency[0]?.samplesSeconds).toHaveLength(1);
     expect(Number.isFinite(result.latency[0]?.medianSeconds)).toBe(true);
+  });
+
+  it('sets the drain waiting on ECS events beside the polling baseline, from the deciding event to the decision', () => {
+    expect(result.eventWait.map((run) => [run.services, run.mode, run.samples.length])).toEqual([
+      [1, 'event', 1],
+      [1, 'poll', 1],
+    ]);
+    for (const run of result.eventWait) {
+      const [sample] = run.samples;
+      // The drain outlasts the verify phase: the event came while the drain loop ran, before the decision.
+      expect(sample?.eventDuringDrain).toBe(true);
+      expect(sample?.decisionSeconds).toBeGreaterThan(0);
+      expect(sample?.drainRounds).toBeGreaterThan(0);
+    }
+    expect(renderTable(result)).toContain('| Event wait');
   });
 
   it('sizes and loads every Lambda bundle and starts the CLI', () => {

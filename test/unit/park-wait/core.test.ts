@@ -99,6 +99,21 @@ describe('parkWait', () => {
     expect(calls).toEqual(['PutItemCommand', 'DeleteItemCommand']);
   });
 
+  it('succeeds when Wake ended the wait first (another event, while it parked): the token is closed', async () => {
+    dynamodbMock.on(PutItemCommand).resolves({});
+    dynamodbMock.on(DeleteItemCommand).resolves({
+      Attributes: {
+        pk: { S: `missed#${EXECUTION}` },
+        event: { S: 'ECS Deployment State Change SERVICE_DEPLOYMENT_COMPLETED' },
+        service: { S: `arn:aws:ecs:us-east-1:${ACCOUNT}:service/prod/api` },
+        expiresAt: { N: String(NOW_SECONDS + 100) },
+      },
+    });
+    sfnMock.on(SendTaskSuccessCommand).rejects(Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' }));
+
+    await expect(parkWait(input([service('api')]), deps())).resolves.toEqual({ parked: 1, missed: true });
+  });
+
   it('waits when the missed record is stale (a wait long over, not yet deleted by TTL)', async () => {
     dynamodbMock.on(PutItemCommand).resolves({});
     dynamodbMock.on(DeleteItemCommand).resolves({

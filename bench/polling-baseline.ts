@@ -1,0 +1,79 @@
+import { stateMachineOf } from '../lib/resolve-definition';
+import { StateNames as S } from '../lib/state-names';
+import type { SandboxAssembly } from '../sandbox/gehen-sandbox';
+
+type AslState = Record<string, unknown>;
+
+/** Each drain loop's event wait, the Wait it fell back to, and the loop's start Pass. */
+const DRAIN_LOOPS = [
+  { start: S.startDrain, wait: S.waitDrain, poll: S.pollDrain },
+  { start: S.startDrainRollback, wait: S.waitDrainRollback, poll: S.pollDrainRollback },
+] as const;
+
+const TOKEN = /@@TOKEN(\d+)@@/;
+
+/**
+ * The benchmark's baseline, NOT the product: the synthesized template turned back into today's
+ * polling drain, as gehen ran before it waited on ECS events. In each drain loop the park Task
+ * (Wait For Drain, Wait For Rollback Drain) becomes a Wait of `pollIntervalSeconds` on the same
+ * name, entered from the start Pass before the first check (the event wait checks first), and
+ * the park's fallback Wait goes; the `aws.ecs` rule that invokes Wake goes too. The assembly's
+ * bundles are shared: only the template differs.
+ */
+export function pollingAssembly(assembly: SandboxAssembly): SandboxAssembly {
+  const template = structuredClone(assembly.template);
+  const { logicalId } = stateMachineOf(template);
+  const machine = template.Resources[logicalId];
+  if (!machine?.Properties) throw new Error(`${logicalId} has no properties`);
+  machine.Properties.DefinitionString = mapDefinition(machine.Properties.DefinitionString, pollingDrains);
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    const pattern = resource.Properties?.EventPattern as { source?: unknown } | undefined;
+    if (resource.Type === 'AWS::Events::Rule' && JSON.stringify(pattern?.source) === '["aws.ecs"]') {
+      delete template.Resources[id];
+    }
+  }
+  return { dir: assembly.dir, template };
+}
+
+/** `definition` with its drain loops polling: the transformation itself, on plain ASL. */
+export function pollingDrains(definition: Record<string, unknown>): Record<string, unknown> {
+  const states = definition.States as Record<string, AslState>;
+  for (const loop of DRAIN_LOOPS) {
+    const park = states[loop.wait];
+    const start = states[loop.start];
+    if (park?.Type !== 'Task' || start?.Type !== 'Pass' || typeof park.Next !== 'string') {
+      throw new Error(`the definition has no event wait ${loop.wait} after ${loop.start}: nothing to turn back`);
+    }
+    states[loop.wait] = { Type: 'Wait', SecondsPath: '$.plan.deployment.pollIntervalSeconds', Next: park.Next };
+    delete states[loop.poll];
+    const { 'eventWaitSeconds.$': _, ...parameters } = start.Parameters as Record<string, unknown>;
+    states[loop.start] = { ...start, Parameters: parameters, Next: loop.wait };
+  }
+  return definition;
+}
+
+/**
+ * Applies `transform` to a DefinitionString as CDK writes it (a string, or an Fn::Join of strings
+ * and Ref/Fn::GetAtt tokens): each token stands in the JSON as a placeholder string while the
+ * ASL is parsed and transformed, then goes back into the Fn::Join where the placeholder ended up.
+ */
+function mapDefinition(
+  definitionString: unknown,
+  transform: (definition: Record<string, unknown>) => Record<string, unknown>,
+): unknown {
+  if (typeof definitionString === 'string') return JSON.stringify(transform(JSON.parse(definitionString)));
+  const join = (definitionString as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join?.[0] !== '') throw new Error('DefinitionString is neither a string nor an Fn::Join on ""');
+  const tokens: unknown[] = [];
+  const text = join[1]
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      tokens.push(part);
+      return `@@TOKEN${tokens.length - 1}@@`;
+    })
+    .join('');
+  const parts = JSON.stringify(transform(JSON.parse(text)))
+    .split(TOKEN)
+    .map((piece, i) => (i % 2 === 0 ? piece : tokens[Number(piece)]));
+  return { 'Fn::Join': ['', parts.filter((part) => part !== '')] };
+}
