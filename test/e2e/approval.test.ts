@@ -169,12 +169,8 @@ describe('gehen approve and gehen reject at the gate', () => {
     expect(again.stderr).toContain('is not waiting for approval');
   });
 
-  // Skipped until branch p16 is merged with g16: its Roll Back Service rolls a deployment paused at a
-  // PAUSE hook back with ContinueServiceDeployment(ROLLBACK). Without it (c16 has g16 and s16, not
-  // p16: they conflict in lib/step-permissions.ts), Roll Back Service's UpdateService leaves the
-  // paused canary deployments paused and the rollback's probe waits out its timeout. With p16
-  // merged (the conflict taken from p16's side) it passes: unskip it in that merge.
-  it.skip('rolls every service back on gehen reject --reason: no production listener ever served the SHA', async () => {
+  // Roll Back Service answers each paused deployment's PAUSE hook with ROLLBACK (ContinueServiceDeployment).
+  it('rolls every service back on gehen reject --reason: no production listener ever served the SHA', async () => {
     const before = await revisions();
     const { waiting, done } = deployToGate(REJECTED);
     const arn = await waiting;
