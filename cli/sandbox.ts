@@ -18,7 +18,7 @@ export interface SandboxModule {
   sandbox(args: string[], io: CliIo): Promise<number>;
   startExampleSandbox(): Promise<DemoSandbox>;
   /** examples/sandbox/gate-fleet.yml with examples/sandbox/gate.gehen.yml, for `gehen demo --gate`. */
-  startGateExampleSandbox?(): Promise<GateDemoSandbox>;
+  startGateExampleSandbox(): Promise<GateDemoSandbox>;
 }
 
 interface SandboxCommand {
@@ -42,9 +42,7 @@ const COMMANDS: Record<'sandbox' | 'demo', SandboxCommand> = {
     needs: 'startExampleSandbox',
     run: async (args, io, sandbox) => {
       if (!args.includes('--gate')) return (await import('./demo')).demo(io, () => sandbox.startExampleSandbox());
-      const startGate = sandbox.startGateExampleSandbox;
-      if (typeof startGate !== 'function') throw new CliError("this build's sandbox has no gate demo yet");
-      return (await import('./demo-gate')).demoGate(io, () => startGate());
+      return (await import('./demo-gate')).demoGate(io, () => sandbox.startGateExampleSandbox());
     },
   },
 };

@@ -6,7 +6,7 @@ import { ACCOUNT } from './ids';
 
 // The sandbox's entry for the CLI (cli/sandbox.ts loads it lazily): `gehen sandbox`, and the example
 // fleet `gehen demo` deploys to. It takes its own I/O type, so the sandbox imports nothing of cli/.
-export { startExampleSandbox } from './example';
+export { startExampleSandbox, startGateExampleSandbox } from './example';
 
 /** Where `gehen sandbox` writes, and how it hears Ctrl-C (the CLI's CliIo is one). */
 export interface SandboxIo {

@@ -21,6 +21,19 @@ export interface ExampleSandbox {
   revisions(): Promise<ExampleRevisions>;
 }
 
+/** The gate example fleet running on a free port, the gehen.yml that gates it, and what it runs. */
+export interface GateExampleSandbox {
+  sandbox: GehenSandbox;
+  /** examples/sandbox/gate.gehen.yml. */
+  configPath: string;
+  /** Service name → the task definition it runs. */
+  revisions(): Promise<Record<string, string>>;
+  /** Per service, the image tags its production and test listeners served (sandbox/ecs/traffic-log.ts). */
+  traffic(): ReturnType<GehenSandbox['traffic']>;
+}
+
+const GATE_SERVICES = ['api', 'web', 'checkout'];
+
 export function exampleFleetPath(): string {
   return join(packageRoot(__dirname), 'examples', 'sandbox', 'fleet.yml');
 }
@@ -34,6 +47,28 @@ export async function startExampleSandbox(): Promise<ExampleSandbox> {
   ensureSandboxCredentials();
   const sandbox = await startGehenSandbox({ fleet: exampleFleetPath(), port: 0 });
   return { sandbox, configPath: exampleConfigPath(), revisions: () => exampleRevisions(sandbox) };
+}
+
+/**
+ * Starts examples/sandbox/gate-fleet.yml (three CANARY services paused at POST_TEST_TRAFFIC_SHIFT)
+ * for `gehen demo --gate` (cli/demo-gate.ts), which deploys examples/sandbox/gate.gehen.yml to it.
+ */
+export async function startGateExampleSandbox(): Promise<GateExampleSandbox> {
+  ensureSandboxCredentials();
+  const examples = join(packageRoot(__dirname), 'examples', 'sandbox');
+  const sandbox = await startGehenSandbox({ fleet: join(examples, 'gate-fleet.yml'), port: 0 });
+  const ecs = new ECSClient({ region: sandbox.region, endpoint: sandbox.endpoint });
+  return {
+    sandbox,
+    configPath: join(examples, 'gate.gehen.yml'),
+    revisions: async () => {
+      const { services = [] } = await ecs.send(
+        new DescribeServicesCommand({ cluster: 'demo', services: GATE_SERVICES }),
+      );
+      return Object.fromEntries(services.map((s) => [s.serviceName ?? '?', s.taskDefinition ?? '?']));
+    },
+    traffic: () => sandbox.traffic(),
+  };
 }
 
 async function exampleRevisions(running: GehenSandbox): Promise<ExampleRevisions> {

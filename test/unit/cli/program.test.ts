@@ -192,6 +192,7 @@ describe('the sandbox seam', () => {
         return 0;
       },
       startExampleSandbox: jest.fn(),
+      startGateExampleSandbox: jest.fn(),
     }));
     expect(await runCli(['--version'], io, [(p, i) => registerSandboxCommands(p, i, load)])).toBe(0);
     expect(load).not.toHaveBeenCalled();
