@@ -117,6 +117,14 @@ export class StepLambda extends Construct {
           '--alias:@aws-sdk/credential-provider-node': join(root, 'lambdas', 'shared', 'aws', 'lambda-credentials.ts'),
           // No client of gehen's has an event-stream operation: drop the ~20 KB that would load them.
           '--alias:@smithy/core/event-streams': join(root, 'lambdas', 'shared', 'aws', 'no-event-streams.ts'),
+          // EventBridge and STS sign with SigV4a only for global endpoints, which gehen never uses.
+          '--alias:@aws-sdk/signature-v4-multi-region': join(
+            root,
+            'lambdas',
+            'shared',
+            'aws',
+            'single-region-signer.ts',
+          ),
         },
         forceDockerBundling: false,
       },
