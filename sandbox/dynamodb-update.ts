@@ -19,13 +19,16 @@ export function applyUpdate(
 ): { item: Item; updated: Set<string> } {
   const result: Item = { ...item };
   const updated = new Set<string>();
-  const clauses = [
-    ...expression.matchAll(/\b(SET|REMOVE|ADD|DELETE)\b\s+((?:(?!\b(?:SET|REMOVE|ADD|DELETE)\b).)+)/gis),
-  ];
-  const covered = clauses.map((clause) => clause[0]).join('');
-  if (clauses.length === 0 || covered.replace(/\s/g, '') !== expression.replace(/\s/g, '')) {
+  // A keyword stands alone: `#set` or `:add` are placeholders, not clauses.
+  const keywords = [...expression.matchAll(/(?<![#:\w])(SET|REMOVE|ADD|DELETE)(?!\w)/gi)];
+  if (keywords.length === 0 || expression.slice(0, keywords[0]?.index).trim() !== '') {
     throw invalid(`Invalid UpdateExpression: Syntax error; token: "${expression}"`);
   }
+  const clauses = keywords.map((keyword, i) => [
+    keyword[0],
+    keyword[1],
+    expression.slice((keyword.index ?? 0) + keyword[0].length, keywords[i + 1]?.index ?? expression.length),
+  ]);
   const path = (token: string): string => {
     if (token.startsWith('#')) {
       const name = context.names?.[token];
