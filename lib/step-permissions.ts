@@ -1,7 +1,7 @@
 import { type Acknowledgment, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { MISSED_PREFIX, WAKE_PREFIX } from '../lambdas/shared/event-wait';
+import { WAIT_PREFIX, WAKE_PREFIX } from '../lambdas/shared/event-wait';
 import type { StepName } from './step-lambda';
 
 export interface StepPermissionOptions {
@@ -296,16 +296,16 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       allow(['dynamodb:GetItem', 'dynamodb:DeleteItem'], [options.lockTableArn]);
       break;
     case 'park-wait':
-      // Its own items only (lambdas/shared/event-wait.ts): it writes the wake items and takes the
-      // missed-event record, never a lock item; and it ends its own wait when an event was missed.
+      // Its own items only (lambdas/shared/event-wait.ts): it writes the wake items and starts the
+      // execution's wait item, never a lock item; and it ends its own wait when all had reported.
       allow(['dynamodb:PutItem'], [options.lockTableArn], leadingKeys([WAKE_PREFIX]));
-      allow(['dynamodb:DeleteItem'], [options.lockTableArn], leadingKeys([MISSED_PREFIX]));
+      allow(['dynamodb:UpdateItem'], [options.lockTableArn], leadingKeys([WAIT_PREFIX]));
       taskResponse();
       break;
     case 'wake':
-      // Reads the wake items, marks them woken, records missed events; ends the parked waits.
+      // Reads the wake items and takes services out of the wait items; ends the parked waits.
       allow(['dynamodb:GetItem'], [options.lockTableArn], leadingKeys([WAKE_PREFIX]));
-      allow(['dynamodb:PutItem'], [options.lockTableArn], leadingKeys([WAKE_PREFIX, MISSED_PREFIX]));
+      allow(['dynamodb:UpdateItem'], [options.lockTableArn], leadingKeys([WAIT_PREFIX]));
       taskResponse();
       break;
     case 'notify':

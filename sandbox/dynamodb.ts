@@ -6,13 +6,14 @@ import {
   evaluateCondition,
   type Item,
 } from './dynamodb-conditions';
+import { applyUpdate } from './dynamodb-update';
 import type { JsonService } from './server';
 import type { TemplateLike } from './stepfunctions/template-workflow';
 
 /**
  * As much of DynamoDB as gehen's deployment lock needs, on the JSON 1.0 protocol
- * (`x-amz-target: DynamoDB_20120810.<Op>`): GetItem, PutItem, DeleteItem and TransactWriteItems
- * with condition expressions, answered as the API reference documents them
+ * (`x-amz-target: DynamoDB_20120810.<Op>`): GetItem, PutItem, DeleteItem, UpdateItem and
+ * TransactWriteItems with condition expressions, answered as the API reference documents them
  * (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Operations_Amazon_DynamoDB.html).
  *
  * Every call is applied at once, in the order the sandbox receives it: conditional writes are
@@ -79,14 +80,67 @@ export class DynamoDb implements JsonService {
         table.items.delete(key);
         return request.ReturnValues === 'ALL_OLD' && old ? { Attributes: old } : {};
       }
+      case 'UpdateItem':
+        return this.updateItem(region, request);
       case 'TransactWriteItems':
         return this.transactWrite(region, request);
       default:
         throw new SandboxAwsError(
           'UnknownOperationException',
-          `The sandbox's DynamoDB does not model ${operation} (only GetItem, PutItem, DeleteItem, TransactWriteItems).`,
+          `The sandbox's DynamoDB does not model ${operation} (only GetItem, PutItem, DeleteItem, UpdateItem, TransactWriteItems).`,
         );
     }
+  }
+
+  /**
+   * Edits the item (creating it, with its key, when there is none) as the update expression says,
+   * if the condition holds on the item as it was; ReturnValues NONE, ALL_OLD, ALL_NEW, UPDATED_OLD
+   * or UPDATED_NEW (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html).
+   * The placeholders are shared by both expressions: one unused by either is a ValidationException.
+   */
+  private updateItem(region: string, request: Record<string, unknown>): Record<string, unknown> {
+    const table = this.table(region, request.TableName);
+    const key = keyOf(table, request.Key, 'key');
+    const old = table.items.get(key);
+    const names = (request.ExpressionAttributeNames ?? {}) as Record<string, string>;
+    const values = (request.ExpressionAttributeValues ?? {}) as Record<string, AttributeValue>;
+    const used = { names: new Set<string>(), values: new Set<string>() };
+    const { item, updated } = applyUpdate(
+      String(request.UpdateExpression ?? ''),
+      old ?? { ...(request.Key as Item) },
+      { names, values },
+      used,
+    );
+    const inKey = table.keyAttributes.find((name) => updated.has(name));
+    if (inKey) throw validation(`Cannot update attribute ${inKey}. This attribute is part of the key`);
+    if (typeof request.ConditionExpression === 'string') {
+      const placeholders = new Set(request.ConditionExpression.match(/[#:][A-Za-z0-9_]+/g) ?? []);
+      const only = <T>(all: Record<string, T>) =>
+        Object.fromEntries(Object.entries(all).filter(([p]) => placeholders.has(p)));
+      for (const p of placeholders) (p.startsWith('#') ? used.names : used.values).add(p);
+      checkCondition(
+        { ...request, ExpressionAttributeNames: only(names), ExpressionAttributeValues: only(values) },
+        old,
+      );
+    }
+    const unusedNames = Object.keys(names).filter((n) => !used.names.has(n));
+    const unusedValues = Object.keys(values).filter((v) => !used.values.has(v));
+    if (unusedNames.length > 0)
+      throw validation(`Value provided in ExpressionAttributeNames unused in expressions: keys: {${unusedNames}}`);
+    if (unusedValues.length > 0)
+      throw validation(`Value provided in ExpressionAttributeValues unused in expressions: keys: {${unusedValues}}`);
+    checkSize(item);
+    table.items.set(key, item);
+    const pick = (from: Item | undefined) =>
+      Object.fromEntries(Object.entries(from ?? {}).filter(([name]) => updated.has(name)));
+    const returned: Record<string, Item | undefined> = {
+      ALL_OLD: old,
+      ALL_NEW: item,
+      UPDATED_OLD: pick(old),
+      UPDATED_NEW: pick(item),
+    };
+    const attributes = returned[String(request.ReturnValues ?? 'NONE')];
+    return attributes && Object.keys(attributes).length > 0 ? { Attributes: attributes } : {};
   }
 
   /**

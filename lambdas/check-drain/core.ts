@@ -89,7 +89,10 @@ export async function checkDrain(input: RoundInput, deps: CheckDrainDeps): Promi
         decision.state === 'inspect-tasks' ? judgeTasks(decision, tasks.get(decision.service) ?? []) : decision,
     ),
   );
-  return { ...summarizeRound(verdicts, input.round, deadline, deps.now()), ...(bakeSeconds > 0 && { bakeSeconds }) };
+  const round = summarizeRound(verdicts, input.round, deadline, deps.now());
+  // What Park Wait waits on: the services still waiting, as positions (docs/design.md, State size budget).
+  const pending = round.status === 'waiting' ? verdicts.flatMap((v, i) => (v.state === 'waiting' ? [i] : [])) : [];
+  return { ...round, ...(bakeSeconds > 0 && { bakeSeconds }), ...(pending.length > 0 && { pending }) };
 }
 
 /** A struggling rollout fails on an UNHEALTHY task, or on `threshold` tasks stopped by failed health checks. */

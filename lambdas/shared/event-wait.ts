@@ -6,19 +6,24 @@ import type { PlannedService } from './contracts/state';
  * share in the deployment lock's table. The lock lets one execution deploy a service at a time, so
  * one `wake#` item per service is enough: whoever deploys it now is who waits on it.
  *
- * - `wake#<service ARN>`: `token` (the parked Task's), `owner` (its execution ARN), `expiresAt`.
- * - `missed#<execution ARN>`: an event came while that execution was not parked (between its
- *   check and its next park): its next park ends at once instead of waiting out the safety net.
+ * - `wake#<service ARN>`: `owner` (the execution ARN that parked it last), `expiresAt`.
+ * - `wait#<execution ARN>`: `token` (the parked Task's), `services` (a string set: the parked
+ *   services that have not reported yet), `reported` (a string set: every service that reported
+ *   since the last park, whether parked or not), `decisive` (a failure event that ends the wait at
+ *   once, until a park reads it), `expiresAt`. Wake ends the wait when it takes the last service
+ *   out of `services`; a park drops what `reported` holds, so an event between a check's read and
+ *   the next park is never waited for again.
  */
 export const WAKE_PREFIX = 'wake#';
-export const MISSED_PREFIX = 'missed#';
+export const WAIT_PREFIX = 'wait#';
 
 export const wakeKey = (serviceArn: string): string => `${WAKE_PREFIX}${serviceArn}`;
-export const missedKey = (executionArn: string): string => `${MISSED_PREFIX}${executionArn}`;
+export const waitKey = (executionArn: string): string => `${WAIT_PREFIX}${executionArn}`;
 
 /** What Wake hands the parked Task (its Task's output, at `$.wake`), or Park Wait itself when an event was missed. */
 export interface WakeOutput {
-  woke: 'event' | 'missed';
+  /** event: the last parked service reported; failure: a decisive failure event; missed: it came before the park. */
+  woke: 'event' | 'failure' | 'missed';
   /** The ECS event's detail-type and name, as ECS sent it. */
   event: string;
   service: string;

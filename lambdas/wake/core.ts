@@ -3,11 +3,11 @@ import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { wrapAwsError } from '../shared/contracts/errors';
-import { longServiceArn, missedKey, type WakeOutput, wakeKey } from '../shared/event-wait';
+import { longServiceArn, type WakeOutput, waitKey, wakeKey } from '../shared/event-wait';
 
 /**
  * An ECS event as EventBridge delivers it to a Lambda target: `ECS Deployment State Change`,
@@ -28,8 +28,8 @@ export interface EcsEvent {
 export interface WakeResult {
   /** Parked Tasks this event ended. */
   woken: number;
-  /** Executions that were checking, not parked: their next park ends at once. */
-  missed: number;
+  /** Services recorded as reported without ending a wait: another parked service has not reported yet, or the execution is checking. */
+  reported: number;
 }
 
 export interface WakeDeps {
@@ -40,14 +40,31 @@ export interface WakeDeps {
 }
 
 /**
- * Events that say nothing a drain waits for: a deployment starting (initial or rollback; the
- * rollback's cause, SERVICE_DEPLOYMENT_FAILED, comes first and wakes).
+ * What an ECS event means to a drain, from AWS's lists of the events
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_deployment_events.html,
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_events.html):
+ * - `deciding`: the service has got where a drain waits for it to get. SERVICE_DEPLOYMENT_COMPLETED
+ *   "is sent once a service reaches a steady state after a deployment"; SERVICE_STEADY_STATE says
+ *   the same as a service action (ECS sends both for one change).
+ * - `decisive`: the drain's round will fail, whatever the other services do: SERVICE_DEPLOYMENT_FAILED
+ *   (the circuit breaker, or an alarm, failed the deployment; the rollback ECS then starts is a
+ *   SERVICE_DEPLOYMENT_IN_PROGRESS that follows it).
+ * - anything else (a deployment starting, a rollback's start, task start impaired, a hook's state)
+ *   decides nothing a drain waits for: it leaves the wait alone, for the safety net or the deadline.
  */
-const NOT_DECIDING = new Set(['SERVICE_DEPLOYMENT_IN_PROGRESS']);
+export function eventMeaning(event: EcsEvent): 'deciding' | 'decisive' | null {
+  const name = event.detail?.eventName;
+  if (event['detail-type'] === 'ECS Deployment State Change') {
+    if (name === 'SERVICE_DEPLOYMENT_COMPLETED') return 'deciding';
+    if (name === 'SERVICE_DEPLOYMENT_FAILED') return 'decisive';
+  }
+  if (event['detail-type'] === 'ECS Service Action' && name === 'SERVICE_STEADY_STATE') return 'deciding';
+  return null;
+}
 
 /**
  * SendTaskSuccess's answers for a token whose Task is no longer waiting: it timed out (the safety
- * net's round is running), was already ended by another event, or its execution ended
+ * net's round is running), was already ended, or its execution ended
  * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html).
  */
 const CLOSED_TOKEN = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist']);
@@ -55,91 +72,114 @@ const CLOSED_TOKEN = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist'
 const S = (value: string): AttributeValue => ({ S: value });
 
 /**
- * Wake (the target of the `aws.ecs` rule): ends the wait of the execution parked on each service
- * the event names. When that execution is not parked (it is checking), records `missed#` so that
- * its next park ends at once: an event between a check's read and the next park is never lost.
+ * Wake (the target of the `aws.ecs` rule): for each service the event names, takes the service out
+ * of the wait of the execution that parked it, and records it as reported — one atomic UpdateItem
+ * (DELETE from the `services` set, ADD to `reported`, returning the item as it was:
+ * https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html). The wait
+ * ends when this takes its last parked service out (the next round then decides them all), or at
+ * once on a decisive failure. A service that reports while its execution checks is in `reported`,
+ * which the next park drops: an event between a check's read and the next park is never lost.
  */
 export async function wake(event: EcsEvent, deps: WakeDeps): Promise<WakeResult> {
-  const result: WakeResult = { woken: 0, missed: 0 };
+  const result: WakeResult = { woken: 0, reported: 0 };
+  const meaning = eventMeaning(event);
+  if (meaning === null) return result;
   const name = event.detail?.eventName;
-  if (name !== undefined && NOT_DECIDING.has(name)) return result;
   const described = `${event['detail-type']}${name ? ` ${name}` : ''}`;
   const nowSeconds = Math.floor(deps.now().getTime() / 1000);
 
   for (const service of servicesOf(event)) {
-    const found = await send(`read the wait parked on ${service}`, () =>
+    const found = await send(`read the execution parked on ${service}`, () =>
       deps.dynamodb.send(
         new GetItemCommand({ TableName: deps.tableName, Key: { pk: S(wakeKey(service)) }, ConsistentRead: true }),
       ),
     );
-    const token = found.Item?.token?.S;
     const owner = found.Item?.owner?.S;
-    const expiresAt = Number(found.Item?.expiresAt?.N ?? 0);
     // TTL deletion is lazy: an expired item is a wait long over.
-    if (!token || !owner || expiresAt < nowSeconds) continue;
+    if (!owner || Number(found.Item?.expiresAt?.N ?? 0) < nowSeconds) continue;
 
-    const output: WakeOutput = { woke: 'event', event: described, service };
+    const before = await report(deps, owner, service, meaning === 'decisive' ? described : null);
+    const token = before?.token?.S;
+    if (!before || !token || Number(before.expiresAt?.N ?? 0) < nowSeconds) continue;
+    const parked = before.services?.SS ?? [];
+    const last = parked.length === 1 && parked[0] === service;
+    if (meaning === 'deciding' && !last) {
+      result.reported++;
+      continue;
+    }
+    const output: WakeOutput = { woke: meaning === 'decisive' ? 'failure' : 'event', event: described, service };
     try {
       await deps.sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
-      await markWoken(deps, found.Item ?? {}, service, deps.now().getTime());
       result.woken++;
+      // Delivered: the next park need not end at once for it.
+      if (meaning === 'decisive') await clearDecisive(deps, owner, token);
     } catch (error) {
       if (!(error instanceof Error) || !CLOSED_TOKEN.has(error.name)) throw wrapAwsError(`wake ${owner}`, error, Error);
-      // ECS emits several events for one change (SERVICE_DEPLOYMENT_COMPLETED, SERVICE_STEADY_STATE):
-      // one emitted before an earlier event woke the wait is seen by the check that wake started.
-      const wokenAt = Number(found.Item?.wokenAt?.N ?? Number.NaN);
-      if (emittedAt(event, deps.now()) <= wokenAt) continue;
-      await send(`record a missed event for ${owner}`, () =>
-        deps.dynamodb.send(
-          new PutItemCommand({
-            TableName: deps.tableName,
-            Item: {
-              pk: S(missedKey(owner)),
-              event: S(described),
-              service: S(service),
-              expiresAt: { N: String(expiresAt) },
-            },
-          }),
-        ),
-      );
-      result.missed++;
+      // The execution is checking: the item keeps the report (and the failure) for its next park.
+      result.reported++;
     }
   }
   return result;
 }
 
-/**
- * Records when the wait parked on `service` was ended, unless a new park has replaced it since
- * (its token differs): a later event emitted before then needs no round of its own.
- */
-async function markWoken(
+/** Takes `service` out of the owner's wait and records it as reported; the item as it was, or null when there is none. */
+async function report(
   deps: WakeDeps,
-  item: Record<string, AttributeValue>,
+  owner: string,
   service: string,
-  wokenAt: number,
-): Promise<void> {
+  decisive: string | null,
+): Promise<Record<string, AttributeValue> | null> {
   try {
-    // A conditional PutItem of the item read, not an UpdateItem: the same guarantee, and the
-    // calls the lock already makes.
-    await deps.dynamodb.send(
-      new PutItemCommand({
+    const answer = await deps.dynamodb.send(
+      new UpdateItemCommand({
         TableName: deps.tableName,
-        Item: { ...item, wokenAt: { N: String(wokenAt) } },
-        ConditionExpression: '#token = :token',
-        ExpressionAttributeNames: { '#token': 'token' },
-        ExpressionAttributeValues: { ':token': item.token ?? S('') },
+        Key: { pk: S(waitKey(owner)) },
+        UpdateExpression: `${decisive ? 'SET #decisive = :decisive, #decisiveService = :service ' : ''}DELETE #services :service_set ADD #reported :service_set`,
+        // Never creates a wait: an execution that has not parked yet has none to end.
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: {
+          '#services': 'services',
+          '#reported': 'reported',
+          ...(decisive && { '#decisive': 'decisive', '#decisiveService': 'decisiveService' }),
+        },
+        ExpressionAttributeValues: {
+          ':service_set': { SS: [service] },
+          ...(decisive && { ':decisive': S(decisive), ':service': S(service) }),
+        },
+        ReturnValues: 'ALL_OLD',
       }),
     );
+    return answer.Attributes ?? {};
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException')
-      return;
-    throw wrapAwsError(`record the wake of ${service}`, error, Error);
+    if (isConditionFailed(error)) return null;
+    throw wrapAwsError(`record that ${service} reported, for ${owner}`, error, Error);
   }
 }
 
-function emittedAt(event: EcsEvent, now: Date): number {
-  const time = event.time ? Date.parse(event.time) : Number.NaN;
-  return Number.isNaN(time) ? now.getTime() : time;
+/** Forgets a failure already delivered, unless a new park has replaced the wait since (its token differs). */
+async function clearDecisive(deps: WakeDeps, owner: string, token: string): Promise<void> {
+  try {
+    await deps.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: deps.tableName,
+        Key: { pk: S(waitKey(owner)) },
+        UpdateExpression: 'REMOVE #decisive, #decisiveService',
+        ConditionExpression: '#token = :token',
+        ExpressionAttributeNames: { '#decisive': 'decisive', '#decisiveService': 'decisiveService', '#token': 'token' },
+        ExpressionAttributeValues: { ':token': S(token) },
+      }),
+    );
+  } catch (error) {
+    if (isConditionFailed(error)) return;
+    throw wrapAwsError(`clear the failure delivered to ${owner}`, error, Error);
+  }
+}
+
+function isConditionFailed(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error instanceof Error && error.name === 'ConditionalCheckFailedException')
+  );
 }
 
 /** The long ARNs of the services an event names (deduplicated). */

@@ -46,8 +46,9 @@ export interface EventWaitProps {
 
 /**
  * The drain loops' wait: a `lambda:invoke.waitForTaskToken` Task whose function parks its token
- * under every planned service (lambdas/park-wait); Wake (lambdas/wake, the target of the `aws.ecs`
- * rule, ../event-wait-rule.ts) ends it when ECS reports on one of them. TimeoutSeconds is the
+ * for the services the last check round still waits for (lambdas/park-wait); Wake (lambdas/wake,
+ * the target of the `aws.ecs` rule, ../event-wait-rule.ts) ends it when every one of them has
+ * reported its deciding event, or at once on a failure: one round then decides them all. TimeoutSeconds is the
  * safety-net poll: a States.Timeout goes on to the next check round as the Wait did. A park that
  * fails outright (its Lambda, DynamoDB) falls back to the plain Wait of `pollIntervalSeconds`:
  * the loop then polls as before, and never spins.
@@ -61,6 +62,8 @@ export function eventWait(scope: Construct, props: EventWaitProps): LambdaInvoke
       taskToken: sfn.JsonPath.taskToken,
       executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'),
       plan: { services: sfn.JsonPath.listAt('$.plan.services') },
+      // The check round it follows: its `pending` services are the ones parked.
+      round: sfn.JsonPath.objectAt('$.round'),
       waitSeconds: sfn.JsonPath.numberAt(EVENT_WAIT_SECONDS_PATH),
     }),
     // What woke it (Wake's output), or the timeout: kept for the history, not read by the check.

@@ -26,7 +26,11 @@ describe('pollingAssembly', () => {
       expect(states[poll]).toBeUndefined();
       expect(states[start]?.Parameters).not.toHaveProperty(['eventWaitSeconds.$']);
     }
-    expect(JSON.stringify(states)).not.toContain('waitForTaskToken');
+    // No state invokes Park Wait (the gate's Await Approval, a callback Task of its own, stays).
+    const park = (statesOf(assembly.template)[S.waitDrain]?.Parameters as { FunctionName?: string } | undefined)
+      ?.FunctionName;
+    expect(park).toEqual(expect.stringContaining('ParkWait'));
+    expect(JSON.stringify(states)).not.toContain(park);
   });
 
   it('is valid ASL whose Tasks still name the template’s functions', () => {

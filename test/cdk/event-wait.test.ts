@@ -55,7 +55,8 @@ describe.each([
       Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
       Parameters: {
         FunctionName: functionArnOf('park-wait'),
-        Payload: { 'taskToken.$': '$$.Task.Token', 'executionArn.$': '$$.Execution.Id' },
+        // The round it follows: Park Wait parks that round's pending services alone.
+        Payload: { 'taskToken.$': '$$.Task.Token', 'executionArn.$': '$$.Execution.Id', 'round.$': '$.round' },
       },
       TimeoutSecondsPath: '$.eventWaitSeconds',
       Next: check,
@@ -130,9 +131,9 @@ describe("the event wait's permissions", () => {
 
   it.each([
     ['park-wait', 'dynamodb:PutItem', ['wake#*']],
-    ['park-wait', 'dynamodb:DeleteItem', ['missed#*']],
+    ['park-wait', 'dynamodb:UpdateItem', ['wait#*']],
     ['wake', 'dynamodb:GetItem', ['wake#*']],
-    ['wake', 'dynamodb:PutItem', ['wake#*', 'missed#*']],
+    ['wake', 'dynamodb:UpdateItem', ['wait#*']],
   ])('%s may %s only items keyed %j, never a lock item', (step, action, keys) => {
     const statement = statementsOf(step).find((s) => [s.Action].flat().includes(action));
     expect(statement?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': keys } });

@@ -193,8 +193,12 @@ describe('notifications and alarms', () => {
     expect(grants('dynamodb:PutItem')).toEqual([lockTable, lockTable]);
     expect(grants('dynamodb:DeleteItem')).toEqual([lockTable, lockTable, lockTable]);
     // Park Wait and Wake write the event wait's items only, never a lock's (docs/design.md).
-    const keyed = statements.filter((s) => allows(s, 'dynamodb:PutItem') && keysOf(s) !== undefined).map(keysOf);
-    expect(keyed).toEqual([['wake#*'], ['wake#*', 'missed#*']]);
+    const keyed = (action: string) =>
+      statements.filter((s) => allows(s, action) && keysOf(s) !== undefined).map(keysOf);
+    expect(keyed('dynamodb:PutItem')).toEqual([['wake#*']]);
+    expect(keyed('dynamodb:UpdateItem')).toEqual([['wait#*'], ['wait#*']]);
+    // UpdateItem creates an item that does not exist: no step may UpdateItem a lock item.
+    expect(grants('dynamodb:UpdateItem')).toEqual([]);
     expect(grants('states:ListExecutions')).toEqual([]);
     // Prepare Restore (it reads the stopped execution), and the five write steps (Continue Gate's
     // among them) proving their payload is a running execution's plan.

@@ -7,6 +7,7 @@ import {
   ResourceNotFoundException,
   TransactionCanceledException,
   TransactWriteItemsCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type Sandbox, startSandbox } from '../../sandbox';
 import { evaluateCondition } from '../../sandbox/dynamodb-conditions';
@@ -145,6 +146,56 @@ describe("the sandbox's DynamoDB", () => {
     await expect(
       dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: { pk: S('v') }, ...condition })),
     ).rejects.toThrow(message);
+  });
+
+  it('updates an item as the update expression says, returning it as it was or as it is (UpdateItem)', async () => {
+    const update = (
+      expression: string,
+      values: Record<string, { SS: string[] } | { S: string }>,
+      returnValues: string,
+    ) =>
+      dynamodb.send(
+        new UpdateItemCommand({
+          TableName: TABLE,
+          Key: { pk: S('u') },
+          UpdateExpression: expression,
+          ExpressionAttributeNames: { '#set': 'services', '#seen': 'reported' },
+          ExpressionAttributeValues: values,
+          ReturnValues: returnValues as 'ALL_OLD',
+        }),
+      );
+    // No item yet: UpdateItem creates it, with its key.
+    const created = await update('SET #set = :all REMOVE #seen', { ':all': { SS: ['a', 'b'] } }, 'ALL_OLD');
+    expect(created.Attributes).toBeUndefined();
+    const taken = await update('DELETE #set :one ADD #seen :one', { ':one': { SS: ['a'] } }, 'ALL_OLD');
+    expect(taken.Attributes).toEqual({ pk: S('u'), services: { SS: ['a', 'b'] } });
+    // DynamoDB holds no empty set: taking the last element removes the attribute.
+    const last = await update('DELETE #set :one ADD #seen :one', { ':one': { SS: ['b'] } }, 'ALL_NEW');
+    expect(last.Attributes).toEqual({ pk: S('u'), reported: { SS: ['a', 'b'] } });
+  });
+
+  it('updates only while the condition holds, and never the key (UpdateItem)', async () => {
+    const guarded = new UpdateItemCommand({
+      TableName: TABLE,
+      Key: { pk: S('nothing-here') },
+      UpdateExpression: 'ADD #n :one',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#n': 'n' },
+      ExpressionAttributeValues: { ':one': N(1) },
+    });
+    await expect(dynamodb.send(guarded)).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: TABLE, Key: { pk: S('nothing-here') } }));
+    expect(Item).toBeUndefined();
+    await expect(
+      dynamodb.send(
+        new UpdateItemCommand({
+          TableName: TABLE,
+          Key: { pk: S('k') },
+          UpdateExpression: 'SET pk = :other',
+          ExpressionAttributeValues: { ':other': S('x'), ':unused': S('y') },
+        }),
+      ),
+    ).rejects.toThrow(/part of the key|unused in expressions/);
   });
 
   it('answers ResourceNotFoundException for a table it does not have', async () => {

@@ -202,6 +202,12 @@ export interface RoundState {
    */
   confirmed?: Array<number | string>;
   /**
+   * Check Drain rounds only: every service still waiting, as its position in `plan.services`
+   * (ascending; `waiting` names ten at most). Park Wait parks these alone, so a wait ends when
+   * they have all reported (docs/design.md, "Waiting on ECS events"). Absent: every service.
+   */
+  pending?: number[];
+  /**
    * Seconds the phase's deadline adds to `timeoutSeconds` for ECS's own waiting: a blue/green,
    * linear or canary deployment's traffic-shift bakes (verify) or bake time (drain), read on the
    * phase's first round and capped so a phase stays within 250 rounds (docs/design.md, History

@@ -130,6 +130,26 @@ describe('checkDrain', () => {
     expect(ecs).toHaveReceivedCommandTimes(ListTasksCommand, 0);
   });
 
+  it('names every service still waiting by its position in the plan, for Park Wait to park those alone', async () => {
+    const names = ['a', 'b', 'c', 'd'].map((n) => plannedService(n));
+    for (const [i, s] of names.entries()) {
+      const revision = taskDefinitionArn(s.name, 2);
+      serve(
+        s,
+        i % 2 === 0
+          ? [deployment(revision)]
+          : [deployment(revision), deployment(taskDefinitionArn(s.name, 1), { status: 'ACTIVE', runningCount: 1 })],
+      );
+    }
+    const plan = makePlan(names);
+    const state = await checkDrain(roundInput(plan), deps());
+    expect(state).toMatchObject({ status: 'waiting', done: 2, pending: [1, 3] });
+
+    // Drained: nothing left to park on.
+    for (const s of names) serve(s, [deployment(taskDefinitionArn(s.name, 2))]);
+    expect((await checkDrain(roundInput(plan), deps())).pending).toBeUndefined();
+  });
+
   it("ignores a probe round's `confirmed` names: drained is decided by ECS every round", async () => {
     serve(api, [deployment(NEW), deployment(OLD, { status: 'ACTIVE', runningCount: 1 })]);
     const round = { ...ROUND_ONE, confirmed: ['api'] };

@@ -1,136 +1,119 @@
-import { DeleteItemCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
+import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import 'aws-sdk-client-mock-jest';
 import { parkWait } from '../../../lambdas/park-wait/core';
-import type { PlannedService } from '../../../lambdas/shared/contracts/state';
+import { type EcsEvent, wake } from '../../../lambdas/wake/core';
+import { arnOf, EXECUTION, NOW, service, waitTable } from './wait-table';
 
-const dynamodbMock = mockClient(DynamoDBClient);
-const sfnMock = mockClient(SFNClient);
-beforeEach(() => {
-  dynamodbMock.reset();
-  sfnMock.reset();
-});
-afterAll(() => {
-  dynamodbMock.restore();
-  sfnMock.restore();
-});
+const t = waitTable();
+beforeEach(() => t.reset());
+afterAll(() => t.restore());
 
-const ACCOUNT = '123456789012';
-const EXECUTION = `arn:aws:states:us-east-1:${ACCOUNT}:execution:gehen-deploy:run-1`;
-const NOW = new Date('2026-05-01T12:00:00Z');
 const NOW_SECONDS = NOW.getTime() / 1000;
+const PLAN = { services: [service('api'), service('worker', 'batch'), service('web')] };
 
-const service = (name: string, cluster = 'prod'): PlannedService => ({
-  name,
-  cluster: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/${cluster}`,
-  region: 'us-east-1',
-  url: null,
-  containers: null,
-  previousTaskDefinition: `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/${name}:1`,
-  previousSha: null,
-});
+const park = (token: string, pending?: number[]) => {
+  t.startTask(token);
+  return parkWait(
+    { taskToken: token, executionArn: EXECUTION, plan: PLAN, round: pending ? { pending } : null, waitSeconds: 60 },
+    t.deps(),
+  );
+};
 
-const deps = () => ({
-  dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
-  sfn: new SFNClient({ region: 'us-east-1' }),
-  tableName: 'gehen-lock',
-  now: () => NOW,
-});
-
-const input = (services: PlannedService[]) => ({
-  taskToken: 'token-1',
-  executionArn: EXECUTION,
-  plan: { services },
-  waitSeconds: 60,
+const event = (name: string, eventName: string, detailType = 'ECS Deployment State Change'): EcsEvent => ({
+  'detail-type': detailType,
+  source: 'aws.ecs',
+  resources: [arnOf(name, name === 'worker' ? 'batch' : 'prod')],
+  detail: { eventName },
 });
 
 describe('parkWait', () => {
-  it('parks the token under the long ARN of every planned service, ECS events name services by it', async () => {
-    dynamodbMock.on(PutItemCommand).resolves({});
-    dynamodbMock.on(DeleteItemCommand).resolves({});
+  it('parks only the services the last round still waits for, by the long ARN ECS events name them by', async () => {
+    await expect(park('token-1', [1, 2])).resolves.toEqual({ parked: 2, missed: false });
 
-    await expect(parkWait(input([service('api'), service('worker', 'batch')]), deps())).resolves.toEqual({
-      parked: 2,
-      missed: false,
+    expect(t.item(`wait#${EXECUTION}`)).toEqual({
+      pk: { S: `wait#${EXECUTION}` },
+      token: { S: 'token-1' },
+      services: { SS: [arnOf('worker', 'batch'), arnOf('web')] },
+      // The wait's length plus a margin: nothing to read once the wait is long over.
+      expiresAt: { N: String(NOW_SECONDS + 60 + 300) },
     });
+    expect(t.dynamodbMock).toHaveReceivedCommandTimes(PutItemCommand, 2);
+    expect(t.item(`wake#${arnOf('worker', 'batch')}`)?.owner).toEqual({ S: EXECUTION });
+    expect(t.item(`wake#${arnOf('api')}`)).toBeUndefined();
+    expect(t.ended).toEqual([]);
+  });
 
-    for (const arn of [
-      `arn:aws:ecs:us-east-1:${ACCOUNT}:service/prod/api`,
-      `arn:aws:ecs:us-east-1:${ACCOUNT}:service/batch/worker`,
-    ]) {
-      expect(dynamodbMock).toHaveReceivedCommandWith(PutItemCommand, {
-        TableName: 'gehen-lock',
-        Item: {
-          pk: { S: `wake#${arn}` },
-          token: { S: 'token-1' },
-          owner: { S: EXECUTION },
-          // The wait's length plus a margin: nothing to read once the wait is long over.
-          expiresAt: { N: String(NOW_SECONDS + 60 + 300) },
+  it('parks every planned service when the round names none (a round written before `pending`)', async () => {
+    await expect(park('token-1')).resolves.toEqual({ parked: 3, missed: false });
+  });
+
+  it('starts the wait before it points the services at it: a Wake that finds the execution finds its wait', async () => {
+    await park('token-1', [0]);
+    const calls = t.dynamodbMock.calls().map((call) => call.args[0].constructor.name);
+    expect(calls).toEqual(['UpdateItemCommand', 'PutItemCommand']);
+  });
+
+  it('ends its own wait at once when every parked service reported while the execution was checking', async () => {
+    await park('token-1', [0, 1]);
+    t.timeOut('token-1');
+    // The check runs; meanwhile both report. Neither can end the closed wait.
+    await wake(event('api', 'SERVICE_DEPLOYMENT_COMPLETED'), t.deps());
+    await wake(event('worker', 'SERVICE_DEPLOYMENT_COMPLETED'), t.deps());
+
+    await expect(park('token-2', [0, 1])).resolves.toEqual({ parked: 2, missed: true });
+    expect(t.ended).toEqual([
+      { token: 'token-2', output: { woke: 'missed', event: 'reported while checking', service: arnOf('api') } },
+    ]);
+  });
+
+  it('waits for the rest when only some parked services reported while checking, and forgets the reports', async () => {
+    await park('token-1', [0, 1]);
+    t.timeOut('token-1');
+    await wake(event('api', 'SERVICE_DEPLOYMENT_COMPLETED'), t.deps());
+
+    await expect(park('token-2', [0, 1])).resolves.toEqual({ parked: 2, missed: false });
+    expect(t.item(`wait#${EXECUTION}`)?.services).toEqual({ SS: [arnOf('worker', 'batch')] });
+    expect(t.item(`wait#${EXECUTION}`)?.reported).toBeUndefined();
+    expect(t.ended).toEqual([]);
+  });
+
+  it('ends its own wait at once when a deployment failed while checking', async () => {
+    await park('token-1', [0, 1]);
+    t.timeOut('token-1');
+    await wake(event('worker', 'SERVICE_DEPLOYMENT_FAILED'), t.deps());
+
+    await expect(park('token-2', [0, 1])).resolves.toEqual({ parked: 2, missed: true });
+    expect(t.ended).toEqual([
+      {
+        token: 'token-2',
+        output: {
+          woke: 'failure',
+          event: 'ECS Deployment State Change SERVICE_DEPLOYMENT_FAILED',
+          service: arnOf('worker', 'batch'),
         },
-      });
-    }
-    expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
-  });
-
-  it('ends its own wait at once when an event came while the execution was checking', async () => {
-    dynamodbMock.on(PutItemCommand).resolves({});
-    dynamodbMock.on(DeleteItemCommand, { Key: { pk: { S: `missed#${EXECUTION}` } } }).resolves({
-      Attributes: {
-        pk: { S: `missed#${EXECUTION}` },
-        event: { S: 'ECS Deployment State Change SERVICE_DEPLOYMENT_COMPLETED' },
-        service: { S: `arn:aws:ecs:us-east-1:${ACCOUNT}:service/prod/api` },
-        expiresAt: { N: String(NOW_SECONDS + 100) },
       },
-    });
-    sfnMock.on(SendTaskSuccessCommand).resolves({});
-
-    await expect(parkWait(input([service('api')]), deps())).resolves.toEqual({ parked: 1, missed: true });
-    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
-      taskToken: 'token-1',
-      output: JSON.stringify({
-        woke: 'missed',
-        event: 'ECS Deployment State Change SERVICE_DEPLOYMENT_COMPLETED',
-        service: `arn:aws:ecs:us-east-1:${ACCOUNT}:service/prod/api`,
-      }),
-    });
-    // The wake items are written before the missed record is taken: an event is delivered or found.
-    const calls = dynamodbMock.calls().map((call) => call.args[0].constructor.name);
-    expect(calls).toEqual(['PutItemCommand', 'DeleteItemCommand']);
+    ]);
   });
 
-  it('succeeds when Wake ended the wait first (another event, while it parked): the token is closed', async () => {
-    dynamodbMock.on(PutItemCommand).resolves({});
-    dynamodbMock.on(DeleteItemCommand).resolves({
-      Attributes: {
-        pk: { S: `missed#${EXECUTION}` },
-        event: { S: 'ECS Deployment State Change SERVICE_DEPLOYMENT_COMPLETED' },
-        service: { S: `arn:aws:ecs:us-east-1:${ACCOUNT}:service/prod/api` },
-        expiresAt: { N: String(NOW_SECONDS + 100) },
-      },
-    });
-    sfnMock.on(SendTaskSuccessCommand).rejects(Object.assign(new Error('Task Timed Out'), { name: 'TaskTimedOut' }));
-
-    await expect(parkWait(input([service('api')]), deps())).resolves.toEqual({ parked: 1, missed: true });
-  });
-
-  it('waits when the missed record is stale (a wait long over, not yet deleted by TTL)', async () => {
-    dynamodbMock.on(PutItemCommand).resolves({});
-    dynamodbMock.on(DeleteItemCommand).resolves({
-      Attributes: { pk: { S: `missed#${EXECUTION}` }, expiresAt: { N: String(NOW_SECONDS - 1) } },
+  it('succeeds when Wake ended the wait first: the token is closed, the wait over as wanted', async () => {
+    await park('token-1', [0]);
+    t.timeOut('token-1');
+    await wake(event('api', 'SERVICE_DEPLOYMENT_COMPLETED'), t.deps());
+    t.dynamodbMock.on(UpdateItemCommand, { UpdateExpression: 'DELETE #services :gone' }).callsFake(async () => {
+      t.timeOut('token-2');
+      return { Attributes: { services: { SS: [arnOf('api')] } } };
     });
 
-    await expect(parkWait(input([service('api')]), deps())).resolves.toEqual({ parked: 1, missed: false });
-    expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+    await expect(park('token-2', [0])).resolves.toEqual({ parked: 1, missed: true });
   });
 
   it('fails, saying what it was doing, when it cannot park (the workflow then polls)', async () => {
-    dynamodbMock
-      .on(PutItemCommand)
+    t.dynamodbMock
+      .on(UpdateItemCommand)
       .rejects(Object.assign(new Error('no table'), { name: 'ResourceNotFoundException' }));
 
-    await expect(parkWait(input([service('api')]), deps())).rejects.toThrow(
-      `failed to park the drain's wait on arn:aws:ecs:us-east-1:${ACCOUNT}:service/prod/api: ResourceNotFoundException: no table`,
+    await expect(park('token-1', [0])).rejects.toThrow(
+      `failed to park the drain's wait of ${EXECUTION}: ResourceNotFoundException: no table`,
     );
   });
 });

@@ -1,171 +1,162 @@
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import { SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { mockClient } from 'aws-sdk-client-mock';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import 'aws-sdk-client-mock-jest';
-import { type EcsEvent, wake } from '../../../lambdas/wake/core';
+import { parkWait } from '../../../lambdas/park-wait/core';
+import { type EcsEvent, eventMeaning, wake } from '../../../lambdas/wake/core';
+import { arnOf, EXECUTION, service, waitTable } from '../park-wait/wait-table';
 
-const dynamodbMock = mockClient(DynamoDBClient);
-const sfnMock = mockClient(SFNClient);
-beforeEach(() => {
-  dynamodbMock.reset();
-  sfnMock.reset();
-});
-afterAll(() => {
-  dynamodbMock.restore();
-  sfnMock.restore();
-});
+const t = waitTable();
+beforeEach(() => t.reset());
+afterAll(() => t.restore());
 
-const ACCOUNT = '123456789012';
-const EXECUTION = `arn:aws:states:us-east-1:${ACCOUNT}:execution:gehen-deploy:run-1`;
-const API = `arn:aws:ecs:us-east-1:${ACCOUNT}:service/prod/api`;
-const NOW = new Date('2026-05-01T12:00:00Z');
-const NOW_SECONDS = NOW.getTime() / 1000;
+const PLAN = { services: [service('api'), service('web'), service('worker')] };
+const API = arnOf('api');
 
-const deps = () => ({
-  dynamodb: new DynamoDBClient({ region: 'us-east-1' }),
-  sfn: new SFNClient({ region: 'us-east-1' }),
-  tableName: 'gehen-lock',
-  now: () => NOW,
-});
+const park = (token: string, pending: number[]) => {
+  t.startTask(token);
+  return parkWait(
+    { taskToken: token, executionArn: EXECUTION, plan: PLAN, round: { pending }, waitSeconds: 60 },
+    t.deps(),
+  );
+};
 
-/** As ECS documents it (ecs_service_deployment_events.html), the service's ARN in `resources`. */
-const completed = (overrides: Partial<EcsEvent> = {}): EcsEvent => ({
+/** As ECS documents them (ecs_service_deployment_events.html), the service's ARN in `resources`. */
+const deployment = (name: string, eventName: string): EcsEvent => ({
   'detail-type': 'ECS Deployment State Change',
   source: 'aws.ecs',
   time: '2026-05-01T11:59:59Z',
-  resources: [API],
-  detail: { eventType: 'INFO', eventName: 'SERVICE_DEPLOYMENT_COMPLETED', deploymentId: 'ecs-svc/1' },
-  ...overrides,
+  resources: [arnOf(name)],
+  detail: { eventType: 'INFO', eventName, deploymentId: 'ecs-svc/1' },
 });
 
-const parked = (extra: Record<string, { N: string }> = {}) => ({
-  Item: {
-    pk: { S: `wake#${API}` },
-    token: { S: 'token-1' },
-    owner: { S: EXECUTION },
-    expiresAt: { N: String(NOW_SECONDS + 60) },
-    ...extra,
-  },
+describe('eventMeaning', () => {
+  it.each([
+    ['ECS Deployment State Change', 'SERVICE_DEPLOYMENT_COMPLETED', 'deciding'],
+    ['ECS Service Action', 'SERVICE_STEADY_STATE', 'deciding'],
+    ['ECS Deployment State Change', 'SERVICE_DEPLOYMENT_FAILED', 'decisive'],
+    ['ECS Deployment State Change', 'SERVICE_DEPLOYMENT_IN_PROGRESS', null],
+    ['ECS Service Action', 'SERVICE_TASK_START_IMPAIRED', null],
+    ['ECS Hook State Change', 'HOOK_AWAITING_ACTION', null],
+  ])('%s %s is %s for a drain', (detailType, eventName, meaning) => {
+    expect(eventMeaning({ 'detail-type': detailType, source: 'aws.ecs', detail: { eventName } })).toBe(meaning);
+  });
 });
-
-const closed = (name: string) => Object.assign(new Error('Task Timed Out'), { name });
 
 describe('wake', () => {
-  it('ends the wait parked on the service the event names, saying which event', async () => {
-    dynamodbMock.on(GetItemCommand).resolves(parked());
-    dynamodbMock.on(PutItemCommand).resolves({});
-    sfnMock.on(SendTaskSuccessCommand).resolves({});
+  it('ends the wait only when the last parked service reports: one round then decides them all', async () => {
+    await park('token-1', [0, 1, 2]);
 
-    await expect(wake(completed(), deps())).resolves.toEqual({ woken: 1, missed: 0 });
-    expect(dynamodbMock).toHaveReceivedCommandWith(GetItemCommand, {
-      Key: { pk: { S: `wake#${API}` } },
-      ConsistentRead: true,
+    await expect(wake(deployment('api', 'SERVICE_DEPLOYMENT_COMPLETED'), t.deps())).resolves.toEqual({
+      woken: 0,
+      reported: 1,
     });
-    expect(sfnMock).toHaveReceivedCommandWith(SendTaskSuccessCommand, {
-      taskToken: 'token-1',
-      output: JSON.stringify({
-        woke: 'event',
-        event: 'ECS Deployment State Change SERVICE_DEPLOYMENT_COMPLETED',
-        service: API,
-      }),
+    // ECS's second event for the same change takes nothing more out.
+    await wake({ ...deployment('api', 'SERVICE_STEADY_STATE'), 'detail-type': 'ECS Service Action' }, t.deps());
+    await wake(deployment('web', 'SERVICE_DEPLOYMENT_COMPLETED'), t.deps());
+    expect(t.ended).toEqual([]);
+
+    await expect(wake(deployment('worker', 'SERVICE_DEPLOYMENT_COMPLETED'), t.deps())).resolves.toEqual({
+      woken: 1,
+      reported: 0,
     });
-    // When it was woken, unless a new park replaced the token meanwhile.
-    expect(dynamodbMock).toHaveReceivedCommandWith(PutItemCommand, {
-      Item: expect.objectContaining({ token: { S: 'token-1' }, wokenAt: { N: String(NOW.getTime()) } }),
-      ConditionExpression: '#token = :token',
-    });
-  });
-
-  it('leaves a re-parked token alone when marking the wake (a conditional write that lost)', async () => {
-    dynamodbMock.on(GetItemCommand).resolves(parked());
-    dynamodbMock
-      .on(PutItemCommand)
-      .rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
-    sfnMock.on(SendTaskSuccessCommand).resolves({});
-
-    await expect(wake(completed(), deps())).resolves.toEqual({ woken: 1, missed: 0 });
-  });
-
-  it.each(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist'])(
-    'records a missed event when the token is closed (%s): the execution was checking, its next park ends at once',
-    async (error) => {
-      dynamodbMock.on(GetItemCommand).resolves(parked());
-      dynamodbMock.on(PutItemCommand).resolves({});
-      sfnMock.on(SendTaskSuccessCommand).rejects(closed(error));
-
-      await expect(wake(completed(), deps())).resolves.toEqual({ woken: 0, missed: 1 });
-      expect(dynamodbMock).toHaveReceivedCommandWith(PutItemCommand, {
-        Item: {
-          pk: { S: `missed#${EXECUTION}` },
-          event: { S: 'ECS Deployment State Change SERVICE_DEPLOYMENT_COMPLETED' },
-          service: { S: API },
-          expiresAt: { N: String(NOW_SECONDS + 60) },
+    expect(t.ended).toEqual([
+      {
+        token: 'token-1',
+        output: {
+          woke: 'event',
+          event: 'ECS Deployment State Change SERVICE_DEPLOYMENT_COMPLETED',
+          service: arnOf('worker'),
         },
-      });
-    },
-  );
-
-  it('records nothing for an event ECS emitted before an earlier event woke the wait: that check saw it', async () => {
-    // SERVICE_STEADY_STATE and SERVICE_DEPLOYMENT_COMPLETED come together; the first one woke the wait.
-    dynamodbMock
-      .on(GetItemCommand)
-      .resolves(parked({ wokenAt: { N: String(Date.parse('2026-05-01T11:59:59.500Z')) } }));
-    sfnMock.on(SendTaskSuccessCommand).rejects(closed('TaskTimedOut'));
-
-    await expect(wake(completed(), deps())).resolves.toEqual({ woken: 0, missed: 0 });
-    expect(dynamodbMock).not.toHaveReceivedCommand(PutItemCommand);
-  });
-
-  it('ignores a deployment starting: the drain waits for it to end', async () => {
-    const started = completed({
-      detail: { eventType: 'INFO', eventName: 'SERVICE_DEPLOYMENT_IN_PROGRESS', deploymentId: 'ecs-svc/1' },
+      },
+    ]);
+    // One atomic call per event: the set of parked services shrinks, the reports grow.
+    expect(t.dynamodbMock).toHaveReceivedCommandWith(UpdateItemCommand, {
+      Key: { pk: { S: `wait#${EXECUTION}` } },
+      UpdateExpression: 'DELETE #services :service_set ADD #reported :service_set',
+      ConditionExpression: 'attribute_exists(pk)',
+      ReturnValues: 'ALL_OLD',
     });
-    await expect(wake(started, deps())).resolves.toEqual({ woken: 0, missed: 0 });
-    expect(dynamodbMock).not.toHaveReceivedCommand(GetItemCommand);
   });
 
-  it('ignores services nobody waits on, and waits long over', async () => {
-    dynamodbMock.on(GetItemCommand, { Key: { pk: { S: `wake#${API}` } } }).resolves({});
-    const other = `arn:aws:ecs:us-east-1:${ACCOUNT}:service/prod/worker`;
-    dynamodbMock.on(GetItemCommand, { Key: { pk: { S: `wake#${other}` } } }).resolves({
-      Item: { ...parked().Item, expiresAt: { N: String(NOW_SECONDS - 1) } },
+  it('ends the wait at once on a failed deployment, whatever the others do', async () => {
+    await park('token-1', [0, 1, 2]);
+
+    await expect(wake(deployment('web', 'SERVICE_DEPLOYMENT_FAILED'), t.deps())).resolves.toEqual({
+      woken: 1,
+      reported: 0,
+    });
+    expect(t.ended.map((e) => e.output.woke)).toEqual(['failure']);
+    // Delivered: the next park does not end at once for it.
+    expect(t.item(`wait#${EXECUTION}`)?.decisive).toBeUndefined();
+    await expect(park('token-2', [0])).resolves.toEqual({ parked: 1, missed: false });
+  });
+
+  it('leaves the wait alone for events that decide nothing a drain waits for', async () => {
+    await park('token-1', [0]);
+    await expect(wake(deployment('api', 'SERVICE_DEPLOYMENT_IN_PROGRESS'), t.deps())).resolves.toEqual({
+      woken: 0,
+      reported: 0,
+    });
+    expect(t.item(`wait#${EXECUTION}`)?.services).toEqual({ SS: [API] });
+    expect(t.item(`wait#${EXECUTION}`)?.reported).toBeUndefined();
+    expect(t.ended).toEqual([]);
+  });
+
+  it('never loses an event that comes while the execution checks: the next park drops the service', async () => {
+    await park('token-1', [0, 1]);
+    t.timeOut('token-1');
+    await expect(wake(deployment('api', 'SERVICE_DEPLOYMENT_COMPLETED'), t.deps())).resolves.toEqual({
+      woken: 0,
+      reported: 1,
     });
 
-    await expect(wake(completed({ resources: [API, other] }), deps())).resolves.toEqual({ woken: 0, missed: 0 });
-    expect(sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+    await park('token-2', [0, 1]);
+    expect(t.ended).toEqual([]);
+    await wake(deployment('web', 'SERVICE_DEPLOYMENT_COMPLETED'), t.deps());
+    expect(t.ended.map((e) => e.token)).toEqual(['token-2']);
   });
 
-  it("reads a short service ARN with the event's clusterArn; without one it leaves the service to the poll", async () => {
-    dynamodbMock.on(GetItemCommand).resolves(parked());
-    dynamodbMock.on(PutItemCommand).resolves({});
-    sfnMock.on(SendTaskSuccessCommand).resolves({});
-    const short = `arn:aws:ecs:us-east-1:${ACCOUNT}:service/api`;
-
-    const action: EcsEvent = {
-      'detail-type': 'ECS Service Action',
-      source: 'aws.ecs',
-      resources: [short],
-      detail: { eventName: 'SERVICE_STEADY_STATE', clusterArn: `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/prod` },
-    };
-    await expect(wake(action, deps())).resolves.toEqual({ woken: 1, missed: 0 });
-    expect(dynamodbMock).toHaveReceivedCommandWith(GetItemCommand, { Key: { pk: { S: `wake#${API}` } } });
-
-    dynamodbMock.resetHistory();
-    await expect(wake(completed({ resources: [short] }), deps())).resolves.toEqual({ woken: 0, missed: 0 });
-    expect(dynamodbMock).not.toHaveReceivedCommand(GetItemCommand);
+  it('records the report when the last service reports just as the wait timed out', async () => {
+    await park('token-1', [0]);
+    t.timeOut('token-1');
+    await expect(wake(deployment('api', 'SERVICE_DEPLOYMENT_COMPLETED'), t.deps())).resolves.toEqual({
+      woken: 0,
+      reported: 1,
+    });
+    await expect(park('token-2', [0])).resolves.toEqual({ parked: 1, missed: true });
   });
 
-  it('fails on any other error, so that Lambda retries the event', async () => {
-    dynamodbMock.on(GetItemCommand).resolves(parked());
-    sfnMock.on(SendTaskSuccessCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+  it('does nothing for a service no execution parked, nor for a wait long over', async () => {
+    await expect(wake(deployment('api', 'SERVICE_DEPLOYMENT_COMPLETED'), t.deps())).resolves.toEqual({
+      woken: 0,
+      reported: 0,
+    });
+    expect(t.sfnMock).not.toHaveReceivedCommand(SendTaskSuccessCommand);
+    // Never creates a wait item for an execution that has none.
+    expect(t.item(`wait#${EXECUTION}`)).toBeUndefined();
+  });
 
-    await expect(wake(completed(), deps())).rejects.toThrow(
-      `failed to wake ${EXECUTION}: AccessDeniedException: denied`,
+  it('reads a short service ARN with the cluster the event names, as ECS sends for unmigrated services', async () => {
+    await park('token-1', [0]);
+    await wake(
+      {
+        ...deployment('api', 'SERVICE_DEPLOYMENT_COMPLETED'),
+        resources: ['arn:aws:ecs:us-east-1:123456789012:service/api'],
+        detail: {
+          eventName: 'SERVICE_DEPLOYMENT_COMPLETED',
+          clusterArn: 'arn:aws:ecs:us-east-1:123456789012:cluster/prod',
+        },
+      },
+      t.deps(),
+    );
+    expect(t.ended.map((e) => e.output.service)).toEqual([API]);
+  });
+
+  it('fails, saying whose wait, when Step Functions refuses for another reason (EventBridge retries it)', async () => {
+    await park('token-1', [0]);
+    t.sfnMock.on(SendTaskSuccessCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    await expect(wake(deployment('api', 'SERVICE_DEPLOYMENT_COMPLETED'), t.deps())).rejects.toThrow(
+      `failed to wake ${EXECUTION}`,
     );
   });
 });
