@@ -60,7 +60,7 @@ export interface GehenDeployerProps {
   /**
    * The Lambda steps' log level: INFO logs when each step starts and ends (with the execution, SHA,
    * service or rule, and duration) and every failed AWS call; DEBUG adds every AWS call's duration
-   * and attempts. Sets POWERTOOLS_LOG_LEVEL. See docs/operating.md.
+   * and attempts. Sets GEHEN_LOG_LEVEL. See docs/operating.md.
    *
    * @default 'INFO'
    */

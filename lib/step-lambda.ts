@@ -38,7 +38,7 @@ export interface StepLambdaProps {
   readonly timeout: Duration;
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
-  /** The steps' log level (POWERTOOLS_LOG_LEVEL). */
+  /** The steps' log level (GEHEN_LOG_LEVEL). */
   readonly logLevel: StepLogLevel;
   /** More environment variables for the handler. @default - none */
   readonly environment?: Record<string, string>;
@@ -99,7 +99,7 @@ export class StepLambda extends Construct {
       logGroup: this.logGroup,
       description: `gehen: ${props.step}`,
       // Powertools' Logger reads its level here (lambdas/shared/logger.ts).
-      environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_LOG_LEVEL: props.logLevel, ...props.environment },
+      environment: { NODE_OPTIONS: '--enable-source-maps', GEHEN_LOG_LEVEL: props.logLevel, ...props.environment },
       bundling: {
         minify: true,
         sourceMap: true,

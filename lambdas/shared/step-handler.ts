@@ -1,8 +1,7 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { RoleClients } from './aws/clients';
-import { stepLogger, stepLogging } from './logger';
+import { type Logger, stepLogger, stepLogging } from './logger';
 
 /**
  * Every step's handler, made once here: the step's logger and its logging middleware first, then,

@@ -64,11 +64,11 @@ describe('the Lambda steps', () => {
 
   it('log at INFO unless the stack says otherwise (gehen:logLevel)', () => {
     template.allResourcesProperties('AWS::Lambda::Function', {
-      Environment: { Variables: { POWERTOOLS_LOG_LEVEL: 'INFO' } },
+      Environment: { Variables: { GEHEN_LOG_LEVEL: 'INFO' } },
     });
     const debug = Template.fromJSON(synthForTest({ 'gehen:logLevel': 'debug' }).template);
     debug.allResourcesProperties('AWS::Lambda::Function', {
-      Environment: { Variables: { POWERTOOLS_LOG_LEVEL: 'DEBUG' } },
+      Environment: { Variables: { GEHEN_LOG_LEVEL: 'DEBUG' } },
     });
     expect(() => synthForTest({ 'gehen:logLevel': 'verbose' })).toThrow(
       'logLevel must be one of DEBUG, INFO, WARN, ERROR, got VERBOSE',

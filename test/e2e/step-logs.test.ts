@@ -60,6 +60,8 @@ describe('the steps’ logs during a deployment', () => {
     expect(new Set(started.map((line) => line.step))).toEqual(
       new Set([
         'prepare',
+        'check-target-roles',
+        'acquire-lock',
         'update-scheduled-task',
         'register-task-definition',
         'update-service',

@@ -1,6 +1,6 @@
 import type { InitializeHandlerOptions, InitializeMiddleware, MetadataBearer, Pluggable } from '@aws-sdk/types';
 
-/** What the call log needs of a logger: Powertools' Logger has both, with the same shape. */
+/** What the call log needs of a logger (logger.ts's `Logger` has both). */
 export interface CallLogger {
   debug(message: string, extra: Record<string, unknown>): void;
   info(message: string, extra: Record<string, unknown>): void;
@@ -8,7 +8,7 @@ export interface CallLogger {
 
 /** One line per AWS call, as operators query them (docs/operating.md). */
 export interface AwsCallLine {
-  /** `service` is Powertools' own key (always `gehen`). */
+  /** `service` is the logger's own key (always `gehen`). */
   awsService: string;
   operation: string;
   /** From the first attempt to the answer, the SDK's retries included. */

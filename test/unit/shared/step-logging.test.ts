@@ -3,7 +3,7 @@ import type { ServiceStepInput } from '../../../lambdas/shared/contracts/state';
 import { type Sandbox, startSandbox } from '../../../sandbox';
 
 /**
- * A step's log lines, from its real handler: Powertools' Logger, the SDK call log, real SDK calls
+ * A step's log lines, from its real handler: the steps' logger, the SDK call log, real SDK calls
  * to the sandbox's ECS. What matters to an operator is in them; what must never leave the task
  * definition or the function's environment is not.
  */
@@ -162,7 +162,8 @@ async function invoke(
   });
   planned = event as ServiceStepInput;
   const chunks: string[] = [];
-  // Lambda sends both streams to the function's log group: ERROR lines go to stderr.
+  // Lambda sends both streams to the function's log group: the steps write to stdout, but a line on
+  // stderr would reach it too.
   for (const stream of [process.stdout, process.stderr]) {
     jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
       chunks.push(String(chunk));
@@ -189,7 +190,7 @@ async function invoke(
 
 describe('a step’s log lines', () => {
   it('say which execution, SHA and service, and how long each AWS call took, at DEBUG', async () => {
-    const { lines, error } = await invoke({ POWERTOOLS_LOG_LEVEL: 'DEBUG' }, input());
+    const { lines, error } = await invoke({ GEHEN_LOG_LEVEL: 'DEBUG' }, input());
 
     expect(error).toBeUndefined();
     const keys = {
@@ -222,7 +223,7 @@ describe('a step’s log lines', () => {
   });
 
   it('log no AWS call at INFO, and a failed one with its error', async () => {
-    const ok = await invoke({ POWERTOOLS_LOG_LEVEL: 'INFO' }, input());
+    const ok = await invoke({ GEHEN_LOG_LEVEL: 'INFO' }, input());
     expect(ok.lines.map((line) => line.message)).toEqual(['Step started', 'Step finished']);
 
     const missing = `arn:aws:ecs:us-east-1:${ACCOUNT}:task-definition/api:99`;
@@ -241,7 +242,7 @@ describe('a step’s log lines', () => {
   });
 
   it('never hold an environment value, a secret reference or the function’s credentials', async () => {
-    // Even asked to log the event, with a task definition in it that a step would never be sent.
+    // Even with a task definition in the event, that a step would never be sent.
     const event = {
       ...input(),
       taskDefinition: {
@@ -255,8 +256,7 @@ describe('a step’s log lines', () => {
       },
     };
     const env = {
-      POWERTOOLS_LOG_LEVEL: 'DEBUG',
-      POWERTOOLS_LOGGER_LOG_EVENT: 'true',
+      GEHEN_LOG_LEVEL: 'DEBUG',
       DATABASE_URL: ENV_VALUE,
       API_TOKEN: FUNCTION_SECRET,
     };
