@@ -18,6 +18,9 @@ const ROOT = join(__dirname, '..', '..');
 const run = promisify(execFile);
 const STEPS = [
   'prepare',
+  'check-target-roles',
+  'acquire-lock',
+  'prepare-restore',
   'register-task-definition',
   'update-service',
   'update-scheduled-task',

@@ -146,7 +146,11 @@ describe.each(PROFILES)('ECR push triggers and overlapping deployments on the sa
         reason: 'every service and scheduled task already runs 3333333',
       });
       expect(enteredStates(await e2e.history(run?.executionArn ?? ''))).toEqual([
+        StateNames.restoreChoice,
         StateNames.prepare,
+        // A skipped plan passes both untouched: no role is checked, no lock taken.
+        StateNames.checkTargetRoles,
+        StateNames.acquireLock,
         StateNames.skipChoice,
         StateNames.reportSkipped,
         StateNames.releaseLockSkipped,

@@ -147,12 +147,20 @@ describe('the IAM guard on the real policies', () => {
       'allowed',
     ],
     [
-      'Prepare takes the deployment lock in a transaction',
-      'Prepare',
+      'Acquire Lock takes the deployment lock in a transaction',
+      'AcquireLock',
       'dynamodb',
       'TransactWriteItems',
       { TransactItems: [{ Put: { TableName: LOCK_TABLE, Item: {} } }, { Put: { TableName: LOCK_TABLE, Item: {} } }] },
       'allowed',
+    ],
+    [
+      'Prepare no longer takes the lock (Acquire Lock does)',
+      'Prepare',
+      'dynamodb',
+      'TransactWriteItems',
+      { TransactItems: [{ Put: { TableName: LOCK_TABLE, Item: {} } }] },
+      /is not authorized to perform: dynamodb:PutItem/,
     ],
     [
       'Prepare may not write another table',
@@ -171,8 +179,8 @@ describe('the IAM guard on the real policies', () => {
       /states:ListExecutions/,
     ],
     [
-      'Prepare reads an execution of its own state machine (a restore reads the stopped one)',
-      'Prepare',
+      'Prepare Restore reads an execution of its own state machine (the stopped one)',
+      'PrepareRestore',
       'states',
       'DescribeExecution',
       { executionArn: `arn:aws:states:${REGION}:${ACCOUNT}:execution:gehen-deploy:x` },
