@@ -1,5 +1,7 @@
 import type { AwsClients } from '../shared/aws/clients';
+import { bakeTimeSeconds, trafficShiftSeconds } from '../shared/aws/service-deployments';
 import { type Allowlists, NO_ALLOWLISTS } from '../shared/config/allowlists';
+import { MAX_ROUNDS_PER_PHASE } from '../shared/config/bounds';
 import type { DeployConfig } from '../shared/config/deploy-config';
 import { ConfigError } from '../shared/config/error';
 import { InvalidDeploymentError } from '../shared/contracts/errors';
@@ -12,7 +14,7 @@ import { inspectContainers } from './containers';
 import { gatePlan, gateServiceProblems } from './gate';
 import { unmatchedTag } from './pushed-tag';
 import { resolveRules } from './resolve-rules';
-import { resolveServices } from './resolve-services';
+import { type ResolvedService, resolveServices } from './resolve-services';
 
 export interface PrepareOptions {
   /** The region for services and rules whose cluster is a bare name and whose file has no `region`. */
@@ -76,8 +78,12 @@ export async function prepare(
     );
   }
 
+  const deployment = deploymentOf(execution.gitsha, config, input.executionArn);
   const plan: Plan = {
-    deployment: deploymentOf(execution.gitsha, config, input.executionArn),
+    deployment: {
+      ...deployment,
+      pollIntervalSeconds: pollIntervalForBakes(deployment, resolved.services),
+    },
     services,
     scheduledTasks: rules,
     ...(gate ? { gate: gatePlan(gate) } : {}),
@@ -117,6 +123,25 @@ function deploymentOf(gitsha: string, config: DeployConfig, executionArn: string
     executionArn,
     ...(config.cleanupRevisions ? { keepRevisions: config.cleanupRevisions.keep } : {}),
   };
+}
+
+/**
+ * A blue/green, linear or canary service's verify and drain phases last timeoutSeconds plus its
+ * bake times (docs/steps.md: `bakeSeconds`); each phase holds at most MAX_ROUNDS_PER_PHASE rounds.
+ * The poll interval is raised, never lowered, so the longest phase fits: otherwise a healthy
+ * deployment with a long bake would expire at the round cap and roll back. The cost is detection
+ * latency (a 54-minute linear bake at timeoutMinutes 10 polls every 16 s), never history.
+ */
+export function pollIntervalForBakes(
+  deployment: Pick<DeploymentContext, 'timeoutSeconds' | 'pollIntervalSeconds'>,
+  services: readonly Pick<ResolvedService, 'deploymentConfiguration'>[],
+): number {
+  const longestBake = Math.max(
+    0,
+    ...services.map(({ deploymentConfiguration: c }) => Math.max(trafficShiftSeconds(c), bakeTimeSeconds(c))),
+  );
+  const fitting = Math.ceil((deployment.timeoutSeconds + longestBake) / MAX_ROUNDS_PER_PHASE);
+  return Math.max(deployment.pollIntervalSeconds, fitting);
 }
 
 function parse(execution: unknown): ExecutionInput {
