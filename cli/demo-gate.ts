@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { type DemoSandboxBase, runDemo } from './demo';
 import type { CliIo } from './io';
-import { runCli } from './program';
+import { revision } from './progress';
 
 const GOOD_SHA = '2222222';
 /** examples/sandbox/gate-fleet.yml's fault: this tag's tasks report another version. */
@@ -13,8 +13,7 @@ export interface ServedTags {
 }
 
 /** What `gehen demo --gate` needs of the sandbox (sandbox/commands.ts `startGateExampleSandbox`). */
-export interface GateDemoSandbox {
-  sandbox: { endpoint: string; region: string; close(): Promise<void> };
+export interface GateDemoSandbox extends DemoSandboxBase {
   /** examples/sandbox/gate.gehen.yml: the gate-fleet's services behind one gate. */
   configPath: string;
   /** Service name → the task definition it runs. */
@@ -31,18 +30,7 @@ export interface GateDemoSandbox {
  * sandbox's per-listener traffic log.
  */
 export async function demoGate(io: CliIo, startExample: () => Promise<GateDemoSandbox>): Promise<number> {
-  const say = (text: string) => io.stderr.write(`\n=== ${text}\n`);
-  say('Starting the sandbox with the gate fleet: synthesizing the gehen app and bundling its Lambda steps');
-  const started = Date.now();
-  const example = await startExample();
-  const { sandbox, configPath } = example;
-  try {
-    io.stderr.write(`sandbox on ${sandbox.endpoint}; ${configPath}:\n${readFileSync(configPath, 'utf8')}`);
-    const deploy = (sha: string) =>
-      runCli(
-        ['deploy', '--gitsha', sha, '--path', configPath, '--endpoint', sandbox.endpoint, '--region', sandbox.region],
-        io,
-      );
+  return runDemo(io, 'Starting the sandbox with the gate fleet', startExample, async ({ example, deploy, say }) => {
     const before = await example.revisions();
     const services = Object.keys(before);
 
@@ -56,46 +44,40 @@ export async function demoGate(io: CliIo, startExample: () => Promise<GateDemoSa
     const traffic = await example.traffic();
 
     const served = (name: string, listener: keyof ServedTags, sha: string) => traffic[name]?.[listener][sha] ?? 0;
-    const checks: Array<[boolean, string]> = [
-      [first === 0, `deploy ${GOOD_SHA} exited ${first} (expected 0: deployed)`],
-      [
-        services.every((name) => before[name] !== afterGood[name] && served(name, 'production', GOOD_SHA) > 0),
-        `after the gate, every production listener served ${GOOD_SHA}`,
-      ],
-      [second === 1, `deploy ${WRONG_VERSION_SHA} exited ${second} (expected 1: rolled back)`],
-      [
-        JSON.stringify(afterBad) === JSON.stringify(afterGood),
-        `deploy ${WRONG_VERSION_SHA} left every service on the revision ${GOOD_SHA} had`,
-      ],
-      [
-        services.every((name) => served(name, 'production', WRONG_VERSION_SHA) === 0),
-        `no production listener ever served ${WRONG_VERSION_SHA} (its test listeners did: the gate caught it there)`,
-      ],
-    ];
-
-    say(`What happened (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    for (const name of services) {
-      io.stderr.write(
-        `  ${name.padEnd(8)} ${short(before[name])} → ${short(afterGood[name])} → ${short(afterBad[name])}\n`,
-      );
-    }
-    io.stderr.write('\n  requests served, by listener and image tag (the sandbox: GET /_sandbox/traffic)\n');
+    const lines = services.map(
+      (name) => `${name.padEnd(8)} ${short(before[name])} → ${short(afterGood[name])} → ${short(afterBad[name])}`,
+    );
+    lines.push('', 'requests served, by listener and image tag (the sandbox: GET /_sandbox/traffic)');
     for (const name of services) {
       for (const listener of ['production', 'test'] as const) {
         const tags = Object.entries(traffic[name]?.[listener] ?? {})
           .map(([tag, count]) => `${tag} ×${count}`)
           .join(', ');
-        io.stderr.write(`  ${name.padEnd(8)} ${listener.padEnd(10)} ${tags || '-'}\n`);
+        lines.push(`${name.padEnd(8)} ${listener.padEnd(10)} ${tags || '-'}`);
       }
     }
-    io.stderr.write('\n');
-    for (const [ok, text] of checks) io.stderr.write(`  ${ok ? 'ok ' : 'NOT'} ${text}\n`);
-    return checks.every(([ok]) => ok) ? 0 : 1;
-  } finally {
-    await sandbox.close();
-  }
+    return {
+      lines,
+      checks: [
+        [first === 0, `deploy ${GOOD_SHA} exited ${first} (expected 0: deployed)`],
+        [
+          services.every((name) => before[name] !== afterGood[name] && served(name, 'production', GOOD_SHA) > 0),
+          `after the gate, every production listener served ${GOOD_SHA}`,
+        ],
+        [second === 1, `deploy ${WRONG_VERSION_SHA} exited ${second} (expected 1: rolled back)`],
+        [
+          JSON.stringify(afterBad) === JSON.stringify(afterGood),
+          `deploy ${WRONG_VERSION_SHA} left every service on the revision ${GOOD_SHA} had`,
+        ],
+        [
+          services.every((name) => served(name, 'production', WRONG_VERSION_SHA) === 0),
+          `no production listener ever served ${WRONG_VERSION_SHA} (its test listeners did: the gate caught it there)`,
+        ],
+      ],
+    };
+  });
 }
 
-function short(arn: string | undefined): string {
-  return arn?.split('/').pop() ?? '?';
+function short(taskDefinition: string | undefined): string {
+  return revision(taskDefinition ?? null);
 }

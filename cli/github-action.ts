@@ -88,12 +88,14 @@ export function summary(report: CliReport, url: string): string {
       const outcome =
         s.reason && s.outcome !== 'deployed' ? `${phaseText(s.outcome)}: ${s.reason}` : phaseText(s.outcome);
       lines.push(
-        `| ${cell(s.name)} | ${revisionChange(s.previousTaskDefinition, s.taskDefinition)} | ${cell(outcome)} | ${time(s.seconds)} |`,
+        `| ${cell(s.name)} | ${revisionChange(s.previousTaskDefinition, s.taskDefinition)} | ${cell(outcome)} | ${time(s.seconds ?? null)} |`,
       );
     }
     for (const t of report.scheduledTasks) {
       const changes = t.targets.map((x) => revisionChange(x.previousTaskDefinition, x.taskDefinition)).join(', ');
-      lines.push(`| ${cell(t.rule)} (rule) | ${changes || '-'} | ${phaseText(t.outcome)} | ${time(t.seconds)} |`);
+      lines.push(
+        `| ${cell(t.rule)} (rule) | ${changes || '-'} | ${phaseText(t.outcome)} | ${time(t.seconds ?? null)} |`,
+      );
     }
     lines.push('');
   }

@@ -32,6 +32,7 @@ export function paint(color: boolean, style: Style, text: string): string {
 }
 
 const PHASE_STYLE: Record<Phase, Style> = {
+  unknown: 'yellow',
   pending: 'dim',
   registering: 'cyan',
   updating: 'cyan',

@@ -4,35 +4,17 @@ import type { DeploymentReport } from '../lambdas/shared/contracts/state';
 import type { ApprovalProgress } from './approval-progress';
 import { readHistory } from './execution-history';
 import { type ExitCode, outcomeOf, type ReportStatus } from './exit-codes';
-import { applyEvent, type ExecutionProgress, newProgress, type Phase } from './progress';
+import { applyEvent, type ExecutionProgress, newProgress } from './progress';
 import type { RestoreStatus } from './restore-status';
 
-/** The --json report: one per run, on stdout. */
-export interface CliReport {
-  execution: string | null;
-  status: ReportStatus;
+/**
+ * The --json report, one per run on stdout: the deployment report every reader shares (the
+ * notification's detail, the Succeed state's output: lambdas/shared/contracts/state.ts), built
+ * here from the history, plus what only the CLI can tell.
+ */
+export interface CliReport extends Omit<DeploymentReport, 'exitCode'> {
+  /** As the deployment report's, or 2 for a watch cut short (--wait-timeout, a running execution). */
   exitCode: ExitCode;
-  gitsha: string | null;
-  /** The terminal Fail state's error (Gehen.RolledBack…) and cause; null when deployed or running. */
-  error: { code: string; message: string | null; problems?: readonly string[] } | null;
-  services: Array<{
-    name: string;
-    cluster: string;
-    previousTaskDefinition: string | null;
-    taskDefinition: string | null;
-    previousSha: string | null;
-    sha: string | null;
-    outcome: Phase;
-    reason: string | null;
-    /** From its first step to its last phase's end (or the execution's end); null if it never started. */
-    seconds: number | null;
-  }>;
-  scheduledTasks: Array<{
-    rule: string;
-    targets: Array<{ id: string; previousTaskDefinition: string; taskDefinition: string }>;
-    outcome: Phase;
-    seconds: number | null;
-  }>;
   /** The gate's manual approval, when the deployment reached it: waiting, approved (by whom), rejected (why). */
   approval?: ApprovalProgress;
   /** Stopped, timed out or failed uncatchably: its restore (`restore-<name>`) and how that ended. */

@@ -8,7 +8,7 @@ import type {
   ScheduledTaskResult,
   ServiceDeployment,
 } from '../shared/contracts/state';
-import type { DeploymentStatus } from '../shared/contracts/terminal-states';
+import { type DeploymentStatus, type EndingExitCode, FAIL_STATES } from '../shared/contracts/terminal-states';
 import { buildDeploymentReport } from '../shared/report/deployment-report';
 import { type DeployFailure, deployFailureMessage } from '../shared/report/rollback-summary';
 
@@ -112,11 +112,13 @@ export function failureReport(failure: FailureOutcome, executionArn: string, sta
   // A restore's notice of the abort: the aborted execution's own error (ABORTED, States.Timeout…).
   const code = failure.status === 'aborted' ? (s.plan?.restoreOf?.error ?? failure.code) : failure.code;
   const error = { code, message: failureMessage(failure, s) };
+  // The Fail state's own exit code; an abort (nothing rolled back by it) or an unknown error: 2.
+  const exitCode: EndingExitCode = failure.status === 'aborted' ? 2 : (FAIL_STATES.get(failure.code)?.exitCode ?? 2);
   if (s.plan) {
     const plan = { ...s.plan, services: [...s.plan.services, ...(s.leftServices ?? [])] };
     const report = buildDeploymentReport(
       { plan, deployed: s.deployed ?? [], scheduled: s.scheduled ?? [], executionArn },
-      failure.status,
+      { status: failure.status, exitCode },
     );
     const restoreOf = failure.status === 'aborted' ? undefined : s.plan.restoreOf?.executionArn;
     return { ...report, error, ...(restoreOf ? { restoreOf } : {}) };
@@ -124,7 +126,8 @@ export function failureReport(failure: FailureOutcome, executionArn: string, sta
   return {
     execution: executionArn,
     status: failure.status,
-    gitsha: typeof s.gitsha === 'string' ? s.gitsha : '',
+    exitCode,
+    gitsha: typeof s.gitsha === 'string' ? s.gitsha : null,
     services: [],
     scheduledTasks: [],
     error,

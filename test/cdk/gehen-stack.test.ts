@@ -146,8 +146,8 @@ describe('least privilege', () => {
       ],
     ],
     ['release-lock', ['dynamodb:GetItem', 'dynamodb:DeleteItem']],
-    ['park-wait', ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'states:SendTaskSuccess']],
-    ['wake', ['dynamodb:GetItem', 'dynamodb:PutItem', 'states:SendTaskSuccess']],
+    ['park-wait', ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'states:SendTaskSuccess']],
+    ['wake', ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'states:SendTaskSuccess']],
     ['check-target-roles', ['iam:SimulatePrincipalPolicy']],
     ['acquire-lock', ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem']],
     [

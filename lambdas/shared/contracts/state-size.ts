@@ -65,7 +65,12 @@ export function worstCaseStateBytes(plan: Plan): number {
   const round = bytes(worstRound(services));
   const deployFailure = Math.max(error, round);
 
-  const report = bytes(buildDeploymentReport({ plan, deployed, scheduled, executionArn: chars(256) }, 'rolled-back'));
+  const report = bytes(
+    buildDeploymentReport(
+      { plan, deployed, scheduled, executionArn: chars(256) },
+      { status: 'rolled-back', exitCode: 1 },
+    ),
+  );
   const rollbackResults = bytes(
     services.map(
       (s): RollbackResult => ({

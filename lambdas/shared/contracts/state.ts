@@ -1,6 +1,6 @@
 import type { DeploymentStrategy } from '../aws/service-deployments';
 import type { UpdateStrategy } from '../config/deploy-config';
-import type { DeploymentStatus, TargetOutcome } from './terminal-states';
+import type { DeploymentStatus, EndingExitCode, Phase } from './terminal-states';
 
 /**
  * The data each workflow step takes and returns. State data carries ARNs, names, SHAs and
@@ -252,29 +252,49 @@ export interface NotRestored {
   reason: string;
 }
 
-/** The Succeed state's output and the CLI's --json report. */
+/**
+ * The deployment report, one shape for every reader: the Succeed state's output, the notification
+ * event's detail (Notify) and the CLI's --json report (cli/report.ts adds only what the CLI alone
+ * can know: its restore's and its approval's status). Each service's and rule's `outcome` is a
+ * phase word (`deployed`, `rolled-back`, `unknown`…), the CLI's progress vocabulary.
+ */
 export interface DeploymentReport {
-  execution: string;
+  /** null only for a CLI run that never started an execution (invalid gehen.yml…). */
+  execution: string | null;
   status: DeploymentStatus;
-  gitsha: string;
+  /** The CLI's exit code for this ending: 0 deployed or skipped, 1 failed with everything back, 2 something may be left. */
+  exitCode: EndingExitCode;
+  gitsha: string | null;
   /** A restore's report: the execution it restored after. */
   restoreOf?: string;
   /** Why nothing was deployed (status skipped). */
   reason?: string;
-  /** The terminal Fail state's error and its message (failures only, in notifications). */
-  error?: { code: string; message: string | null };
-  services: Array<{
-    name: string;
-    cluster: string;
-    previousTaskDefinition: string;
-    taskDefinition: string;
-    previousSha: string | null;
-    sha: string;
-    outcome: TargetOutcome;
-  }>;
-  scheduledTasks: Array<{
-    rule: string;
-    targets: Array<{ id: string; previousTaskDefinition: string; taskDefinition: string }>;
-    outcome: TargetOutcome;
-  }>;
+  /** The terminal Fail state's error and its message; null when it deployed or still runs. */
+  error: { code: string; message: string | null; problems?: readonly string[] } | null;
+  services: ServiceReport[];
+  scheduledTasks: ScheduledTaskReport[];
+}
+
+/** One service's row of the report. */
+export interface ServiceReport {
+  name: string;
+  cluster: string;
+  /** null: not known yet (the CLI reading the history of an execution that has not planned it). */
+  previousTaskDefinition: string | null;
+  taskDefinition: string | null;
+  previousSha: string | null;
+  sha: string | null;
+  outcome: Phase;
+  /** Why it failed, if it did; null otherwise. */
+  reason: string | null;
+  /** From its first step to its last phase's end, when the history was read (the CLI); else absent. */
+  seconds?: number | null;
+}
+
+/** One scheduled-task rule's row of the report. */
+export interface ScheduledTaskReport {
+  rule: string;
+  targets: Array<{ id: string; previousTaskDefinition: string; taskDefinition: string }>;
+  outcome: Phase;
+  seconds?: number | null;
 }

@@ -31,17 +31,9 @@ export type Phase =
   | 'rollback-failed'
   | 'timed-out'
   | 'not-started'
-  | 'aborted';
-
-/**
- * What a deployment did to a service or rule, as the notification's report says it: the phase words
- * where they mean the same (`rolled-back`), `unknown` when the execution's end leaves it unknown
- * (timed out, stopped, a failure without the step's result), `deploying` while it runs.
- */
-export type TargetOutcome =
-  | Extract<Phase, 'deployed' | 'unchanged' | 'rolled-back' | 'failed'>
-  | 'unknown'
-  | 'deploying';
+  | 'aborted'
+  /** The execution's end leaves it unknown: a failure without the step's result. */
+  | 'unknown';
 
 /** A phase as people read it: `rolled back`, `not started`. */
 export function phaseText(phase: Phase): string {

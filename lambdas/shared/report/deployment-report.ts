@@ -1,5 +1,5 @@
 import type { DeploymentReport, Plan, ScheduledTaskResult, ServiceDeployment } from '../contracts/state';
-import type { DeploymentStatus, TargetOutcome } from '../contracts/terminal-states';
+import type { DeploymentStatus, EndingExitCode, Phase } from '../contracts/terminal-states';
 
 /** Report Deployment's input: the plan and what the deploy steps did. */
 export interface ReportInput {
@@ -12,22 +12,29 @@ export interface ReportInput {
 }
 
 /** What happened to a service or rule gehen changed, by the deployment's final status. */
-const CHANGED_OUTCOME: Record<DeploymentStatus, TargetOutcome> = {
+const CHANGED_OUTCOME: Record<DeploymentStatus, Phase> = {
   deployed: 'deployed',
   skipped: 'unchanged',
   'rolled-back': 'rolled-back',
   failed: 'failed',
   'timed-out': 'unknown',
-  running: 'deploying',
+  // Its deploy step returned: the CLI's phase after Update Service.
+  running: 'updated',
   aborted: 'unknown',
 };
+
+/** How an execution ended, as the report says it: its status and the CLI's exit code for it. */
+export interface ReportEnding {
+  status: DeploymentStatus;
+  exitCode: EndingExitCode;
+}
 
 /**
  * The outcome of a service or rule whose deploy step left no result: a deploy Map that failed
  * part-way loses every result, so "unchanged" would be a guess. A rollback puts everything back on
  * its previous revision; after any other failure the truth is unknown.
  */
-function missingResultOutcome(status: DeploymentStatus, strategy: string): TargetOutcome {
+function missingResultOutcome(status: DeploymentStatus, strategy: string): Phase {
   if (status === 'deployed' || status === 'skipped' || status === 'running' || strategy === 'none') return 'unchanged';
   return status === 'rolled-back' ? 'rolled-back' : 'unknown';
 }
@@ -40,15 +47,18 @@ function missingResultOutcome(status: DeploymentStatus, strategy: string): Targe
  */
 export function buildDeploymentReport(
   input: ReportInput,
-  status: DeploymentReport['status'] = 'deployed',
+  ending: ReportEnding = { status: 'deployed', exitCode: 0 },
 ): DeploymentReport {
   const { plan } = input;
+  const { status, exitCode } = ending;
   const deployed = new Map(input.deployed.map((d) => [d.name, d]));
   const scheduled = new Map(input.scheduled.map((s) => [s.rule, s]));
   return {
     execution: input.executionArn,
     status,
+    exitCode,
     gitsha: plan.deployment.gitsha,
+    error: null,
     services: plan.services.map((service) => {
       const deployment = deployed.get(service.name);
       return {
@@ -63,6 +73,7 @@ export function buildDeploymentReport(
             ? CHANGED_OUTCOME[status]
             : 'unchanged'
           : missingResultOutcome(status, plan.deployment.updateStrategy),
+        reason: null,
       };
     }),
     scheduledTasks: plan.scheduledTasks.map((rule) => {

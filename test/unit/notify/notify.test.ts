@@ -28,7 +28,9 @@ describe('notify', () => {
     const report: DeploymentReport = {
       execution: EXECUTION,
       status: 'deployed',
+      exitCode: 0,
       gitsha: NEW_SHA,
+      error: null,
       services: [],
       scheduledTasks: [],
     };
@@ -82,6 +84,8 @@ describe('notify', () => {
     expect(failureReport(failure, EXECUTION, state)).toEqual({
       execution: EXECUTION,
       status: 'failed',
+      // Gehen.ConcurrentDeployment's exit code: refused, nothing changed.
+      exitCode: 1,
       gitsha: NEW_SHA.toUpperCase(),
       services: [],
       scheduledTasks: [],
@@ -96,7 +100,9 @@ describe('notify', () => {
     const report = {
       execution: EXECUTION,
       status: 'deployed' as const,
+      exitCode: 0 as const,
       gitsha: NEW_SHA,
+      error: null,
       services: [],
       scheduledTasks: [],
     };
@@ -110,7 +116,9 @@ describe('notify', () => {
     const report = {
       execution: EXECUTION,
       status: 'deployed' as const,
+      exitCode: 0 as const,
       gitsha: NEW_SHA,
+      error: null,
       services: [],
       scheduledTasks: [],
     };
@@ -128,8 +136,17 @@ describe('notify', () => {
       previousSha: null,
       sha: NEW_SHA,
       outcome: 'deployed' as const,
+      reason: null,
     }));
-    const report = { execution: EXECUTION, status: 'deployed' as const, gitsha: NEW_SHA, services, scheduledTasks: [] };
+    const report = {
+      execution: EXECUTION,
+      status: 'deployed' as const,
+      exitCode: 0 as const,
+      gitsha: NEW_SHA,
+      error: null,
+      services,
+      scheduledTasks: [],
+    };
     await notify({ report }, client());
     expect(sentDetail()).toMatchObject({ services: [], truncated: { services: 2000, scheduledTasks: 0 } });
   });

@@ -48,7 +48,9 @@ describe('report', () => {
     await expect(report(input())).resolves.toEqual({
       execution: EXECUTION,
       status: 'deployed',
+      exitCode: 0,
       gitsha: GITSHA,
+      error: null,
       services: [
         {
           name: 'api',
@@ -58,6 +60,7 @@ describe('report', () => {
           previousSha: OLD_SHA,
           sha: GITSHA,
           outcome: 'deployed',
+          reason: null,
         },
         {
           name: 'worker',
@@ -67,6 +70,7 @@ describe('report', () => {
           previousSha: null,
           sha: GITSHA,
           outcome: 'unchanged',
+          reason: null,
         },
       ],
       scheduledTasks: [
@@ -108,7 +112,7 @@ describe('report', () => {
     { status: 'rolled-back', outcome: 'rolled-back' },
     { status: 'timed-out', outcome: 'unknown' },
   ] as const)('names a changed service $outcome when the CLI reports $status', ({ status, outcome }) => {
-    expect(buildDeploymentReport(input(), status).services[0]?.outcome).toBe(outcome);
+    expect(buildDeploymentReport(input(), { status, exitCode: 1 }).services[0]?.outcome).toBe(outcome);
   });
 
   test.each([
@@ -116,7 +120,7 @@ describe('report', () => {
     ['failed', 'unknown'],
     ['timed-out', 'unknown'],
   ] as const)('does not call a service unchanged when a failed deploy step left no result (%s)', (status, outcome) => {
-    const built = buildDeploymentReport(input({ deployed: [], scheduled: [] }), status);
+    const built = buildDeploymentReport(input({ deployed: [], scheduled: [] }), { status, exitCode: 1 });
     expect(built.services.map((s) => s.outcome)).toEqual([outcome, outcome]);
     expect(built.scheduledTasks.map((t) => t.outcome)).toEqual([outcome, outcome]);
   });
