@@ -35,6 +35,9 @@ export const StateNames = {
   gateChoice: 'Hold At Gate?',
   startGate: 'Start Gate',
   waitGate: 'Wait At Gate',
+  // Check Gate found services not paused yet: their hooks' events end this wait (Park Wait).
+  waitGateHooks: 'Wait For Hooks At Gate',
+  pollGateHooks: 'Poll For Hooks At Gate',
   checkGate: 'Check Gate',
   gateLoopChoice: 'Every Service At Gate?',
   approvalChoice: 'Approval Needed?',

@@ -95,7 +95,19 @@ export async function gateRound(input: GateRoundInput, deps: GateRoundDeps): Pro
     return { service: name, state: probe.kind, reason: probe.reason };
   });
   const final = input.final ? verdicts.map(finalVerdict) : verdicts;
-  return { ...summarizeRound(final, input.round ?? null, deadline, deps.now()), confirmed };
+  const round = summarizeRound(final, input.round ?? null, deadline, deps.now());
+  // Services not paused yet wait on ECS (their hook's event ends the loop's wait, lib/workflow/gate-phase.ts);
+  // a paused one still waiting waits on its testUrl, which no event reports: with none of the
+  // first kind the loop polls.
+  const pending =
+    round.status === 'waiting'
+      ? plan.services.flatMap((_, index) => (pausedAtGate(read[index] as ReadDeployment, gate.stage) ? [] : [index]))
+      : [];
+  return { ...round, confirmed, ...(pending.length > 0 && { pending }) };
+}
+
+function pausedAtGate(read: ReadDeployment, stage: Parameters<typeof standing>[1]): boolean {
+  return 'deployment' in read && standing(read.deployment, stage).kind === 'paused';
 }
 
 /** After the bake there is no next round: still waiting means the gate no longer holds. */

@@ -2,13 +2,15 @@ import { type AttributeValue, type DynamoDBClient, PutItemCommand, UpdateItemCom
 import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { wrapAwsError } from '../shared/contracts/errors';
 import type { Plan, RoundState } from '../shared/contracts/state';
-import { plannedServiceArn, type WakeOutput, waitKey, wakeKey } from '../shared/event-wait';
+import { plannedServiceArn, type WaitKind, type WakeOutput, waitKey, wakeKey } from '../shared/event-wait';
 import { mapWithConcurrency } from '../shared/map-with-concurrency';
 
 /** Park Wait's payload: the Task's own token, the plan, and the check round it follows. */
 export interface ParkInput {
   taskToken: string;
   executionArn: string;
+  /** Which loop waits: it decides which events end the wait (lambdas/wake). @default 'drain' */
+  kind?: WaitKind;
   plan: Pick<Plan, 'services'>;
   /** The last check round: its `pending` services are the ones parked (absent: every planned service). */
   round?: Pick<RoundState, 'pending'> | null;
@@ -40,7 +42,7 @@ const CLOSED_TOKEN = new Set(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist'
 const S = (value: string): AttributeValue => ({ S: value });
 
 /**
- * Park Wait (the drain loops' `.waitForTaskToken` Task): parks this Task's token for the services
+ * Park Wait (the drain and gate loops' `.waitForTaskToken` Task): parks this Task's token for the services
  * the last check round still waits for, so that Wake ends the wait once every one of them has
  * reported (or at once on a failure); then drops the services that reported since the last park
  * (their event came while checking) and ends the wait itself if none is left.
@@ -52,19 +54,21 @@ export async function parkWait(input: ParkInput, deps: ParkDeps): Promise<ParkRe
   const expiresAt = { N: String(nowSeconds + Math.ceil(input.waitSeconds) + EXPIRY_MARGIN_SECONDS) };
   const services = parkedServices(input);
   const key = { pk: S(waitKey(input.executionArn)) };
+  const kind = S(input.kind ?? 'drain');
 
   // One atomic write starts the wait and takes what was reported before it: an event is either
   // applied to this wait by Wake (after) or found here (before), never lost in between.
   // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_UpdateItem.html
-  const started = await send(`park the drain's wait of ${input.executionArn}`, () =>
+  const started = await send(`park the ${input.kind ?? 'drain'}'s wait of ${input.executionArn}`, () =>
     deps.dynamodb.send(
       new UpdateItemCommand({
         TableName: deps.tableName,
         Key: key,
         UpdateExpression:
-          'SET #token = :token, #services = :services, #expiresAt = :expiresAt REMOVE #reported, #decisive, #decisiveService',
+          'SET #token = :token, #kind = :kind, #services = :services, #expiresAt = :expiresAt REMOVE #reported, #decisive, #decisiveService',
         ExpressionAttributeNames: {
           '#token': 'token',
+          '#kind': 'kind',
           '#services': 'services',
           '#expiresAt': 'expiresAt',
           '#reported': 'reported',
@@ -73,6 +77,7 @@ export async function parkWait(input: ParkInput, deps: ParkDeps): Promise<ParkRe
         },
         ExpressionAttributeValues: {
           ':token': S(input.taskToken),
+          ':kind': kind,
           ':services': { SS: services },
           ':expiresAt': expiresAt,
         },
@@ -82,11 +87,11 @@ export async function parkWait(input: ParkInput, deps: ParkDeps): Promise<ParkRe
   );
   // Written after the wait item: a Wake that finds this execution here finds its wait too.
   await mapWithConcurrency(services, PUT_CONCURRENCY, (service) =>
-    send(`park the drain's wait on ${service}`, () =>
+    send(`park the ${input.kind ?? 'drain'}'s wait on ${service}`, () =>
       deps.dynamodb.send(
         new PutItemCommand({
           TableName: deps.tableName,
-          Item: { pk: S(wakeKey(service)), owner: S(input.executionArn), expiresAt },
+          Item: { pk: S(wakeKey(service)), owner: S(input.executionArn), kind, expiresAt },
         }),
       ),
     ),

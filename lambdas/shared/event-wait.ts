@@ -6,8 +6,8 @@ import type { PlannedService } from './contracts/state';
  * share in the deployment lock's table. The lock lets one execution deploy a service at a time, so
  * one `wake#` item per service is enough: whoever deploys it now is who waits on it.
  *
- * - `wake#<service ARN>`: `owner` (the execution ARN that parked it last), `expiresAt`.
- * - `wait#<execution ARN>`: `token` (the parked Task's), `services` (a string set: the parked
+ * - `wake#<service ARN>`: `owner` (the execution ARN that parked it last), `kind` (its wait's), `expiresAt`.
+ * - `wait#<execution ARN>`: `token` (the parked Task's), `kind` (drain | gate), `services` (a string set: the parked
  *   services that have not reported yet), `reported` (a string set: every service that reported
  *   since the last park, whether parked or not), `decisive` (a failure event that ends the wait at
  *   once, until a park reads it), `expiresAt`. Wake ends the wait when it takes the last service
@@ -15,6 +15,14 @@ import type { PlannedService } from './contracts/state';
  *   the next park is never waited for again.
  */
 export const WAKE_PREFIX = 'wake#';
+
+/**
+ * What a wait waits for, which decides which ECS events end it (lambdas/wake, eventMeaning): a
+ * drain for its services to reach steady state, a gate for their PAUSE hooks to start waiting.
+ * Park Wait writes it on both items (`kind`).
+ */
+export type WaitKind = 'drain' | 'gate';
+export const WAIT_KINDS: readonly WaitKind[] = ['drain', 'gate'];
 export const WAIT_PREFIX = 'wait#';
 
 export const wakeKey = (serviceArn: string): string => `${WAKE_PREFIX}${serviceArn}`;

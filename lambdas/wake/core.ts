@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { wrapAwsError } from '../shared/contracts/errors';
-import { longServiceArn, type WakeOutput, waitKey, wakeKey } from '../shared/event-wait';
+import { longServiceArn, WAIT_KINDS, type WaitKind, type WakeOutput, waitKey, wakeKey } from '../shared/event-wait';
 
 /**
  * An ECS event as EventBridge delivers it to a Lambda target: `ECS Deployment State Change`,
@@ -40,25 +40,34 @@ export interface WakeDeps {
 }
 
 /**
- * What an ECS event means to a drain, from AWS's lists of the events
+ * What an ECS event means to a wait of `kind`, from AWS's lists of the events
  * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_deployment_events.html,
- * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_events.html):
- * - `deciding`: the service has got where a drain waits for it to get. SERVICE_DEPLOYMENT_COMPLETED
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_service_events.html,
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/pause-lifecycle-hooks.html):
+ * - `deciding`: the service has got where the wait waits for it to get. A drain: SERVICE_DEPLOYMENT_COMPLETED
  *   "is sent once a service reaches a steady state after a deployment"; SERVICE_STEADY_STATE says
- *   the same as a service action (ECS sends both for one change).
- * - `decisive`: the drain's round will fail, whatever the other services do: SERVICE_DEPLOYMENT_FAILED
- *   (the circuit breaker, or an alarm, failed the deployment; the rollback ECS then starts is a
- *   SERVICE_DEPLOYMENT_IN_PROGRESS that follows it).
- * - anything else (a deployment starting, a rollback's start, task start impaired, a hook's state)
- *   decides nothing a drain waits for: it leaves the wait alone, for the safety net or the deadline.
+ *   the same as a service action (ECS sends both for one change). A gate: `ECS Hook State Change`
+ *   HOOK_AWAITING_ACTION, sent when a PAUSE hook starts holding the deployment (whichever stage: the
+ *   round after it tells the gate's stage from another).
+ * - `decisive`: the round will fail, whatever the other services do: SERVICE_DEPLOYMENT_FAILED
+ *   (the circuit breaker, an alarm or a hook's timeout failed the deployment; the rollback ECS then
+ *   starts is a SERVICE_DEPLOYMENT_IN_PROGRESS that follows it), for both kinds.
+ * - anything else (a deployment starting, a rollback's start, task start impaired, a hook's state
+ *   for a drain, a completion for a gate) decides nothing the wait waits for: it leaves the wait
+ *   alone, for the safety net or the deadline.
  */
-export function eventMeaning(event: EcsEvent): 'deciding' | 'decisive' | null {
+export function eventMeaning(event: EcsEvent, kind: WaitKind = 'drain'): 'deciding' | 'decisive' | null {
   const name = event.detail?.eventName;
   if (event['detail-type'] === 'ECS Deployment State Change') {
-    if (name === 'SERVICE_DEPLOYMENT_COMPLETED') return 'deciding';
     if (name === 'SERVICE_DEPLOYMENT_FAILED') return 'decisive';
+    if (kind === 'drain' && name === 'SERVICE_DEPLOYMENT_COMPLETED') return 'deciding';
   }
-  if (event['detail-type'] === 'ECS Service Action' && name === 'SERVICE_STEADY_STATE') return 'deciding';
+  if (kind === 'drain' && event['detail-type'] === 'ECS Service Action' && name === 'SERVICE_STEADY_STATE') {
+    return 'deciding';
+  }
+  if (kind === 'gate' && event['detail-type'] === 'ECS Hook State Change' && name === 'HOOK_AWAITING_ACTION') {
+    return 'deciding';
+  }
   return null;
 }
 
@@ -82,8 +91,8 @@ const S = (value: string): AttributeValue => ({ S: value });
  */
 export async function wake(event: EcsEvent, deps: WakeDeps): Promise<WakeResult> {
   const result: WakeResult = { woken: 0, reported: 0 };
-  const meaning = eventMeaning(event);
-  if (meaning === null) return result;
+  // Nothing any kind of wait waits for: no read at all.
+  if (WAIT_KINDS.every((kind) => eventMeaning(event, kind) === null)) return result;
   const name = event.detail?.eventName;
   const described = `${event['detail-type']}${name ? ` ${name}` : ''}`;
   const nowSeconds = Math.floor(deps.now().getTime() / 1000);
@@ -97,8 +106,12 @@ export async function wake(event: EcsEvent, deps: WakeDeps): Promise<WakeResult>
     const owner = found.Item?.owner?.S;
     // TTL deletion is lazy: an expired item is a wait long over.
     if (!owner || Number(found.Item?.expiresAt?.N ?? 0) < nowSeconds) continue;
+    // The kind of the wait that parked the service last decides what this event means to it.
+    const kind = waitKindOf(found.Item?.kind?.S);
+    const meaning = eventMeaning(event, kind);
+    if (meaning === null) continue;
 
-    const before = await report(deps, owner, service, meaning === 'decisive' ? described : null);
+    const before = await report(deps, owner, kind, service, meaning === 'decisive' ? described : null);
     const token = before?.token?.S;
     if (!before || !token || Number(before.expiresAt?.N ?? 0) < nowSeconds) continue;
     const parked = before.services?.SS ?? [];
@@ -126,6 +139,7 @@ export async function wake(event: EcsEvent, deps: WakeDeps): Promise<WakeResult>
 async function report(
   deps: WakeDeps,
   owner: string,
+  kind: WaitKind,
   service: string,
   decisive: string | null,
 ): Promise<Record<string, AttributeValue> | null> {
@@ -135,15 +149,19 @@ async function report(
         TableName: deps.tableName,
         Key: { pk: S(waitKey(owner)) },
         UpdateExpression: `${decisive ? 'SET #decisive = :decisive, #decisiveService = :service ' : ''}DELETE #services :service_set ADD #reported :service_set`,
-        // Never creates a wait: an execution that has not parked yet has none to end.
-        ConditionExpression: 'attribute_exists(pk)',
+        // Never creates a wait: an execution that has not parked yet has none to end. And never
+        // reports to a wait of another kind: the execution parked its next loop since the `wake#`
+        // item was read (a drain's wait is not ended by a hook, nor a gate's by a completion).
+        ConditionExpression: 'attribute_exists(pk) AND #kind = :kind',
         ExpressionAttributeNames: {
+          '#kind': 'kind',
           '#services': 'services',
           '#reported': 'reported',
           ...(decisive && { '#decisive': 'decisive', '#decisiveService': 'decisiveService' }),
         },
         ExpressionAttributeValues: {
           ':service_set': { SS: [service] },
+          ':kind': S(kind),
           ...(decisive && { ':decisive': S(decisive), ':service': S(service) }),
         },
         ReturnValues: 'ALL_OLD',
@@ -180,6 +198,11 @@ function isConditionFailed(error: unknown): boolean {
     error instanceof ConditionalCheckFailedException ||
     (error instanceof Error && error.name === 'ConditionalCheckFailedException')
   );
+}
+
+/** A `wake#` item's kind: items written before waits had kinds were a drain's. */
+function waitKindOf(value: string | undefined): WaitKind {
+  return value === 'gate' ? 'gate' : 'drain';
 }
 
 /** The long ARNs of the services an event names (deduplicated). */

@@ -1,6 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
+import type { WaitKind } from '../../lambdas/shared/event-wait';
 import { StateNames as S } from '../state-names';
 import type { WorkflowStep } from './task';
 
@@ -25,6 +26,7 @@ export function safetyNetSeconds(): string {
 const FALLBACK_WAITS: Record<string, string> = {
   [S.waitDrain]: S.pollDrain,
   [S.waitDrainRollback]: S.pollDrainRollback,
+  [S.waitGateHooks]: S.pollGateHooks,
 };
 
 export function fallbackWaitName(wait: string): string {
@@ -36,6 +38,8 @@ export function fallbackWaitName(wait: string): string {
 export interface EventWaitProps {
   /** The Park Wait step's function. */
   readonly park: WorkflowStep;
+  /** What the loop waits for: it decides which ECS events end the wait (lambdas/wake). */
+  readonly kind: WaitKind;
   /** The `.waitForTaskToken` Task's name (the loop's wait). */
   readonly name: string;
   /** The plain Wait a failed park falls back to. */
@@ -45,7 +49,7 @@ export interface EventWaitProps {
 }
 
 /**
- * The drain loops' wait: a `lambda:invoke.waitForTaskToken` Task whose function parks its token
+ * The drain loops' wait, and the gate loop's while services are not paused yet: a `lambda:invoke.waitForTaskToken` Task whose function parks its token
  * for the services the last check round still waits for (lambdas/park-wait); Wake (lambdas/wake,
  * the target of the `aws.ecs` rule, ../event-wait-rule.ts) ends it when every one of them has
  * reported its deciding event, or at once on a failure: one round then decides them all. TimeoutSeconds is the
@@ -61,6 +65,7 @@ export function eventWait(scope: Construct, props: EventWaitProps): LambdaInvoke
     payload: sfn.TaskInput.fromObject({
       taskToken: sfn.JsonPath.taskToken,
       executionArn: sfn.JsonPath.stringAt('$$.Execution.Id'),
+      kind: props.kind,
       plan: { services: sfn.JsonPath.listAt('$.plan.services') },
       // The check round it follows: its `pending` services are the ones parked.
       round: sfn.JsonPath.objectAt('$.round'),

@@ -21,7 +21,8 @@ export interface GatePhaseProps {
 /**
  * The gate (docs/steps.md, The gate), between Deploy Services and verify:
  *
- * Start Gate → Wait At Gate → Check Gate → Every Service At Gate? (a poll loop, as verify's) →
+ * Start Gate → Check Gate → Every Service At Gate? → Wait For Hooks At Gate (services not paused
+ * yet: an event wait, as the drain's) or Wait At Gate (testUrls alone) → Check Gate … →
  * Approval Needed? → [Await Approval] → Bake At Gate? → [Bake At Gate → Check Gate After Bake →
  * Gate Still Holds?] → Continue Gate → `onContinued`.
  *
@@ -106,5 +107,8 @@ export function gatePhase(scope: Construct, props: GatePhaseProps): sfn.IChainab
     onFailed,
     onExpired: onFailed,
     onError: onFailed,
+    // Services not paused yet: their PAUSE hooks' events end the wait. Once every one is paused
+    // and only testUrls are left, Wait At Gate polls them (HTTP: no event reports an answer).
+    waitOnEvents: { park: task.steps['park-wait'], kind: 'gate', whilePending: S.waitGateHooks },
   });
 }

@@ -1,6 +1,7 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { Expectation } from '../../lambdas/shared/contracts/state';
+import type { WaitKind } from '../../lambdas/shared/event-wait';
 import { EVENT_WAIT_SECONDS_PATH, eventWait, fallbackWaitName, safetyNetSeconds } from './event-wait';
 import type { StepTask, WorkflowStep, WorkflowTask } from './task';
 
@@ -39,7 +40,7 @@ export function verifyAndDrain(scope: Construct, props: VerifyAndDrainProps): sf
     onError: props.onFailed,
     carry: props.carry,
     // The drain waits on ECS alone: on its events, with a slow poll as the safety net.
-    waitOnEvents: task.steps['park-wait'],
+    waitOnEvents: { park: task.steps['park-wait'], kind: 'drain' },
   });
   return pollLoop(scope, {
     names: { start: verify.start, wait: verify.wait, choice: verify.choice },
@@ -77,7 +78,19 @@ export interface PollLoopProps {
    * Park Wait's step: the loop waits on ECS's events (./event-wait.ts) instead of a Wait.
    * @default - a Wait of pollIntervalSeconds
    */
-  readonly waitOnEvents?: WorkflowStep;
+  readonly waitOnEvents?: EventWaitOptions;
+}
+
+export interface EventWaitOptions {
+  readonly park: WorkflowStep;
+  readonly kind: WaitKind;
+  /**
+   * The event wait's name when the loop also keeps its plain Wait (`names.wait`): the round's
+   * Choice then takes the event wait only while `$.round.pending` is present, the Wait otherwise
+   * (the gate: services not paused yet wait on ECS, testUrls on HTTP).
+   * @default - `names.wait` is the event wait, taken every round
+   */
+  readonly whilePending?: string;
 }
 
 /**
@@ -114,22 +127,32 @@ export function pollLoop(scope: Construct, props: PollLoopProps): sfn.CustomStat
     }),
   );
   task.addCatch(props.onError, { resultPath: '$.error' });
-  const wait = props.waitOnEvents
-    ? eventWait(scope, {
-        park: props.waitOnEvents,
-        name: names.wait,
-        pollName: fallbackWaitName(names.wait),
-        round: task,
-      })
-    : new sfn.Wait(scope, names.wait, {
-        time: sfn.WaitTime.secondsPath('$.plan.deployment.pollIntervalSeconds'),
-      }).next(task);
+  const events = props.waitOnEvents;
+  const eventWaitName = events && (events.whilePending ?? names.wait);
+  const parked =
+    events &&
+    eventWaitName &&
+    eventWait(scope, {
+      park: events.park,
+      kind: events.kind,
+      name: eventWaitName,
+      pollName: fallbackWaitName(eventWaitName),
+      round: task,
+    });
+  const wait =
+    parked && !events.whilePending
+      ? parked
+      : new sfn.Wait(scope, names.wait, {
+          time: sfn.WaitTime.secondsPath('$.plan.deployment.pollIntervalSeconds'),
+        }).next(task);
   const status = '$.round.status';
   const choice = new sfn.Choice(scope, names.choice)
     .when(sfn.Condition.stringEquals(status, 'done'), props.onDone)
     .when(sfn.Condition.stringEquals(status, 'failed'), props.onFailed)
-    .when(sfn.Condition.stringEquals(status, 'expired'), props.onExpired)
-    .otherwise(wait);
+    .when(sfn.Condition.stringEquals(status, 'expired'), props.onExpired);
+  // In the same Choice, not one more: a polling round costs no more events than before.
+  if (parked && events.whilePending) choice.when(sfn.Condition.isPresent('$.round.pending'), parked);
+  choice.otherwise(wait);
   // An event wait checks first: ECS may have finished while the verify phase probed, and its
   // events, emitted before anyone parked, would not end the wait.
   start.next(props.waitOnEvents ? task : wait);

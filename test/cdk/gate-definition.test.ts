@@ -8,7 +8,13 @@ interface State {
   Next?: string;
   Default?: string;
   Resource?: string;
-  Choices?: Array<{ Next: string; Variable?: string; StringEquals?: string; NumericGreaterThan?: number }>;
+  Choices?: Array<{
+    Next: string;
+    Variable?: string;
+    StringEquals?: string;
+    NumericGreaterThan?: number;
+    IsPresent?: boolean;
+  }>;
   Catch?: Array<{ ErrorEquals: string[]; Next: string; ResultPath?: string }>;
   Parameters?: Record<string, unknown>;
   TimeoutSecondsPath?: string;
@@ -34,7 +40,10 @@ function edges(name: string): Array<{ to: string; via: string }> {
   return [
     ...(s.Next ? [{ to: s.Next, via: 'Next' }] : []),
     ...(s.Default ? [{ to: s.Default, via: 'Default' }] : []),
-    ...(s.Choices ?? []).map((c) => ({ to: c.Next, via: `${c.Variable}=${c.StringEquals ?? c.NumericGreaterThan}` })),
+    ...(s.Choices ?? []).map((c) => ({
+      to: c.Next,
+      via: `${c.Variable}=${c.StringEquals ?? c.NumericGreaterThan ?? (c.IsPresent ? 'present' : undefined)}`,
+    })),
     ...(s.Catch ?? []).map((c) => ({ to: c.Next, via: 'Catch' })),
   ];
 }
@@ -56,6 +65,8 @@ function reachable(from: string, skip: (from: string, via: string) => boolean = 
 const GATE_STATES: readonly string[] = [
   S.startGate,
   S.waitGate,
+  S.waitGateHooks,
+  S.pollGateHooks,
   S.checkGate,
   S.gateLoopChoice,
   S.approvalChoice,
@@ -77,8 +88,9 @@ describe('the gate in the gehen-deploy definition', () => {
     expect(state(S.continueGate).Next).toBe(S.startVerify);
   });
 
-  it('polls Check Gate like verify, and goes on only once every service is at the gate', () => {
-    expect(state(S.startGate).Next).toBe(S.waitGate);
+  it('checks at once, and goes on only once every service is at the gate', () => {
+    // An event wait checks first: a hook that started waiting before the park would not end it.
+    expect(state(S.startGate).Next).toBe(S.checkGate);
     expect(state(S.waitGate)).toMatchObject({
       Next: S.checkGate,
       SecondsPath: '$.plan.deployment.pollIntervalSeconds',
@@ -93,7 +105,32 @@ describe('the gate in the gehen-deploy definition', () => {
       { to: S.approvalChoice, via: '$.round.status=done' },
       { to: S.failureKindChoice, via: '$.round.status=failed' },
       { to: S.failureKindChoice, via: '$.round.status=expired' },
+      // Services not paused yet: their hooks' events end the wait. Else (testUrls alone) the Wait.
+      { to: S.waitGateHooks, via: '$.round.pending=present' },
     ]);
+  });
+
+  it("waits on ECS's hook events while services are not paused, with the drain's safety net and fallback", () => {
+    expect(state(S.waitGateHooks)).toMatchObject({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      TimeoutSecondsPath: '$.eventWaitSeconds',
+      ResultPath: '$.wake',
+      Next: S.checkGate,
+      // A gate's wait: Wake ends it on HOOK_AWAITING_ACTION (and a failure), not on a completion.
+      Parameters: { Payload: { kind: 'gate', 'round.$': '$.round', 'taskToken.$': '$$.Task.Token' } },
+    });
+    expect(state(S.waitGateHooks).Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['States.Timeout'], Next: S.checkGate }),
+      expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: S.pollGateHooks }),
+    ]);
+    expect(state(S.pollGateHooks)).toMatchObject({
+      Type: 'Wait',
+      SecondsPath: '$.plan.deployment.pollIntervalSeconds',
+      Next: S.checkGate,
+    });
+    // The start Pass sets the safety net's seconds, as the drain's does.
+    expect(state(S.startGate)).toMatchObject({ Parameters: { 'eventWaitSeconds.$': expect.any(String) } });
   });
 
   it('waits for an operator only with approval manual, with a task token and the phase timeout', () => {
@@ -149,6 +186,8 @@ describe('the gate in the gehen-deploy definition', () => {
           to: true,
         });
       }
+      // The event wait's catches are no failure: a timeout checks again, a failed park polls.
+      if (name === S.waitGateHooks) continue;
       for (const catcher of state(name).Catch ?? [])
         expect({ name, to: catcher.Next }).toEqual({ name, to: S.failureKindChoice });
     }

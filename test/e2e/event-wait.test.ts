@@ -1,5 +1,5 @@
-import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { StateNames as S } from '../../lib/state-names';
+import { callbackOutcomes } from './callback-outcomes';
 import { demoConfig, demoService } from './fleets';
 import { type E2e, startE2e } from './harness';
 
@@ -46,21 +46,3 @@ describe('the drain, waiting on ECS events in the sandbox', () => {
     expect(entered).not.toContain(S.pollDrain);
   });
 });
-
-type CallbackOutcome = { kind: 'succeeded'; output: unknown } | { kind: 'timed-out' } | { kind: 'failed' };
-
-/** How each entry of the callback Task `name` ended, in order. */
-function callbackOutcomes(history: readonly HistoryEvent[], name: string): CallbackOutcome[] {
-  const outcomes: CallbackOutcome[] = [];
-  let inside = false;
-  for (const event of history) {
-    if (event.stateEnteredEventDetails?.name === name) inside = true;
-    else if (event.stateExitedEventDetails?.name === name) inside = false;
-    if (!inside) continue;
-    if (event.type === 'TaskSucceeded')
-      outcomes.push({ kind: 'succeeded', output: JSON.parse(event.taskSucceededEventDetails?.output ?? 'null') });
-    else if (event.type === 'TaskTimedOut') outcomes.push({ kind: 'timed-out' });
-    else if (event.type === 'TaskFailed') outcomes.push({ kind: 'failed' });
-  }
-  return outcomes;
-}

@@ -1,8 +1,10 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { APPROVAL_DETAIL_TYPE } from '../../lambdas/gate/approval';
 import { APPROVAL_REJECTED_ERROR, AWAIT_APPROVAL_STATE_NAME } from '../../lambdas/shared/contracts/state-names';
+import { StateNames as S } from '../../lib/state-names';
 import type { FleetInput } from '../../sandbox';
 import type { StoredEvent } from '../../sandbox/events';
+import { callbackOutcomes } from './callback-outcomes';
 import { demoService, nightlyReport } from './fleets';
 import { type E2e, startE2e } from './harness';
 
@@ -123,6 +125,13 @@ describe('the gate', () => {
     const { code, report } = await e2e.deploy('2222222', config('good.yml', ''));
 
     expect({ exit: code, status: report.status }).toEqual({ exit: 0, status: 'deployed' });
+    // The gate waited on ECS while the services were on their way to the hook: a wait ended by
+    // Wake (the callback's TaskSucceeded) on a PAUSE hook's HOOK_AWAITING_ACTION.
+    const waits = callbackOutcomes(await e2e.history(report.execution ?? ''), S.waitGateHooks);
+    expect(waits).toContainEqual({
+      kind: 'succeeded',
+      output: expect.objectContaining({ woke: 'event', event: 'ECS Hook State Change HOOK_AWAITING_ACTION' }),
+    });
     for (const name of NAMES) {
       expect(e2e.sandbox.traffic()[name]?.test['2222222']).toBeGreaterThan(0);
       expect(await e2e.images((await e2e.service(name)).taskDefinition ?? '')).toEqual({

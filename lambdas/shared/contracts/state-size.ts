@@ -95,7 +95,11 @@ export function worstCaseStateBytes(plan: Plan): number {
   );
 }
 
-/** A round at its bounds: every service confirmed, 10 waiting and 20 failed at the longest names. */
+/**
+ * A round at its bounds: every service confirmed, 10 waiting and 20 failed at the longest names.
+ * A gate round splits the positions between `confirmed` (paused) and `pending` (not paused yet):
+ * every one confirmed and one more pending covers it, and a drain round's `pending` alone.
+ */
 function worstRound(services: readonly PlannedService[]): RoundState {
   const longest = services.reduce((name, s) => (s.name.length > name.length ? s.name : name), '');
   return {
@@ -110,6 +114,7 @@ function worstRound(services: readonly PlannedService[]): RoundState {
       reason: chars(MAX_REASON_CHARS),
     })),
     confirmed: services.map((_, i) => i),
+    pending: [Math.max(0, services.length - 1)],
   };
 }
 

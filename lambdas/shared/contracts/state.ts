@@ -202,9 +202,11 @@ export interface RoundState {
    */
   confirmed?: Array<number | string>;
   /**
-   * Check Drain rounds only: every service still waiting, as its position in `plan.services`
-   * (ascending; `waiting` names ten at most). Park Wait parks these alone, so a wait ends when
-   * they have all reported (docs/design.md, "Waiting on ECS events"). Absent: every service.
+   * Check Drain rounds: every service still waiting; Check Gate rounds: every service whose
+   * deployment is not paused at the gate's stage yet (not one waiting on its testUrl alone). As
+   * positions in `plan.services` (ascending; `waiting` names ten at most). Park Wait parks these
+   * alone, so a wait ends when they have all reported (docs/design.md, "Waiting on ECS events").
+   * Absent: every service for a drain; none for a gate, whose loop then polls.
    */
   pending?: number[];
   /**

@@ -76,6 +76,27 @@ describe('Check Gate', () => {
       { clients, fetch: answering({ 'test.api': GITSHA }), now: () => NOW },
     );
     expect(round).toMatchObject({ status: 'waiting', done: 1, total: 2, waiting: ['web'], confirmed: [0] });
+    // Only web waits on ECS: the loop parks it alone, for its hook's event.
+    expect(round.pending).toEqual([1]);
+  });
+
+  it('names no service pending once every one is paused and only testUrls are waited for: the loop then polls', async () => {
+    const plan = gatedPlan(['api', 'web']);
+    ecsReports({ api: paused('api'), web: paused('web') });
+    const round = await gateRound(
+      { plan, deployed: deployedOf(plan), round: null },
+      {
+        clients,
+        // web's test listener does not answer yet.
+        fetch: async (url, init) => {
+          if (new URL(url).hostname === 'test.web') throw new Error('connect ECONNREFUSED');
+          return answering({ 'test.api': GITSHA })(url, init);
+        },
+        now: () => NOW,
+      },
+    );
+    expect(round).toMatchObject({ status: 'waiting', waiting: ['web'] });
+    expect(round).not.toHaveProperty('pending');
   });
 
   it('is done once every service is paused and its testUrl serves the new SHA requiredMatches times', async () => {
@@ -86,6 +107,7 @@ describe('Check Gate', () => {
       { clients, fetch: answering({ 'test.api': GITSHA, 'test.web': GITSHA }), now: () => NOW },
     );
     expect(round).toMatchObject({ status: 'done', done: 2, failures: [], confirmed: [0, 1] });
+    expect(round).not.toHaveProperty('pending');
     expect(ecs).toHaveReceivedCommandTimes(DescribeServiceDeploymentsCommand, 1);
   });
 

@@ -33,14 +33,34 @@ describe('parkWait', () => {
     expect(t.item(`wait#${EXECUTION}`)).toEqual({
       pk: { S: `wait#${EXECUTION}` },
       token: { S: 'token-1' },
+      // What Wake reads to decide which events end it: a drain's when the loop names none.
+      kind: { S: 'drain' },
       services: { SS: [arnOf('worker', 'batch'), arnOf('web')] },
       // The wait's length plus a margin: nothing to read once the wait is long over.
       expiresAt: { N: String(NOW_SECONDS + 60 + 300) },
     });
     expect(t.dynamodbMock).toHaveReceivedCommandTimes(PutItemCommand, 2);
     expect(t.item(`wake#${arnOf('worker', 'batch')}`)?.owner).toEqual({ S: EXECUTION });
+    expect(t.item(`wake#${arnOf('worker', 'batch')}`)?.kind).toEqual({ S: 'drain' });
     expect(t.item(`wake#${arnOf('api')}`)).toBeUndefined();
     expect(t.ended).toEqual([]);
+  });
+
+  it("records a gate's wait as one on both items, so that Wake ends it on hook events", async () => {
+    t.startTask('token-1');
+    await parkWait(
+      {
+        taskToken: 'token-1',
+        executionArn: EXECUTION,
+        kind: 'gate',
+        plan: PLAN,
+        round: { pending: [0] },
+        waitSeconds: 60,
+      },
+      t.deps(),
+    );
+    expect(t.item(`wait#${EXECUTION}`)?.kind).toEqual({ S: 'gate' });
+    expect(t.item(`wake#${arnOf('api')}`)?.kind).toEqual({ S: 'gate' });
   });
 
   it('parks every planned service when the round names none (a round written before `pending`)', async () => {

@@ -12,10 +12,10 @@ afterAll(() => t.restore());
 const PLAN = { services: [service('api'), service('web'), service('worker')] };
 const API = arnOf('api');
 
-const park = (token: string, pending: number[]) => {
+const park = (token: string, pending: number[], kind: 'drain' | 'gate' = 'drain') => {
   t.startTask(token);
   return parkWait(
-    { taskToken: token, executionArn: EXECUTION, plan: PLAN, round: { pending }, waitSeconds: 60 },
+    { taskToken: token, executionArn: EXECUTION, kind, plan: PLAN, round: { pending }, waitSeconds: 60 },
     t.deps(),
   );
 };
@@ -39,6 +39,72 @@ describe('eventMeaning', () => {
     ['ECS Hook State Change', 'HOOK_AWAITING_ACTION', null],
   ])('%s %s is %s for a drain', (detailType, eventName, meaning) => {
     expect(eventMeaning({ 'detail-type': detailType, source: 'aws.ecs', detail: { eventName } })).toBe(meaning);
+  });
+
+  it.each([
+    ['ECS Hook State Change', 'HOOK_AWAITING_ACTION', 'deciding'],
+    ['ECS Deployment State Change', 'SERVICE_DEPLOYMENT_FAILED', 'decisive'],
+    ['ECS Deployment State Change', 'SERVICE_DEPLOYMENT_COMPLETED', null],
+    ['ECS Service Action', 'SERVICE_STEADY_STATE', null],
+    ['ECS Deployment State Change', 'SERVICE_DEPLOYMENT_IN_PROGRESS', null],
+  ])('%s %s is %s for a gate', (detailType, eventName, meaning) => {
+    expect(eventMeaning({ 'detail-type': detailType, source: 'aws.ecs', detail: { eventName } }, 'gate')).toBe(meaning);
+  });
+});
+
+/** As the sandbox emits it (sandbox/README.md: AWS documents its name, not its detail). */
+const hookAwaiting = (name: string): EcsEvent => ({
+  'detail-type': 'ECS Hook State Change',
+  source: 'aws.ecs',
+  resources: [arnOf(name)],
+  detail: { eventType: 'INFO', eventName: 'HOOK_AWAITING_ACTION', lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT' },
+});
+
+describe('wake, for a gate', () => {
+  it('ends the wait when every parked service has a hook waiting, and ignores completions', async () => {
+    await park('token-1', [0, 1], 'gate');
+    await expect(wake(deployment('api', 'SERVICE_DEPLOYMENT_COMPLETED'), t.deps())).resolves.toEqual({
+      woken: 0,
+      reported: 0,
+    });
+    await wake(hookAwaiting('api'), t.deps());
+    expect(t.ended).toEqual([]);
+    await expect(wake(hookAwaiting('web'), t.deps())).resolves.toEqual({ woken: 1, reported: 0 });
+    expect(t.ended).toEqual([
+      {
+        token: 'token-1',
+        output: {
+          woke: 'event',
+          event: 'ECS Hook State Change HOOK_AWAITING_ACTION',
+          service: API.replace('api', 'web'),
+        },
+      },
+    ]);
+  });
+
+  it('ends it at once on a failed deployment, as a drain', async () => {
+    await park('token-1', [0, 1], 'gate');
+    await expect(wake(deployment('web', 'SERVICE_DEPLOYMENT_FAILED'), t.deps())).resolves.toEqual({
+      woken: 1,
+      reported: 0,
+    });
+    expect(t.ended[0]?.output).toMatchObject({ woke: 'failure' });
+  });
+
+  it("leaves a drain's wait alone on a hook event", async () => {
+    await park('token-1', [0], 'drain');
+    await expect(wake(hookAwaiting('api'), t.deps())).resolves.toEqual({ woken: 0, reported: 0 });
+    expect(t.item(`wait#${EXECUTION}`)?.services).toEqual({ SS: [API] });
+  });
+
+  it('never reports to a wait of another kind: the execution parked its next loop since the wake item was read', async () => {
+    await park('token-1', [0], 'gate');
+    // The drain parks: its wait item changes kind before Wake's update of the gate's event lands.
+    const item = t.item(`wait#${EXECUTION}`);
+    if (item) item.kind = { S: 'drain' };
+    await expect(wake(hookAwaiting('api'), t.deps())).resolves.toEqual({ woken: 0, reported: 0 });
+    expect(t.ended).toEqual([]);
+    expect(t.item(`wait#${EXECUTION}`)?.reported).toBeUndefined();
   });
 });
 
@@ -73,7 +139,7 @@ describe('wake', () => {
     expect(t.dynamodbMock).toHaveReceivedCommandWith(UpdateItemCommand, {
       Key: { pk: { S: `wait#${EXECUTION}` } },
       UpdateExpression: 'DELETE #services :service_set ADD #reported :service_set',
-      ConditionExpression: 'attribute_exists(pk)',
+      ConditionExpression: 'attribute_exists(pk) AND #kind = :kind',
       ReturnValues: 'ALL_OLD',
     });
   });
