@@ -10,6 +10,9 @@ const DRAIN_LOOPS = [
   { start: S.startDrainRollback, wait: S.waitDrainRollback, poll: S.pollDrainRollback },
 ] as const;
 
+/** The gate loop's event wait (while services are not paused yet) and its fallback Wait. */
+const GATE_LOOP = { wait: S.waitGateHooks, poll: S.pollGateHooks } as const;
+
 const TOKEN = /@@TOKEN(\d+)@@/;
 
 /**
@@ -17,7 +20,8 @@ const TOKEN = /@@TOKEN(\d+)@@/;
  * polling drain, as gehen ran before it waited on ECS events. In each drain loop the park Task
  * (Wait For Drain, Wait For Rollback Drain) becomes a Wait of `pollIntervalSeconds` on the same
  * name, entered from the start Pass before the first check (the event wait checks first), and
- * the park's fallback Wait goes; the `aws.ecs` rule that invokes Wake goes too. The assembly's
+ * the park's fallback Wait goes; the gate loop's Wait For Hooks At Gate becomes such a Wait too;
+ * the `aws.ecs` rule that invokes Wake goes. The assembly's
  * bundles are shared: only the template differs.
  */
 export function pollingAssembly(assembly: SandboxAssembly): SandboxAssembly {
@@ -48,6 +52,16 @@ export function pollingDrains(definition: Record<string, unknown>): Record<strin
     delete states[loop.poll];
     const { 'eventWaitSeconds.$': _, ...parameters } = start.Parameters as Record<string, unknown>;
     states[loop.start] = { ...start, Parameters: parameters, Next: loop.wait };
+  }
+  // The gate's event wait polls too: with the aws.ecs rule gone, nothing would wake it.
+  const gatePark = states[GATE_LOOP.wait];
+  if (gatePark?.Type === 'Task' && typeof gatePark.Next === 'string') {
+    states[GATE_LOOP.wait] = {
+      Type: 'Wait',
+      SecondsPath: '$.plan.deployment.pollIntervalSeconds',
+      Next: gatePark.Next,
+    };
+    delete states[GATE_LOOP.poll];
   }
   return definition;
 }

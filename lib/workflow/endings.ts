@@ -138,8 +138,11 @@ function reportWithoutDetails(scope: Construct, name: string, status: 'deployed'
     parameters: {
       execution: $.stringAt('$$.Execution.Id'),
       status,
+      // Both endings exit 0 (lambdas/shared/contracts/terminal-states.ts).
+      exitCode: 0,
       gitsha: $.stringAt('$.plan.deployment.gitsha'),
       ...(status === 'skipped' ? { reason: $.stringAt('$.plan.skipped') } : {}),
+      // No `error: null` here: CDK drops null values from a Pass state's Parameters.
       services: [],
       scheduledTasks: [],
     },
