@@ -239,7 +239,8 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       break;
     case 'roll-back':
       // It reads each service's running revision first: a service already back is left alone.
-      allow(['ecs:DescribeServices', 'ecs:UpdateService'], services());
+      // ListServiceDeployments finds a blue/green, linear or canary deployment still running.
+      allow(['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:ListServiceDeployments'], services());
       // A blue/green, linear or canary deployment still running is stopped or continued with ROLLBACK.
       allow(
         ['ecs:DescribeServiceDeployments', 'ecs:StopServiceDeployment', 'ecs:ContinueServiceDeployment'],

@@ -1,7 +1,9 @@
 import {
   ContinueServiceDeploymentCommand,
   type ServiceDeployment as EcsServiceDeployment,
+  ListServiceDeploymentsCommand,
   type Service,
+  type ServiceDeploymentStatus,
   StopServiceDeploymentCommand,
 } from '@aws-sdk/client-ecs';
 import type { AwsClients } from '../shared/aws/clients';
@@ -48,8 +50,9 @@ export async function rollBackServiceDeployment(
   where: string,
 ): Promise<EcsRollback | null> {
   const strategy = service.strategy ?? strategyOf(current);
-  const arn = current.currentServiceDeployment;
-  if (strategy === 'ROLLING' || !arn) return null;
+  if (strategy === 'ROLLING') return null;
+  const arn = (await ongoingDeployment(service, clients, where)) ?? current.currentServiceDeployment;
+  if (!arn) return null;
   const deployment = await describe(arn, clients, where);
   if (!deployment) return null;
   const status = deployment.status ?? '';
@@ -72,6 +75,35 @@ export async function rollBackServiceDeployment(
     // The deployment finished (or the hook timed out) between the read and the write: ECS refuses
     // to stop what is over (ConflictException). UpdateService to the previous revision still works.
     return null;
+  }
+}
+
+/**
+ * The service's newest deployment ECS has not finished, from ListServiceDeployments: not from
+ * DescribeServices' `currentServiceDeployment`, whose read lags UpdateService. A rollback right
+ * after the deploy (a gate failing at once) read the previous, finished deployment there, took
+ * the UpdateService path, and that new deployment paused at the service's PAUSE hook.
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListServiceDeployments.html
+ */
+const UNFINISHED: ServiceDeploymentStatus[] = ['PENDING', 'IN_PROGRESS', 'ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS'];
+
+async function ongoingDeployment(
+  service: PlannedService,
+  clients: Pick<AwsClients, 'ecs'>,
+  where: string,
+): Promise<string | undefined> {
+  try {
+    const listed = await clients
+      .ecs(service.region)
+      .send(new ListServiceDeploymentsCommand({ cluster: service.cluster, service: service.name, status: UNFINISHED }));
+    const newest = [...(listed.serviceDeployments ?? [])].sort(
+      (a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0),
+    )[0];
+    return newest?.serviceDeploymentArn;
+  } catch (error) {
+    const wrapped = wrapAwsError(`list the deployments of ${where}`, error);
+    if (wrapped instanceof TransientAwsError) throw wrapped;
+    return undefined;
   }
 }
 

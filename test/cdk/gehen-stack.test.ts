@@ -115,6 +115,7 @@ describe('least privilege', () => {
       [
         'ecs:DescribeServices',
         'ecs:UpdateService',
+        'ecs:ListServiceDeployments',
         'ecs:DescribeServiceDeployments',
         'ecs:StopServiceDeployment',
         'ecs:ContinueServiceDeployment',

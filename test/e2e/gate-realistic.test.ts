@@ -65,14 +65,7 @@ describe('the gate on the realistic profile', () => {
   const servedInProduction = () =>
     Object.fromEntries(NAMES.map((name) => [name, Object.keys(e2e.sandbox.traffic()[name]?.production ?? {})]));
 
-  // Skipped: a product failure this model exposes under load (issue 16, open). When the gate fails
-  // within ECS's read lag of Update Service, Roll Back Service reads the service's previous (finished)
-  // deployment from DescribeServices' currentServiceDeployment, takes the UpdateService path, and
-  // that new deployment pauses at the same PAUSE hook; nobody continues it, the hook times out, ECS
-  // rolls the rollback back, and the run ends Rollback Failed (exit 2). It passes when the read is
-  // fresh. The fix: act on the serviceDeploymentArn Update Service recorded, not on a lagging read,
-  // and continue (CONTINUE) a rollback deployment that pauses at a hook.
-  it.skip('rolls all three back when one fails its testUrl, before any production listener serves the new SHA', async () => {
+  it('rolls all three back when one fails its testUrl, before any production listener serves the new SHA', async () => {
     const before = await Promise.all(NAMES.map(async (n) => (await e2e.service(n)).taskDefinition));
     const targetsBefore = await e2e.targets('nightly-report');
     // checkout's testUrl is (wrongly) its production listener: it answers the old version at the gate.

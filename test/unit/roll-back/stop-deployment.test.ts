@@ -5,6 +5,7 @@ import {
   DescribeServicesCommand,
   ECSClient,
   type ServiceDeployment as EcsServiceDeployment,
+  ListServiceDeploymentsCommand,
   StopServiceDeploymentCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
@@ -54,6 +55,36 @@ function serve(taskDefinition: string, sd: Partial<EcsServiceDeployment>, deploy
 }
 
 describe('rollBack, a blue/green, linear or canary service', () => {
+  it('acts on the deployment ECS lists as running, not on a lagging DescribeServices read', async () => {
+    // DescribeServices still answers the previous, finished deployment (its read lags UpdateService).
+    const FINISHED = 'arn:aws:ecs:eu-west-1:123456789012:service-deployment/prod/api/previous';
+    serve(PREVIOUS, { status: 'IN_PROGRESS', lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT' });
+    ecs.on(DescribeServicesCommand).resolves({
+      services: [
+        {
+          serviceName: 'api',
+          clusterArn: CLUSTER_ARN,
+          status: 'ACTIVE',
+          taskDefinition: PREVIOUS,
+          currentServiceDeployment: FINISHED,
+          deployments: [{ id: 'ecs-svc/1', status: 'PRIMARY', taskDefinition: PREVIOUS, rolloutState: 'COMPLETED' }],
+        },
+      ],
+    });
+    ecs
+      .on(ListServiceDeploymentsCommand)
+      .resolves({ serviceDeployments: [{ serviceDeploymentArn: ARN, status: 'IN_PROGRESS', createdAt: new Date() }] });
+
+    await rollBack(input(), testClients());
+
+    expect(ecs).toHaveReceivedCommandWith(StopServiceDeploymentCommand, {
+      serviceDeploymentArn: ARN,
+      stopType: 'ROLLBACK',
+    });
+    // No new deployment: on a service with a PAUSE hook it would pause there, and nobody continues it.
+    expect(ecs).toHaveReceivedCommandTimes(UpdateServiceCommand, 0);
+  });
+
   it('stops a deployment still in progress with ROLLBACK, and starts no other', async () => {
     serve(FAILED, { status: 'IN_PROGRESS', lifecycleStage: 'PRODUCTION_TRAFFIC_SHIFT' });
 
