@@ -121,3 +121,18 @@ export function probedServices(e2e: E2e, names: readonly string[]): Record<strin
     }),
   );
 }
+
+/** The gate's three services: CANARY, held at POST_TEST_TRAFFIC_SHIFT by a PAUSE hook. */
+export const GATED_NAMES = ['api', 'web', 'checkout'];
+export const GATED_CANARY = {
+  strategy: 'CANARY',
+  bakeTimeInMinutes: 1,
+  canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 1 },
+  lifecycleHooks: [
+    {
+      targetType: 'PAUSE',
+      lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'],
+      timeoutConfiguration: { timeoutInMinutes: 60, action: 'ROLLBACK' },
+    },
+  ],
+};

@@ -1,5 +1,5 @@
 import type { FleetInput } from '../../sandbox';
-import { demoService, nightlyReport, onProfile } from './fleets';
+import { demoService, GATED_CANARY, GATED_NAMES, nightlyReport, onProfile } from './fleets';
 import { type E2e, startE2e } from './harness';
 
 /**
@@ -10,19 +10,8 @@ import { type E2e, startE2e } from './harness';
  * back before any production listener served the new SHA; a good SHA goes through on all three.
  */
 
-const NAMES = ['api', 'web', 'checkout'];
-const CANARY = {
-  strategy: 'CANARY',
-  bakeTimeInMinutes: 1,
-  canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 1 },
-  lifecycleHooks: [
-    {
-      targetType: 'PAUSE',
-      lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'],
-      timeoutConfiguration: { timeoutInMinutes: 60, action: 'ROLLBACK' },
-    },
-  ],
-};
+const NAMES = GATED_NAMES;
+const CANARY = GATED_CANARY;
 
 function fleet(): FleetInput {
   return onProfile('realistic', {

@@ -5,7 +5,7 @@ import { StateNames as S } from '../../lib/state-names';
 import type { FleetInput } from '../../sandbox';
 import type { StoredEvent } from '../../sandbox/events';
 import { callbackOutcomes } from './callback-outcomes';
-import { demoService, nightlyReport } from './fleets';
+import { demoService, GATED_CANARY, GATED_NAMES, nightlyReport } from './fleets';
 import { type E2e, startE2e } from './harness';
 
 /**
@@ -16,19 +16,8 @@ import { type E2e, startE2e } from './harness';
  * SendTaskFailure rolls it back.
  */
 
-const NAMES = ['api', 'web', 'checkout'];
-const CANARY = {
-  strategy: 'CANARY',
-  bakeTimeInMinutes: 1,
-  canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 1 },
-  lifecycleHooks: [
-    {
-      targetType: 'PAUSE',
-      lifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'],
-      timeoutConfiguration: { timeoutInMinutes: 60, action: 'ROLLBACK' },
-    },
-  ],
-};
+const NAMES = GATED_NAMES;
+const CANARY = GATED_CANARY;
 
 function fleet(): FleetInput {
   return {
