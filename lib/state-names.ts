@@ -80,6 +80,13 @@ export const StateNames = {
   rollBackService: 'Roll Back Service',
   recordServiceNotRestored: 'Record Service Not Restored',
   checkRolledBackServices: 'Check Rolled Back Services',
+  // A gate: Roll Back Service's own deployments (UpdateService) pause at the gate's hook too.
+  rollbackHeldChoice: 'Rollback Held At Hooks?',
+  startReleaseRollback: 'Start Releasing Rollback',
+  waitReleaseRollback: 'Wait For Rollback At Hooks',
+  pollReleaseRollback: 'Poll For Rollback At Hooks',
+  releaseRollback: 'Release Rollback At Hooks',
+  releaseRollbackChoice: 'Rollback Past Hooks?',
   startVerifyRollback: 'Start Verifying Rollback',
   waitVerifyRollback: 'Wait Before Probing Rollback',
   probeRollback: 'Probe Previous Version',

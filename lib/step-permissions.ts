@@ -112,6 +112,25 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
             : `arn:{p}:ecs:*:{a}:service-deployment/${cluster}/*`;
           return wildcard(path, 'The deployments of the services of a cluster in gehen:allowedClusters.');
         });
+  /**
+   * Service revisions (`service-revision/CLUSTER/SERVICE/ID`), which DescribeServiceRevisions is
+   * authorized on (same pages as above).
+   */
+  const serviceRevisions = (): string[] =>
+    allowedClusters.length === 0
+      ? [
+          wildcard(
+            'arn:{p}:ecs:*:{a}:service-revision/*',
+            'Service revisions are made by UpdateService at run time, of services named in gehen.yml files.',
+          ),
+        ]
+      : allowedClusters.map((cluster) => {
+          const arn = /^arn:([\w-]+):ecs:([\w*?-]+):([\d*?]+):cluster\/(.+)$/.exec(cluster);
+          const path = arn
+            ? `arn:${arn[1]}:ecs:${arn[2]}:${arn[3]}:service-revision/${arn[4]}/*`
+            : `arn:{p}:ecs:*:{a}:service-revision/${cluster}/*`;
+          return wildcard(path, 'The revisions of the services of a cluster in gehen:allowedClusters.');
+        });
   const describeServiceDeployments = () => allow(['ecs:DescribeServiceDeployments'], serviceDeployments());
   const rules = () =>
     wildcard(
@@ -277,6 +296,8 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
       // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html).
       allow(['ecs:ListServiceDeployments'], services());
       allow(['ecs:DescribeServiceDeployments', 'ecs:ContinueServiceDeployment'], serviceDeployments());
+      // Release Rollback At Hooks checks a paused rollback deployment's target revision before continuing it.
+      allow(['ecs:DescribeServiceRevisions'], serviceRevisions());
       // The approval request, on this account's default bus (the notifications' bus); no task token in it.
       allow(['events:PutEvents'], [`arn:${partition}:events:${region}:${account}:event-bus/default`]);
       readOwnExecution();

@@ -13,10 +13,12 @@ const guardOptions = guardOptionsFromEnv(process.env);
 // The approval request goes to the default bus of gehen's own account: the function's own credentials.
 const events = withCallLog(new EventBridgeClient({ ...CLIENT_DEFAULTS, region: guardOptions.defaultRegion }), logger);
 
-// Only Continue Gate writes: it must act for a running execution, on exactly the planned services and gate.
+// Continue Gate and Release Rollback At Hooks write: each must act for a running execution, on
+// planned services and the planned gate (the rollback's plan keeps the services it put back).
+const WRITES: ReadonlySet<GateInput['action']> = new Set(['continue', 'release-rollback']);
 const continueGuard: MiddlewareObj<GateInput> = {
   before: async ({ event }) => {
-    if (event.action !== 'continue') return;
+    if (!WRITES.has(event.action)) return;
     const { plan } = event;
     await authorizeClaim({ deployment: plan.deployment, services: plan.services, gate: plan.gate }, guardOptions);
   },

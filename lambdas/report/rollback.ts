@@ -1,4 +1,5 @@
 import type {
+  HeldRollback,
   NotRestored,
   PlannedService,
   RollbackResult,
@@ -23,6 +24,7 @@ export interface RollbackState {
   rollback?: RollbackResult[];
   notRestored?: NotRestored[];
   leftServices?: PlannedService[];
+  heldRollbacks?: HeldRollback[];
   scheduledRollback?: ScheduledTaskResult[];
   rollbackOutcome?: 'rolled-back' | 'failed' | 'timed-out';
   round?: RoundState | null;
@@ -34,16 +36,25 @@ export interface RollbackState {
  * Check Rolled Back Services: the services that could not be put back leave the plan the
  * rollback's verify and drain rounds read (they would wait for a revision that never comes, and
  * the others would never be verified); they are kept at `leftServices`, named at `notRestored`.
- * Moved, not copied, so the state does not grow.
+ * Moved, not copied, so the state does not grow. In a gated deployment, the deployments Roll Back
+ * Service started with UpdateService are listed at `heldRollbacks`: they pause at the gate's PAUSE
+ * hook, and Release Rollback At Hooks continues them (absent: there are none, or no gate).
  */
 export function checkRolledBackServices(state: RollbackState): RollbackState {
-  const { rollback = [], ...rest } = state;
+  const { rollback = [], heldRollbacks: _, ...rest } = state;
   const left = new Set(rollback.filter((r) => !r.restored).map((r) => r.name));
+  const held =
+    state.plan.gate != null
+      ? rollback.flatMap((r): HeldRollback[] =>
+          r.restored && r.serviceDeploymentArn ? [{ name: r.name, serviceDeploymentArn: r.serviceDeploymentArn }] : [],
+        )
+      : [];
   return {
     ...rest,
     plan: { ...state.plan, services: state.plan.services.filter((s) => !left.has(s.name)) },
     leftServices: state.plan.services.filter((s) => left.has(s.name)),
     notRestored: notRestoredServices(rollback),
+    ...(held.length > 0 && { heldRollbacks: held }),
   };
 }
 

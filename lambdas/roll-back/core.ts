@@ -2,6 +2,7 @@ import { type Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import type { AwsClients } from '../shared/aws/clients';
 import { describeServicesBatched, lookupKey } from '../shared/aws/describe-services';
 import { clusterName } from '../shared/aws/ecs-names';
+import { startedServiceDeployment } from '../shared/aws/service-deployments';
 import { RollbackFailedError, TransientAwsError, wrapAwsError } from '../shared/contracts/errors';
 import type { RollbackResult, RollbackStepInput } from '../shared/contracts/state';
 import { reasonChars, shortReason } from '../shared/report/rollback-summary';
@@ -61,6 +62,8 @@ export async function rollBack(input: RollbackStepInput, clients: AwsClients): P
   const where = `service ${service.name} in cluster ${clusterName(service.cluster)}`;
   let current: Service | null = null;
   let ours: string | null = null;
+  // The service deployment our last UpdateService started: a gated service's pauses at its hook.
+  let started: string | undefined;
   let writes = 0;
   let confirmed = false;
   try {
@@ -81,22 +84,28 @@ export async function rollBack(input: RollbackStepInput, clients: AwsClients): P
           // ("By default, deployments aren't forced"), and rolls it back when it is not.
           // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_UpdateService.html
           confirmed = true;
-          const started = await update(input, clients, where, { force: false, before: current });
-          if (started === null) {
+          const write = await update(input, clients, where, { force: false, before: current });
+          if (write.id === null) {
             return { name: service.name, taskDefinition: previous, rolledBack: false, restored: true };
           }
-          ours = started;
+          ({ id: ours, serviceDeploymentArn: started } = write);
           writes += 1;
           continue;
         }
-        return { name: service.name, taskDefinition: previous, rolledBack: writes > 0, restored: true };
+        return {
+          name: service.name,
+          taskDefinition: previous,
+          rolledBack: writes > 0,
+          restored: true,
+          ...(started && service.strategy && service.strategy !== 'ROLLING' && { serviceDeploymentArn: started }),
+        };
       }
       if (writes === MAX_WRITES) {
         throw new RollbackFailedError(
           `failed to roll back ${where}: another deployment replaced ${previous} after ${MAX_WRITES} rollbacks to it`,
         );
       }
-      ours = await update(input, clients, where);
+      ({ id: ours, serviceDeploymentArn: started } = await update(input, clients, where));
       writes += 1;
     }
   } catch (error) {
@@ -124,16 +133,16 @@ export function mustWrite(current: Service, previous: string, ours: string | nul
 }
 
 /**
- * UpdateService back to the previous revision; returns the id of the deployment it started.
- * Not forced (`force: false`), it may start none: then null, when the PRIMARY deployment it answers
- * is the one the read `before` already showed.
+ * UpdateService back to the previous revision; returns the id of the deployment it started, and
+ * the service deployment's ARN where ECS names one. Not forced (`force: false`), it may start
+ * none: then a null id, when the PRIMARY deployment it answers is the one the read `before` already showed.
  */
 async function update(
   input: RollbackStepInput,
   clients: AwsClients,
   where: string,
   { force, before }: { force: boolean; before?: Service } = { force: true },
-): Promise<string | null> {
+): Promise<{ id: string | null; serviceDeploymentArn?: string }> {
   const { service } = input;
   try {
     const response = await clients.ecs(service.region).send(
@@ -145,8 +154,8 @@ async function update(
       }),
     );
     const primary = response.service?.deployments?.find((d) => d.status === 'PRIMARY')?.id ?? null;
-    if (!force && (primary === null || primary === primaryDeploymentId(before))) return null;
-    return primary;
+    if (!force && (primary === null || primary === primaryDeploymentId(before))) return { id: null };
+    return { id: primary, serviceDeploymentArn: startedServiceDeployment(response.service) };
   } catch (error) {
     throw wrapAwsError(`roll back ${where} to ${service.previousTaskDefinition}`, error, RollbackFailedError);
   }

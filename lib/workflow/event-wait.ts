@@ -27,6 +27,7 @@ const FALLBACK_WAITS: Record<string, string> = {
   [S.waitDrain]: S.pollDrain,
   [S.waitDrainRollback]: S.pollDrainRollback,
   [S.waitGateHooks]: S.pollGateHooks,
+  [S.waitReleaseRollback]: S.pollReleaseRollback,
 };
 
 export function fallbackWaitName(wait: string): string {

@@ -2,7 +2,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { StateNames as S } from '../state-names';
 import type { FailureEndings } from '../terminal-states';
-import { verifyAndDrain } from './poll-loops';
+import { pollLoop, verifyAndDrain } from './poll-loops';
 import { scheduledTasksMap } from './scheduled-tasks-map';
 import { ERROR_PATH, updateStrategyIsNone } from './state-data';
 import type { WorkflowTask } from './task';
@@ -126,7 +126,35 @@ export function rollbackBranch(scope: Construct, props: RollbackBranchProps): sf
   const checkRolledBack = task(S.checkRolledBackServices, 'report', {
     payload: sfn.TaskInput.fromObject({ action: 'check-rolled-back-services', state: $.entirePayload }),
   });
-  checkRolledBack.addCatch(servicesRollbackFailed, { resultPath: ERROR_PATH }).next(verifyRollback);
+  // A gated deployment's services put back by UpdateService start new deployments, which pause at
+  // the gate's PAUSE hook like any other: Release Rollback At Hooks continues them, once each is
+  // checked to be gehen's own rollback to the previous revision (lambdas/gate/release-rollback.ts).
+  // Its rounds wait on the hooks' events (HOOK_AWAITING_ACTION), as Check Gate's do.
+  const releaseRollback = pollLoop(scope, {
+    names: { start: S.startReleaseRollback, wait: S.waitReleaseRollback, choice: S.releaseRollbackChoice },
+    expect: 'previous',
+    task: (payload) =>
+      task(S.releaseRollback, 'gate', {
+        payload: sfn.TaskInput.fromObject({
+          action: 'release-rollback',
+          ...(payload.value as Record<string, unknown>),
+          heldRollbacks: $.listAt('$.heldRollbacks'),
+        }),
+        resultPath: '$.round',
+        // Run again, a round only continues what is still paused: ECS refuses a hook answered twice.
+        retryCrashes: true,
+      }),
+    onDone: verifyRollback,
+    onFailed: servicesRollbackFailed,
+    onExpired: servicesRollbackTimedOut,
+    onError: servicesRollbackFailed,
+    carry: ['deployFailure', 'notRestored', 'leftServices', 'heldRollbacks'],
+    waitOnEvents: { park: task.steps['park-wait'], kind: 'gate' },
+  });
+  const rollbackHeld = new sfn.Choice(scope, S.rollbackHeldChoice)
+    .when(sfn.Condition.isPresent('$.heldRollbacks'), releaseRollback)
+    .otherwise(verifyRollback);
+  checkRolledBack.addCatch(servicesRollbackFailed, { resultPath: ERROR_PATH }).next(rollbackHeld);
   const rollBackServices = new sfn.Map(scope, S.rollBackServices, {
     itemsPath: '$.plan.services',
     itemSelector: {

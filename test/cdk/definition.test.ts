@@ -259,7 +259,7 @@ describe('the gehen-deploy definition', () => {
 
   it('gives every Task a timeout and a jittered retry of transient errors, once', () => {
     const tasks = allStates().filter(([, state]) => state.Type === 'Task' && !isCallback(state));
-    expect(tasks).toHaveLength(40);
+    expect(tasks).toHaveLength(41);
     for (const [name, task] of tasks) {
       // Await Approval's timeout is the plan's phase timeout (TimeoutSecondsPath).
       const timeout = (task.TimeoutSeconds ?? 0) > 0 || task.TimeoutSecondsPath === '$.plan.deployment.timeoutSeconds';
@@ -325,6 +325,8 @@ describe('the gehen-deploy definition', () => {
         [StateNames.checkDrainRollback, 'check-drain'],
         [StateNames.checkGate, 'gate'],
         [StateNames.checkGateAfterBake, 'gate'],
+        // Continues only what is still paused; ECS refuses a hook answered twice.
+        [StateNames.releaseRollback, 'gate'],
         [StateNames.probe, 'probe'],
         [StateNames.probeRollback, 'probe'],
         ...Object.entries(StateNames)

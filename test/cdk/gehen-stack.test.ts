@@ -130,6 +130,8 @@ describe('least privilege', () => {
         'ecs:ListServiceDeployments',
         'ecs:DescribeServiceDeployments',
         'ecs:ContinueServiceDeployment',
+        // Release Rollback At Hooks: a paused rollback deployment's target revision, checked before it is continued.
+        'ecs:DescribeServiceRevisions',
         'events:PutEvents',
         'states:DescribeExecution',
         'states:GetExecutionHistory',

@@ -84,7 +84,8 @@ export function gateStageProblem(stage: string): string | null {
 /**
  * The longest a gated deployment's phases may add up to: four days, the four phases the state
  * machine's default timeout (5 days) was sized for, its fifth day kept as margin. A gate adds one
- * phase (two with `approval: manual`) and the bake to verify, drain and the rollback's two.
+ * phase (two with `approval: manual`) and the bake to verify, drain and the rollback's two, and one
+ * more to the rollback: Release Rollback At Hooks, which continues its own deployments at the hooks.
  */
 export const MAX_GATED_MINUTES = 4 * 1440;
 
@@ -114,7 +115,7 @@ export function gateProblems(config: {
       'holds services: name at least one service (scheduled tasks have no ECS deployment to pause)',
     ]);
   }
-  const phases = gate.approval === 'manual' ? 6 : 5;
+  const phases = gate.approval === 'manual' ? 7 : 6;
   const total = phases * config.timeoutMinutes + gate.bakeMinutes;
   if (total > MAX_GATED_MINUTES) {
     problems.push([

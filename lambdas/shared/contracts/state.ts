@@ -243,6 +243,26 @@ export interface RollbackResult {
   restored: boolean;
   /** Why it could not be put back (at most 300 characters). */
   reason?: string;
+  /**
+   * The service deployment its UpdateService back to the previous revision started (a blue/green,
+   * linear or canary service only): in a gated deployment it pauses at the gate's PAUSE hook like
+   * any other, and Release Rollback At Hooks continues it.
+   */
+  serviceDeploymentArn?: string;
+}
+
+/**
+ * A gated service's rollback deployment (Roll Back Service's UpdateService) that may pause at the
+ * service's PAUSE hooks: Check Rolled Back Services lists them at `$.heldRollbacks`.
+ */
+export interface HeldRollback {
+  name: string;
+  serviceDeploymentArn: string;
+}
+
+/** Release Rollback At Hooks' input: a round of the loop that continues the rollback's own deployments. */
+export interface ReleaseRollbackInput extends RoundInput {
+  heldRollbacks: HeldRollback[];
 }
 
 /** A service or rule the rollback could not put back, and what it runs now. */

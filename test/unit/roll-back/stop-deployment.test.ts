@@ -140,6 +140,22 @@ describe('rollBack, a blue/green, linear or canary service', () => {
     expect(ecs).toHaveReceivedCommandTimes(StopServiceDeploymentCommand, 0);
   });
 
+  it("records the deployment its UpdateService started: a gated service's pauses at the hook, for Release Rollback At Hooks", async () => {
+    const ROLLBACK = `${ARN.slice(0, ARN.lastIndexOf('/'))}/rollback1`;
+    serve(FAILED, { status: 'SUCCESSFUL', lifecycleStage: 'CLEAN_UP' });
+    ecs.on(UpdateServiceCommand).resolves({
+      service: {
+        currentServiceDeployment: ROLLBACK,
+        deployments: [{ id: 'ecs-svc/2', status: 'PRIMARY', taskDefinition: PREVIOUS }],
+      },
+    });
+
+    await expect(rollBack(input('BLUE_GREEN'), testClients())).resolves.toMatchObject({
+      restored: true,
+      serviceDeploymentArn: ROLLBACK,
+    });
+  });
+
   it('confirms that a deployment ECS rolled back ended on the exact previous revision', async () => {
     serve(PREVIOUS, { status: 'ROLLBACK_SUCCESSFUL' }, [
       { id: 'ecs-svc/1', status: 'PRIMARY', taskDefinition: PREVIOUS, rolloutState: 'COMPLETED' },

@@ -1,4 +1,4 @@
-import { summariseRollbackState } from '../../../lambdas/report/rollback';
+import { checkRolledBackServices, summariseRollbackState } from '../../../lambdas/report/rollback';
 import type { RollbackResult } from '../../../lambdas/shared/contracts/state';
 import {
   MAX_MESSAGE_CHARS,
@@ -60,5 +60,40 @@ describe('Summarise Rollback', () => {
     expect(next).not.toHaveProperty('notRestored');
     expect(next.deployed).toEqual([]);
     expect(next.rollbackResult).toMatchObject({ outcome: 'failed', notRestored });
+  });
+});
+
+describe('checkRolledBackServices', () => {
+  const planned = (name: string) => ({ name }) as never;
+  const result = (name: string, fields: Partial<RollbackResult>): RollbackResult => ({
+    name,
+    taskDefinition: null,
+    rolledBack: true,
+    restored: true,
+    ...fields,
+  });
+  const state = (gate: boolean) => ({
+    plan: {
+      services: [planned('api'), planned('web'), planned('checkout')],
+      scheduledTasks: [],
+      ...(gate && { gate: { stage: 'POST_TEST_TRAFFIC_SHIFT' } }),
+    },
+    rollback: [
+      result('api', { serviceDeploymentArn: 'arn:sd/api' }),
+      result('web', { restored: false, reason: 'refused', serviceDeploymentArn: 'arn:sd/web' }),
+      result('checkout', {}),
+    ],
+  });
+
+  it("lists a gated deployment's rollback deployments of restored services at heldRollbacks, for Release Rollback At Hooks", () => {
+    const checked = checkRolledBackServices(state(true));
+
+    expect(checked.heldRollbacks).toEqual([{ name: 'api', serviceDeploymentArn: 'arn:sd/api' }]);
+    expect(checked.plan.services.map((s) => s.name)).toEqual(['api', 'checkout']);
+    expect(checked.rollback).toBeUndefined();
+  });
+
+  it('lists none without a gate: no deployment of the rollback pauses', () => {
+    expect(checkRolledBackServices(state(false))).not.toHaveProperty('heldRollbacks');
   });
 });
