@@ -101,6 +101,25 @@ function forgedPayloads(executionArn: string, rollBackTo: string): Array<[string
     ],
     ['RollBack', { service: service('api', rollBackTo), deployment: d }],
     ['UpdateScheduledTask', { rule: nightly, deployment: d, mode: 'deploy' }],
+    // The gate's writes: Continue Gate, and Release Rollback At Hooks (it continues deployments too).
+    ...(['continue', 'release-rollback'] as const).map((action): [string, unknown] => [
+      'Gate',
+      {
+        action,
+        plan: {
+          deployment: d,
+          services: [service('api', rollBackTo)],
+          scheduledTasks: [],
+          gate: { stage: 'POST_TEST_TRAFFIC_SHIFT', approval: 'none', bakeMinutes: 0, bakeSeconds: 0 },
+        },
+        deployed: [],
+        expect: 'previous',
+        round: null,
+        heldRollbacks: [
+          { name: 'api', serviceDeploymentArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service-deployment/demo/api/forged` },
+        ],
+      },
+    ]),
   ];
 }
 
@@ -126,8 +145,11 @@ describe('write steps invoked with a forged payload', () => {
 
   async function expectRefusedAndUnchanged(payloads: Array<[string, unknown]>, reason: RegExp) {
     const before = await world();
-    for (const [step, payload] of payloads) {
-      const { error, body } = await invoke(e2e, step, payload);
+    // All at once: each refusal of an execution not found waits out the guard's retries (~4 s).
+    const answers = await Promise.all(
+      payloads.map(async ([step, payload]) => ({ step, ...(await invoke(e2e, step, payload)) })),
+    );
+    for (const { step, error, body } of answers) {
       expect({ step, error, body }).toEqual({
         step,
         error: 'Unhandled',
@@ -174,12 +196,21 @@ describe('write steps invoked with a forged payload', () => {
     );
     const run = e2e.deploy('3333333', path);
     const { arn, plan } = await runningPlan(e2e, '3333333');
-    const payloads = forgedPayloads(arn, `${TASK_DEFINITION}/api:1`).map(([step, payload]): [string, unknown] => [
-      step,
-      { ...(payload as object), deployment: plan.deployment },
-    ]);
-    // worker and nightly-report are not in the config; api's recorded previous revision is api:2, not api:1.
-    await expectRefusedAndUnchanged(payloads, /not in execution .*config|not as execution .* plan recorded it/);
+    const payloads = forgedPayloads(arn, `${TASK_DEFINITION}/api:1`).map(([step, payload]): [string, unknown] => {
+      const forged = payload as { plan?: object };
+      return [
+        step,
+        forged.plan
+          ? { ...forged, plan: { ...forged.plan, deployment: plan.deployment } }
+          : { ...forged, deployment: plan.deployment },
+      ];
+    });
+    // worker and nightly-report are not in the config; api's recorded previous revision is api:2,
+    // not api:1; the execution holds no gate.
+    await expectRefusedAndUnchanged(
+      payloads,
+      /not in execution .*config|not as execution .* plan recorded it|gate is not execution/,
+    );
     // A planned service with a task definition of another family.
     const api = plan.services[0];
     await expectRefusedAndUnchanged(
