@@ -456,7 +456,13 @@ function onStateExited(progress: ExecutionProgress, changes: Changes, name: stri
   }
 }
 
-type DoneWord = 'live' | 'drained' | 'previous version live' | 'failed version drained' | 'passed the gate';
+type DoneWord =
+  | 'live'
+  | 'drained'
+  | 'previous version live'
+  | 'failed version drained'
+  | 'passed the gate'
+  | 'rollback past the hook';
 
 interface RoundKind {
   /** The phase its services wait in. */
@@ -474,6 +480,11 @@ const ROUND_STATES: ReadonlyMap<string, RoundKind> = new Map<string, RoundKind>(
   [StateNames.checkGate, { phase: 'verifying', doneWord: 'passed the gate', donePhase: 'verifying' }],
   [StateNames.checkGateAfterBake, { phase: 'verifying', doneWord: 'passed the gate', donePhase: 'verifying' }],
   [StateNames.checkDrain, { phase: 'draining', doneWord: 'drained', donePhase: 'draining' }],
+  // A gate's rollback deployments held at the PAUSE hook, continued by gehen (the others are not held).
+  [
+    StateNames.releaseRollback,
+    { phase: 'rolling-back', doneWord: 'rollback past the hook', donePhase: 'rolling-back' },
+  ],
   [StateNames.probeRollback, { phase: 'rolling-back', doneWord: 'previous version live', donePhase: 'rolling-back' }],
   [
     StateNames.checkDrainRollback,

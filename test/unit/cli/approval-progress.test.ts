@@ -66,4 +66,15 @@ describe('the gate phase', () => {
     expect(out).toMatch(/worker: verifying \(continuing past the gate\)/);
     expect(out).not.toMatch(/: live/);
   });
+
+  it("shows the rollback's deployments held at the gate's hook until gehen continued them", async () => {
+    const b = deployedHistory();
+    b.state('Pass', S.startReleaseRollback, {}, {});
+    b.state('Task', S.releaseRollback, {}, { round: round({ done: 1, waiting: ['worker'] }) });
+    b.state('Task', S.releaseRollback, {}, { round: round({ status: 'done', round: 2, done: 2 }) });
+    const { io } = await status(b.events, ['--watch', '--wait-timeout', '1'], 2);
+    const out = io.out();
+    expect(out).toMatch(/worker: rolling back \(1\/2 rollback past the hook\)/);
+    expect(out).toMatch(/worker: rolling back \(rollback past the hook\)/);
+  });
 });
