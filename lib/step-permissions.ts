@@ -92,45 +92,30 @@ export function stepPermissions(scope: Construct, step: StepName, options: StepP
           return wildcard(path, 'The services of a cluster in gehen:allowedClusters: named in gehen.yml files.');
         });
   /**
-   * Service deployments (`service-deployment/CLUSTER/SERVICE/ID`): DescribeServiceDeployments,
-   * StopServiceDeployment and ContinueServiceDeployment are authorized on them.
+   * What a service's deployments make, named `TYPE/CLUSTER/SERVICE/ID`: service deployments
+   * (DescribeServiceDeployments, StopServiceDeployment and ContinueServiceDeployment are authorized
+   * on them) and service revisions (DescribeServiceRevisions). Made by UpdateService at run time,
+   * so any of this account's, or the allowed clusters' alone.
    * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-deployment-permissions.html
    * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html
    */
-  const serviceDeployments = (): string[] =>
+  const ofServices = (type: 'service-deployment' | 'service-revision', what: string): string[] =>
     allowedClusters.length === 0
       ? [
           wildcard(
-            'arn:{p}:ecs:*:{a}:service-deployment/*',
-            'Service deployments are started by UpdateService at run time, of services named in gehen.yml files.',
+            `arn:{p}:ecs:*:{a}:${type}/*`,
+            `${what} are made by UpdateService at run time, of services named in gehen.yml files.`,
           ),
         ]
       : allowedClusters.map((cluster) => {
           const arn = /^arn:([\w-]+):ecs:([\w*?-]+):([\d*?]+):cluster\/(.+)$/.exec(cluster);
           const path = arn
-            ? `arn:${arn[1]}:ecs:${arn[2]}:${arn[3]}:service-deployment/${arn[4]}/*`
-            : `arn:{p}:ecs:*:{a}:service-deployment/${cluster}/*`;
-          return wildcard(path, 'The deployments of the services of a cluster in gehen:allowedClusters.');
+            ? `arn:${arn[1]}:ecs:${arn[2]}:${arn[3]}:${type}/${arn[4]}/*`
+            : `arn:{p}:ecs:*:{a}:${type}/${cluster}/*`;
+          return wildcard(path, `${what} of the services of a cluster in gehen:allowedClusters.`);
         });
-  /**
-   * Service revisions (`service-revision/CLUSTER/SERVICE/ID`), which DescribeServiceRevisions is
-   * authorized on (same pages as above).
-   */
-  const serviceRevisions = (): string[] =>
-    allowedClusters.length === 0
-      ? [
-          wildcard(
-            'arn:{p}:ecs:*:{a}:service-revision/*',
-            'Service revisions are made by UpdateService at run time, of services named in gehen.yml files.',
-          ),
-        ]
-      : allowedClusters.map((cluster) => {
-          const arn = /^arn:([\w-]+):ecs:([\w*?-]+):([\d*?]+):cluster\/(.+)$/.exec(cluster);
-          const path = arn
-            ? `arn:${arn[1]}:ecs:${arn[2]}:${arn[3]}:service-revision/${arn[4]}/*`
-            : `arn:{p}:ecs:*:{a}:service-revision/${cluster}/*`;
-          return wildcard(path, 'The revisions of the services of a cluster in gehen:allowedClusters.');
-        });
+  const serviceDeployments = () => ofServices('service-deployment', 'Service deployments');
+  const serviceRevisions = () => ofServices('service-revision', 'Service revisions');
   const describeServiceDeployments = () => allow(['ecs:DescribeServiceDeployments'], serviceDeployments());
   const rules = () =>
     wildcard(
