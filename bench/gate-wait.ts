@@ -96,11 +96,15 @@ async function measureMode(
   const sfn = new SFNClient({ endpoint: sandbox.endpoint, region: sandbox.region, credentials: CREDENTIALS });
   try {
     // No urls and no testUrls: the gate and verify wait on ECS alone.
-    const config = benchConfig(fleet, {}, {
-      pollIntervalSeconds: spec.pollIntervalSeconds,
-      requiredMatches: 1,
-      gate: { stage: GATE_STAGE, approval: 'none' },
-    });
+    const config = benchConfig(
+      fleet,
+      {},
+      {
+        pollIntervalSeconds: spec.pollIntervalSeconds,
+        requiredMatches: 1,
+        gate: { stage: GATE_STAGE, approval: 'none' },
+      },
+    );
     const samples: GateWaitSample[] = [];
     for (const [i, sha] of shas.entries()) {
       const run = await runDeploy(sandbox, context.dir, config, sha);
