@@ -23,7 +23,11 @@ export interface BenchFleetOptions {
   nameLength?: number;
   /** `aws`: ECS and EventBridge token buckets at AWS's rates (sandbox/throttling.ts). @default off */
   throttling?: 'aws';
+  /** Every service's ECS deploymentConfiguration (a staged strategy needs a load balancer: loadBalancerEvery 1). @default rolling */
+  deploymentConfiguration?: FleetService['deploymentConfiguration'];
 }
+
+type FleetService = NonNullable<FleetInput['services']>[number];
 
 /** A generated fleet: `svc-001`… spread round-robin over `cluster-1`…, each with the circuit breaker on. */
 export function benchFleet(options: BenchFleetOptions): FleetInput {
@@ -38,6 +42,7 @@ export function benchFleet(options: BenchFleetOptions): FleetInput {
       desiredCount: options.desiredCount ?? 1,
       ...(i % every === 0 ? { listen: 0 } : {}),
       circuitBreaker: { enable: true, rollback: false },
+      ...(options.deploymentConfiguration ? { deploymentConfiguration: options.deploymentConfiguration } : {}),
       taskDefinition: taskDefinition(name),
     })),
     scheduledTasks: Array.from({ length: rules }, (_, i) => ({
@@ -61,6 +66,8 @@ export interface BenchConfigOptions {
   requiredMatches?: number;
   /** Each url is padded (with a path its load balancer answers too) to this many characters. */
   urlLength?: number;
+  /** gehen.yml's `gate`, holding every service at `stage`. @default no gate */
+  gate?: { stage: string; approval: 'none' | 'manual' };
 }
 
 /** The gehen.yml deploying every service and scheduled task of a fleet; services with a load balancer get its url. */
@@ -73,6 +80,7 @@ export function benchConfig(
     `timeoutMinutes: ${options.timeoutMinutes ?? 4}`,
     `pollIntervalSeconds: ${options.pollIntervalSeconds}`,
     `requiredMatches: ${options.requiredMatches ?? 3}`,
+    ...(options.gate ? ['gate:', `  stage: ${options.gate.stage}`, `  approval: ${options.gate.approval}`] : []),
     'services:',
   ];
   for (const service of fleet.services ?? []) {

@@ -4,6 +4,7 @@ import { readHistory } from '../cli/execution-history';
 import { StateNames as S } from '../lib/state-names';
 import { type SandboxAssembly, startGehenSandbox } from '../sandbox/gehen-sandbox';
 import { BASE_SHA, benchConfig, benchFleet } from './bench-fleet';
+import { lastEcsEventAt } from './deciding-event';
 import { pollingAssembly } from './polling-baseline';
 import type { EventWaitRun, EventWaitSample, WaitMode } from './result';
 import { runDeploy } from './run-deploy';
@@ -83,7 +84,8 @@ async function measureMode(
       const run = await runDeploy(sandbox, context.dir, config, sha);
       if (run.exitCode !== 0) throw new Error(`event-wait sample ${sha} (${mode}) ended ${run.status}`);
       const history = await readHistory(sfn, run.executionArn);
-      const completedAt = decidingEventAt(sandbox.events.events, run.startedAt / 1000);
+      // When the last old version was gone.
+      const completedAt = lastEcsEventAt(sandbox.events.events, run.startedAt / 1000, 'SERVICE_DEPLOYMENT_COMPLETED');
       samples.push(sampleOf(history, completedAt, drainSeconds[i] ?? 0, sha));
     }
     const result: EventWaitRun = {
@@ -104,21 +106,6 @@ async function measureMode(
     sfn.destroy();
     await sandbox.close();
   }
-}
-
-/** Epoch ms of the last SERVICE_DEPLOYMENT_COMPLETED put since `sinceSeconds`: when the last old version was gone. */
-function decidingEventAt(
-  events: readonly { Source?: string; Detail?: string; time: number }[],
-  sinceSeconds: number,
-): number {
-  const completed = events.filter(
-    (event) =>
-      event.Source === 'aws.ecs' &&
-      event.time >= sinceSeconds &&
-      (JSON.parse(event.Detail ?? '{}') as { eventName?: string }).eventName === 'SERVICE_DEPLOYMENT_COMPLETED',
-  );
-  if (completed.length === 0) throw new Error('ECS put no SERVICE_DEPLOYMENT_COMPLETED event for the deployment');
-  return Math.max(...completed.map((event) => event.time)) * 1000;
 }
 
 function sampleOf(history: readonly HistoryEvent[], completedAt: number, drainSeconds: number, sha: string) {

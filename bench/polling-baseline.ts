@@ -10,8 +10,14 @@ const DRAIN_LOOPS = [
   { start: S.startDrainRollback, wait: S.waitDrainRollback, poll: S.pollDrainRollback },
 ] as const;
 
-/** The gate loop's event wait (while services are not paused yet) and its fallback Wait. */
-const GATE_LOOP = { wait: S.waitGateHooks, poll: S.pollGateHooks } as const;
+/** The gate loop: its start Pass, its plain Wait, its event wait (while services are not paused yet) with its fallback Wait, its Choice. */
+const GATE_LOOP = {
+  start: S.startGate,
+  wait: S.waitGate,
+  park: S.waitGateHooks,
+  poll: S.pollGateHooks,
+  choice: S.gateLoopChoice,
+} as const;
 
 const TOKEN = /@@TOKEN(\d+)@@/;
 
@@ -20,16 +26,17 @@ const TOKEN = /@@TOKEN(\d+)@@/;
  * polling drain, as gehen ran before it waited on ECS events. In each drain loop the park Task
  * (Wait For Drain, Wait For Rollback Drain) becomes a Wait of `pollIntervalSeconds` on the same
  * name, entered from the start Pass before the first check (the event wait checks first), and
- * the park's fallback Wait goes; the gate loop's Wait For Hooks At Gate becomes such a Wait too;
- * the `aws.ecs` rule that invokes Wake goes. The assembly's
- * bundles are shared: only the template differs.
+ * the park's fallback Wait goes. The gate loop becomes what it was before it waited on ECS's hook
+ * events: Start Gate → Wait At Gate → Check Gate → Every Service At Gate? → Wait At Gate …, its
+ * event wait Wait For Hooks At Gate and that wait's fallback gone. The `aws.ecs` rule that invokes
+ * Wake goes. The assembly's bundles are shared: only the template differs.
  */
 export function pollingAssembly(assembly: SandboxAssembly): SandboxAssembly {
   const template = structuredClone(assembly.template);
   const { logicalId } = stateMachineOf(template);
   const machine = template.Resources[logicalId];
   if (!machine?.Properties) throw new Error(`${logicalId} has no properties`);
-  machine.Properties.DefinitionString = mapDefinition(machine.Properties.DefinitionString, pollingDrains);
+  machine.Properties.DefinitionString = mapDefinition(machine.Properties.DefinitionString, pollingLoops);
   for (const [id, resource] of Object.entries(template.Resources)) {
     const pattern = resource.Properties?.EventPattern as { source?: unknown } | undefined;
     if (resource.Type === 'AWS::Events::Rule' && JSON.stringify(pattern?.source) === '["aws.ecs"]') {
@@ -39,8 +46,8 @@ export function pollingAssembly(assembly: SandboxAssembly): SandboxAssembly {
   return { dir: assembly.dir, template };
 }
 
-/** `definition` with its drain loops polling: the transformation itself, on plain ASL. */
-export function pollingDrains(definition: Record<string, unknown>): Record<string, unknown> {
+/** `definition` with its drain loops and its gate loop polling: the transformation itself, on plain ASL. */
+export function pollingLoops(definition: Record<string, unknown>): Record<string, unknown> {
   const states = definition.States as Record<string, AslState>;
   for (const loop of DRAIN_LOOPS) {
     const park = states[loop.wait];
@@ -53,16 +60,25 @@ export function pollingDrains(definition: Record<string, unknown>): Record<strin
     const { 'eventWaitSeconds.$': _, ...parameters } = start.Parameters as Record<string, unknown>;
     states[loop.start] = { ...start, Parameters: parameters, Next: loop.wait };
   }
-  // The gate's event wait polls too: with the aws.ecs rule gone, nothing would wake it.
-  const gatePark = states[GATE_LOOP.wait];
-  if (gatePark?.Type === 'Task' && typeof gatePark.Next === 'string') {
-    states[GATE_LOOP.wait] = {
-      Type: 'Wait',
-      SecondsPath: '$.plan.deployment.pollIntervalSeconds',
-      Next: gatePark.Next,
-    };
-    delete states[GATE_LOOP.poll];
+  // The gate polls too (with the aws.ecs rule gone, nothing would wake its park): every round
+  // that is not decided waits pollIntervalSeconds in Wait At Gate, the first one included.
+  const gateStart = states[GATE_LOOP.start];
+  const gateChoice = states[GATE_LOOP.choice];
+  const gateWait = states[GATE_LOOP.wait];
+  if (
+    states[GATE_LOOP.park]?.Type !== 'Task' ||
+    gateStart?.Type !== 'Pass' ||
+    gateChoice?.Type !== 'Choice' ||
+    gateWait?.Type !== 'Wait'
+  ) {
+    throw new Error(`the definition has no gate loop parking in ${GATE_LOOP.park}: nothing to turn back`);
   }
+  delete states[GATE_LOOP.park];
+  delete states[GATE_LOOP.poll];
+  const choices = gateChoice.Choices as Array<{ Next?: string }>;
+  states[GATE_LOOP.choice] = { ...gateChoice, Choices: choices.filter((rule) => rule.Next !== GATE_LOOP.park) };
+  const { 'eventWaitSeconds.$': _gate, ...gateParameters } = gateStart.Parameters as Record<string, unknown>;
+  states[GATE_LOOP.start] = { ...gateStart, Parameters: gateParameters, Next: GATE_LOOP.wait };
   return definition;
 }
 

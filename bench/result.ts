@@ -106,6 +106,33 @@ export interface EventWaitRun {
   decisionMaxSeconds: number;
 }
 
+export interface GateWaitSample {
+  gitsha: string;
+  /** How long the new version's tasks took to start (the sample's fault): when the PAUSE hooks began. */
+  hookSeconds: number;
+  /** StateEntered events of the gate loop: from Start Gate up to the decision (Approval Needed? excluded). */
+  gateTransitions: number;
+  /** StateEntered events of the whole deployment (its drain waits on events too in `event` mode). */
+  stateTransitions: number;
+  /** Check Gate rounds. */
+  gateRounds: number;
+  /** From the last HOOK_AWAITING_ACTION on the bus to entering Approval Needed?. */
+  decisionSeconds: number;
+  /** The deciding event came once the gate loop had started (else the sample measured Deploy Services). */
+  eventDuringGate: boolean;
+}
+
+export interface GateWaitRun {
+  mode: WaitMode;
+  services: number;
+  pollIntervalSeconds: number;
+  samples: GateWaitSample[];
+  gateTransitionsMedian: number;
+  gateTransitionsTotal: number;
+  decisionMedianSeconds: number;
+  decisionMaxSeconds: number;
+}
+
 export interface BundleStart {
   step: string;
   bytes: number;
@@ -138,7 +165,7 @@ export interface TargetCheck {
 }
 
 /** The sections `--only` can run alone. */
-export const BENCH_SECTIONS = ['event-wait'] as const;
+export const BENCH_SECTIONS = ['event-wait', 'gate-wait'] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export interface BenchResult {
@@ -147,13 +174,15 @@ export interface BenchResult {
   startedAt: string;
   durationSeconds: number;
   machine: Machine;
-  /** `--only event-wait` runs that section alone: the others are then empty (apiLoad null). */
+  /** `--only event-wait` (or gate-wait) runs that section alone: the others are then empty (apiLoad null). */
   only: BenchSection | null;
   scale: ScaleRun[];
   apiLoad: ApiLoad | null;
   latency: LatencyResult[];
   /** Issue 16 §3: the drain waiting on ECS events against the polling baseline. */
   eventWait: EventWaitRun[];
+  /** Issue 16 §3: the gate waiting on ECS's hook events against the polling baseline. */
+  gateWait: GateWaitRun[];
   coldStart: { bundles: BundleStart[]; cli: CliStart[] };
   cost: CostRow[];
   targets: TargetCheck[];

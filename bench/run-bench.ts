@@ -9,6 +9,7 @@ import { bundleStarts, cliStarts } from './cold-start';
 import { costOf } from './cost';
 import { measureDetectionLatency } from './detection-latency';
 import { measureEventWait } from './event-wait';
+import { measureGateWait } from './gate-wait';
 import { largestFittingFleet } from './largest-fleet';
 import { machine } from './machine';
 import type { BenchResult, BenchSection, ScaleRun } from './result';
@@ -20,7 +21,7 @@ export interface BenchOptions {
   smoke: boolean;
   /** Recorded in the result. */
   command: string;
-  /** Run this section alone (`--only event-wait`): the machine is shared. @default every section */
+  /** Run this section alone (`--only event-wait`, `--only gate-wait`): the machine is shared. @default every section */
   only?: BenchSection;
   /** Progress lines. @default dropped */
   log?: (line: string) => void;
@@ -81,6 +82,12 @@ function plan(smoke: boolean) {
       samples: smoke ? 1 : 3,
       pollIntervalSeconds: smoke ? 2 : 15,
     })),
+    // The gate's hook wait, likewise.
+    gateWait: (smoke ? [1] : [1, 10, 50]).map((services) => ({
+      services,
+      samples: smoke ? 1 : 3,
+      pollIntervalSeconds: smoke ? 2 : 15,
+    })),
   };
 }
 
@@ -109,9 +116,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     machine: machine(),
   };
   try {
-    if (options.only === 'event-wait') {
-      log('event wait against polling');
-      const eventWait = await measureEventWait(steps.eventWait, context);
+    if (options.only) {
+      log(`${options.only} against polling`);
+      const eventWait = options.only === 'event-wait' ? await measureEventWait(steps.eventWait, context) : [];
+      const gateWait = options.only === 'gate-wait' ? await measureGateWait(steps.gateWait, context) : [];
       const partial = {
         ...header,
         durationSeconds: (Date.now() - started) / 1000,
@@ -119,6 +127,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         apiLoad: null,
         latency: [],
         eventWait,
+        gateWait,
         coldStart: { bundles: [], cli: [] },
         cost: [],
       };
@@ -147,6 +156,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     log('event wait against polling');
     const eventWait = await measureEventWait(steps.eventWait, context);
 
+    log('gate wait against polling');
+    const gateWait = await measureGateWait(steps.gateWait, context);
+
     const loadRun = scale.filter((run) => run.apiLoad !== null).sort((a, b) => b.services - a.services)[0];
     if (!loadRun?.apiLoad) throw new Error('no deployment measured the API load');
     const cost = steps.costServices.map((services) => {
@@ -162,6 +174,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       apiLoad: loadRun.apiLoad,
       latency,
       eventWait,
+      gateWait,
       coldStart: { bundles, cli: cliRuns },
       cost,
     };

@@ -92,6 +92,7 @@ export function renderTable(result: BenchResult): string {
   }
 
   rows.push(...eventWaitRows(result, verdict));
+  rows.push(...gateWaitRows(result, verdict));
 
   for (const bundle of result.coldStart.bundles) {
     const scenario = `${bundle.step} bundle`;
@@ -169,6 +170,38 @@ function eventWaitRows(result: BenchResult, verdict: (name: string) => string): 
       `${int(event.transitionsTotal)} vs ${int(poll.transitionsTotal)}`,
       '≤ polling',
       `${verdict(targetNames.eventTransitions(event.services))} (per sample: ${event.samples.map((s) => s.stateTransitions).join(', ')} vs ${poll.samples.map((s) => s.stateTransitions).join(', ')}; drains ${event.samples.map((s) => `${s.drainSeconds.toFixed(1)}`).join(', ')} s)`,
+    );
+  }
+  return rows;
+}
+
+/** Issue 16 §3, the gate: per size, the hook wait's figures beside the polling baseline's. */
+function gateWaitRows(result: BenchResult, verdict: (name: string) => string): Row[] {
+  const rows: Row[] = [];
+  for (const event of result.gateWait.filter((run) => run.mode === 'event')) {
+    const poll = result.gateWait.find((run) => run.mode === 'poll' && run.services === event.services);
+    const scenario = `${event.services} service${event.services === 1 ? '' : 's'}, poll ${event.pollIntervalSeconds} s, ${event.samples.length} sample${event.samples.length === 1 ? '' : 's'}`;
+    const add = (measure: string, value: string, target: string, res: string) =>
+      rows.push({ section: 'Gate wait', scenario, measure, value, target, result: res });
+    const early = [event, poll].flatMap((run) => run?.samples ?? []).filter((s) => !s.eventDuringGate).length;
+    add(
+      'last hook paused → gate decision, event wait (median / max)',
+      `${event.decisionMedianSeconds.toFixed(2)} / ${event.decisionMaxSeconds.toFixed(2)} s`,
+      `≤ ${TARGETS.eventDecisionSeconds} s`,
+      `${verdict(targetNames.gateDecision(event.services))}${early > 0 ? ` (${early} sample(s) had the event before the gate loop)` : ''}`,
+    );
+    if (!poll) continue;
+    add(
+      'last hook paused → gate decision, polling (median / max)',
+      `${poll.decisionMedianSeconds.toFixed(2)} / ${poll.decisionMaxSeconds.toFixed(2)} s`,
+      '',
+      `${times(poll.decisionMedianSeconds / event.decisionMedianSeconds)} the event wait's median`,
+    );
+    add(
+      'gate-loop transitions, event wait vs polling (sum)',
+      `${int(event.gateTransitionsTotal)} vs ${int(poll.gateTransitionsTotal)}`,
+      '≤ polling',
+      `${verdict(targetNames.gateTransitions(event.services))} (per sample: ${event.samples.map((s) => s.gateTransitions).join(', ')} vs ${poll.samples.map((s) => s.gateTransitions).join(', ')}; hooks after ${event.samples.map((s) => `${s.hookSeconds.toFixed(1)}`).join(', ')} s)`,
     );
   }
   return rows;

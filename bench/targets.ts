@@ -11,7 +11,7 @@ export const TARGETS = {
   validateBigConfigMs: 2000,
   /** Added to the poll interval. */
   latencySlackSeconds: 0.5,
-  /** Issue 16 §3: from ECS's deciding event to the workflow's decision, event wait, median. */
+  /** Issue 16 §3: from ECS's deciding event to the workflow's decision, event wait, median (the drain's and the gate's). */
   eventDecisionSeconds: 2,
 } as const;
 
@@ -25,6 +25,8 @@ export const targetNames = {
   latency: (seconds: number) => `detection latency at ${seconds} s (max)`,
   eventDecision: (services: number) => `event wait: ECS event → decision, ${services} services (median)`,
   eventTransitions: (services: number) => `event wait: state transitions ≤ polling's, ${services} services (sum)`,
+  gateDecision: (services: number) => `gate wait: ECS hook event → decision, ${services} services (median)`,
+  gateTransitions: (services: number) => `gate wait: gate-loop transitions ≤ polling's, ${services} services (sum)`,
 };
 
 /** Every target of issue 7, checked against one run's figures. */
@@ -64,6 +66,18 @@ export function targetChecks(result: Omit<BenchResult, 'targets'>): TargetCheck[
     check(targetNames.eventDecision(event.services), event.decisionMedianSeconds, TARGETS.eventDecisionSeconds, 's');
     if (poll)
       check(targetNames.eventTransitions(event.services), event.transitionsTotal, poll.transitionsTotal, 'transitions');
+  }
+  for (const event of result.gateWait.filter((run) => run.mode === 'event')) {
+    const poll = result.gateWait.find((run) => run.mode === 'poll' && run.services === event.services);
+    check(targetNames.gateDecision(event.services), event.decisionMedianSeconds, TARGETS.eventDecisionSeconds, 's');
+    // The gate loop's own transitions: the whole deployment's also count the drain, whose wait differs too.
+    if (poll)
+      check(
+        targetNames.gateTransitions(event.services),
+        event.gateTransitionsTotal,
+        poll.gateTransitionsTotal,
+        'transitions',
+      );
   }
   return checks;
 }

@@ -33,6 +33,24 @@ describe('pollingAssembly', () => {
     expect(JSON.stringify(states)).not.toContain(park);
   });
 
+  it('polls the gate as it did before its hook wait: Start Gate → Wait At Gate → Check Gate, every undecided round back to Wait At Gate', () => {
+    expect(states[S.startGate]?.Next).toBe(S.waitGate);
+    expect(states[S.startGate]?.Parameters).not.toHaveProperty(['eventWaitSeconds.$']);
+    expect(states[S.waitGate]).toEqual({
+      Type: 'Wait',
+      SecondsPath: '$.plan.deployment.pollIntervalSeconds',
+      Next: S.checkGate,
+    });
+    const choice = states[S.gateLoopChoice] as { Choices: Array<{ Next: string }>; Default: string };
+    const product = statesOf(assembly.template)[S.gateLoopChoice] as typeof choice;
+    expect(choice.Default).toBe(S.waitGate);
+    // Only the rule for services not paused yet goes; done, failed and expired lead where they did.
+    expect(choice.Choices).toEqual(product.Choices.filter((rule) => rule.Next !== S.waitGateHooks));
+    expect(choice.Choices.map((rule) => rule.Next)).toContain(S.approvalChoice);
+    expect(JSON.stringify(states)).not.toContain(S.waitGateHooks);
+    expect(JSON.stringify(states)).not.toContain(S.pollGateHooks);
+  });
+
   it('is valid ASL whose Tasks still name the template’s functions', () => {
     const definition = resolveDefinition(polling.template as Parameters<typeof resolveDefinition>[0]);
     const { isValid, errorsText } = validateAsl(structuredClone(definition));
