@@ -4,10 +4,14 @@ import type { SandboxAssembly } from '../sandbox/gehen-sandbox';
 
 type AslState = Record<string, unknown>;
 
-/** Each drain loop's event wait, the Wait it fell back to, and the loop's start Pass. */
+/**
+ * Each loop that waits on ECS alone every round — the drain loops, and a gate's rollback releasing
+ * its deployments at the hooks — with its event wait, the Wait it fell back to, and its start Pass.
+ */
 const DRAIN_LOOPS = [
   { start: S.startDrain, wait: S.waitDrain, poll: S.pollDrain },
   { start: S.startDrainRollback, wait: S.waitDrainRollback, poll: S.pollDrainRollback },
+  { start: S.startReleaseRollback, wait: S.waitReleaseRollback, poll: S.pollReleaseRollback },
 ] as const;
 
 /** The gate loop: its start Pass, its plain Wait, its event wait (while services are not paused yet) with its fallback Wait, its Choice. */
@@ -24,7 +28,7 @@ const TOKEN = /@@TOKEN(\d+)@@/;
 /**
  * The benchmark's baseline, NOT the product: the synthesized template turned back into today's
  * polling drain, as gehen ran before it waited on ECS events. In each drain loop the park Task
- * (Wait For Drain, Wait For Rollback Drain) becomes a Wait of `pollIntervalSeconds` on the same
+ * (Wait For Drain, Wait For Rollback Drain, Wait For Rollback At Hooks) becomes a Wait of `pollIntervalSeconds` on the same
  * name, entered from the start Pass before the first check (the event wait checks first), and
  * the park's fallback Wait goes. The gate loop becomes what it was before it waited on ECS's hook
  * events: Start Gate → Wait At Gate → Check Gate → Every Service At Gate? → Wait At Gate …, its
