@@ -1,17 +1,12 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { readHistory } from '../cli/execution-history';
 import { StateNames as S } from '../lib/state-names';
 import { type SandboxAssembly, startGehenSandbox } from '../sandbox/gehen-sandbox';
 import { BASE_SHA, benchConfig, benchFleet } from './bench-fleet';
-import { lastEcsEventAt } from './deciding-event';
-import { pollingAssembly } from './polling-baseline';
-import type { EventWaitRun, EventWaitSample, WaitMode } from './result';
-import { runDeploy } from './run-deploy';
+import type { EventWaitRun, WaitMode } from './result';
 import type { BenchContext } from './scale';
 import { median } from './stats';
+import { decisionStats, deploySamples, inBothModes, lastEcsEventAt } from './wait-samples';
 
-const CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
 /** The verify phase is not the subject: its Wait Before Probing waits this long in both modes. */
 const VERIFY_WAIT_SECONDS = 1;
 /** Added to every drain so that it outlasts the verify phase: the deciding event comes while the drain loop runs. */
@@ -37,18 +32,8 @@ export interface EventWaitSpec {
  * delay is 300 s; at 15 s a drain shorter than one interval costs the event wait 2 transitions
  * more than polling: docs/performance.md).
  */
-export async function measureEventWait(
-  specs: readonly EventWaitSpec[],
-  context: BenchContext,
-): Promise<EventWaitRun[]> {
-  const runs: EventWaitRun[] = [];
-  for (const spec of specs) {
-    for (const mode of ['event', 'poll'] as const) {
-      const assembly = mode === 'event' ? context.assembly : pollingAssembly(context.assembly);
-      runs.push(await measureMode(spec, mode, assembly, context));
-    }
-  }
-  return runs;
+export function measureEventWait(specs: readonly EventWaitSpec[], context: BenchContext): Promise<EventWaitRun[]> {
+  return inBothModes(specs, context, (spec, mode, assembly) => measureMode(spec, mode, assembly, context));
 }
 
 async function measureMode(
@@ -73,39 +58,31 @@ async function measureMode(
     assembly,
     waitSeconds: { [S.waitVerify]: VERIFY_WAIT_SECONDS },
   });
-  const sfn = new SFNClient({ endpoint: sandbox.endpoint, region: sandbox.region, credentials: CREDENTIALS });
-  try {
-    const config = benchConfig(fleet, sandbox.loadBalancers, {
-      pollIntervalSeconds: spec.pollIntervalSeconds,
-      requiredMatches: 1,
-    });
-    const samples: EventWaitSample[] = [];
-    for (const [i, sha] of shas.entries()) {
-      const run = await runDeploy(sandbox, context.dir, config, sha);
-      if (run.exitCode !== 0) throw new Error(`event-wait sample ${sha} (${mode}) ended ${run.status}`);
-      const history = await readHistory(sfn, run.executionArn);
-      // When the last old version was gone.
-      const completedAt = lastEcsEventAt(sandbox.events.events, run.startedAt / 1000, 'SERVICE_DEPLOYMENT_COMPLETED');
-      samples.push(sampleOf(history, completedAt, drainSeconds[i] ?? 0, sha));
-    }
-    const result: EventWaitRun = {
-      mode,
-      services: spec.services,
-      pollIntervalSeconds: spec.pollIntervalSeconds,
-      samples,
-      transitionsMedian: median(samples.map((s) => s.stateTransitions)),
-      transitionsTotal: samples.reduce((sum, s) => sum + s.stateTransitions, 0),
-      decisionMedianSeconds: median(samples.map((s) => s.decisionSeconds)),
-      decisionMaxSeconds: Math.max(...samples.map((s) => s.decisionSeconds)),
-    };
-    context.log(
-      `  ${spec.services} service(s), ${mode}: decision ${samples.map((s) => s.decisionSeconds.toFixed(2)).join(', ')} s; transitions ${samples.map((s) => s.stateTransitions).join(', ')}`,
-    );
-    return result;
-  } finally {
-    sfn.destroy();
-    await sandbox.close();
-  }
+  const config = benchConfig(fleet, sandbox.loadBalancers, {
+    pollIntervalSeconds: spec.pollIntervalSeconds,
+    requiredMatches: 1,
+  });
+  const samples = await deploySamples(sandbox, context, config, shas, `event-wait (${mode})`, (history, since, i) =>
+    // The deciding event: when the last old version was gone.
+    sampleOf(
+      history,
+      lastEcsEventAt(sandbox.events.events, since, 'SERVICE_DEPLOYMENT_COMPLETED'),
+      drainSeconds[i] ?? 0,
+      shas[i] ?? '',
+    ),
+  );
+  context.log(
+    `  ${spec.services} service(s), ${mode}: decision ${samples.map((s) => s.decisionSeconds.toFixed(2)).join(', ')} s; transitions ${samples.map((s) => s.stateTransitions).join(', ')}`,
+  );
+  return {
+    mode,
+    services: spec.services,
+    pollIntervalSeconds: spec.pollIntervalSeconds,
+    samples,
+    transitionsMedian: median(samples.map((s) => s.stateTransitions)),
+    transitionsTotal: samples.reduce((sum, s) => sum + s.stateTransitions, 0),
+    ...decisionStats(samples),
+  };
 }
 
 function sampleOf(history: readonly HistoryEvent[], completedAt: number, drainSeconds: number, sha: string) {

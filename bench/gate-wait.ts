@@ -1,17 +1,12 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { readHistory } from '../cli/execution-history';
 import { StateNames as S } from '../lib/state-names';
 import { type SandboxAssembly, startGehenSandbox } from '../sandbox/gehen-sandbox';
 import { type BenchFleetOptions, benchConfig, benchFleet } from './bench-fleet';
-import { lastEcsEventAt } from './deciding-event';
-import { pollingAssembly } from './polling-baseline';
-import type { GateWaitRun, GateWaitSample, WaitMode } from './result';
-import { runDeploy } from './run-deploy';
+import type { GateWaitRun, WaitMode } from './result';
 import type { BenchContext } from './scale';
 import { median } from './stats';
+import { decisionStats, deploySamples, inBothModes, lastEcsEventAt } from './wait-samples';
 
-const CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
 const GATE_STAGE = 'POST_TEST_TRAFFIC_SHIFT';
 /**
  * BLUE_GREEN without bake time, paused at the gate's stage by a PAUSE hook
@@ -61,15 +56,8 @@ export interface GateWaitSpec {
  * on the new tag): the hooks start waiting at points spread evenly over the polling Wait's
  * interval, each after more than one interval, as the drain's samples do (./event-wait.ts).
  */
-export async function measureGateWait(specs: readonly GateWaitSpec[], context: BenchContext): Promise<GateWaitRun[]> {
-  const runs: GateWaitRun[] = [];
-  for (const spec of specs) {
-    for (const mode of ['event', 'poll'] as const) {
-      const assembly = mode === 'event' ? context.assembly : pollingAssembly(context.assembly);
-      runs.push(await measureMode(spec, mode, assembly, context));
-    }
-  }
-  return runs;
+export function measureGateWait(specs: readonly GateWaitSpec[], context: BenchContext): Promise<GateWaitRun[]> {
+  return inBothModes(specs, context, (spec, mode, assembly) => measureMode(spec, mode, assembly, context));
 }
 
 async function measureMode(
@@ -93,45 +81,37 @@ async function measureMode(
     assembly,
     waitSeconds: { [S.waitVerify]: OTHER_WAIT_SECONDS, [S.waitDrain]: OTHER_WAIT_SECONDS },
   });
-  const sfn = new SFNClient({ endpoint: sandbox.endpoint, region: sandbox.region, credentials: CREDENTIALS });
-  try {
-    // No urls and no testUrls: the gate and verify wait on ECS alone.
-    const config = benchConfig(
-      fleet,
-      {},
-      {
-        pollIntervalSeconds: spec.pollIntervalSeconds,
-        requiredMatches: 1,
-        gate: { stage: GATE_STAGE, approval: 'none' },
-      },
-    );
-    const samples: GateWaitSample[] = [];
-    for (const [i, sha] of shas.entries()) {
-      const run = await runDeploy(sandbox, context.dir, config, sha);
-      if (run.exitCode !== 0) throw new Error(`gate-wait sample ${sha} (${mode}) ended ${run.status}`);
-      const history = await readHistory(sfn, run.executionArn);
-      // When the last service's PAUSE hook began waiting: the gate could decide from then on.
-      const pausedAt = lastEcsEventAt(sandbox.events.events, run.startedAt / 1000, 'HOOK_AWAITING_ACTION');
-      samples.push(sampleOf(history, pausedAt, hookSeconds[i] ?? 0, sha));
-    }
-    const result: GateWaitRun = {
-      mode,
-      services: spec.services,
+  // No urls and no testUrls: the gate and verify wait on ECS alone.
+  const config = benchConfig(
+    fleet,
+    {},
+    {
       pollIntervalSeconds: spec.pollIntervalSeconds,
-      samples,
-      gateTransitionsMedian: median(samples.map((s) => s.gateTransitions)),
-      gateTransitionsTotal: samples.reduce((sum, s) => sum + s.gateTransitions, 0),
-      decisionMedianSeconds: median(samples.map((s) => s.decisionSeconds)),
-      decisionMaxSeconds: Math.max(...samples.map((s) => s.decisionSeconds)),
-    };
-    context.log(
-      `  gate, ${spec.services} service(s), ${mode}: decision ${samples.map((s) => s.decisionSeconds.toFixed(2)).join(', ')} s; gate transitions ${samples.map((s) => s.gateTransitions).join(', ')}`,
-    );
-    return result;
-  } finally {
-    sfn.destroy();
-    await sandbox.close();
-  }
+      requiredMatches: 1,
+      gate: { stage: GATE_STAGE, approval: 'none' },
+    },
+  );
+  const samples = await deploySamples(sandbox, context, config, shas, `gate-wait (${mode})`, (history, since, i) =>
+    // The deciding event: when the last service's PAUSE hook began waiting, the gate could decide.
+    sampleOf(
+      history,
+      lastEcsEventAt(sandbox.events.events, since, 'HOOK_AWAITING_ACTION'),
+      hookSeconds[i] ?? 0,
+      shas[i] ?? '',
+    ),
+  );
+  context.log(
+    `  gate, ${spec.services} service(s), ${mode}: decision ${samples.map((s) => s.decisionSeconds.toFixed(2)).join(', ')} s; gate transitions ${samples.map((s) => s.gateTransitions).join(', ')}`,
+  );
+  return {
+    mode,
+    services: spec.services,
+    pollIntervalSeconds: spec.pollIntervalSeconds,
+    samples,
+    gateTransitionsMedian: median(samples.map((s) => s.gateTransitions)),
+    gateTransitionsTotal: samples.reduce((sum, s) => sum + s.gateTransitions, 0),
+    ...decisionStats(samples),
+  };
 }
 
 function sampleOf(history: readonly HistoryEvent[], pausedAt: number, hookSeconds: number, sha: string) {
