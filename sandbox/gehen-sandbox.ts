@@ -1,8 +1,18 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import { packageRoot } from '../lib/package-root';
-import { ContextKeys, STACK_NAME, synthesizeGehen } from '../lib/synth';
+import { ContextKeys, STACK_NAME, type SynthesizedGehen, synthesizeGehen } from '../lib/synth';
 import type { EngineOptions, GehenStepFunctions, SandboxEngine } from './engine';
 import { type EventRouting, routeEvents } from './event-routing';
 import { iamGuard } from './iam/iam-guard';
@@ -173,18 +183,16 @@ async function startEngine(options: EngineOptions): Promise<GehenStepFunctions> 
 /**
  * Synthesizes the app with bundling on, once per source version: the assembly is cached under
  * .cache/sandbox/<hash of lib/, lambdas/, the lockfile and the context>, so a second start is instant.
+ *
+ * Another context reuses the bundles of the empty context's assembly instead of bundling all
+ * seventeen again (15 s of esbuild processes each time a test file's context meets a changed
+ * source): the bundles do not depend on the context, as lib/step-lambda.ts bundles every step with
+ * the same esbuild options whatever the props. Its template is synthesized without bundling, and
+ * each function's Code (the `asset.<hash>` it runs) is the empty context's, linked in.
  */
 export function sandboxAssembly(context: Record<string, string>): SandboxAssembly {
   const root = packageRoot(__dirname);
-  const hash = createHash('sha256');
-  for (const dir of ['lib', 'lambdas']) {
-    for (const file of listFiles(join(root, dir))) {
-      hash.update(relative(root, file));
-      hash.update(readFileSync(file));
-    }
-  }
-  const lock = join(root, 'package-lock.json');
-  if (existsSync(lock)) hash.update(readFileSync(lock));
+  const hash = createHash('sha256').update(sourceHash(root));
   // The template embeds the gehen.yml files' contents, not their paths: hash what it embeds.
   const { [ContextKeys.configs]: configs, ...rest } = context;
   hash.update(JSON.stringify(Object.entries(rest).sort()));
@@ -197,11 +205,44 @@ export function sandboxAssembly(context: Record<string, string>): SandboxAssembl
     const staging = `${dir}.${process.pid}.tmp`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
-    synthesizeGehen({ outdir: staging, bundling: true, context });
+    if (Object.keys(context).length === 0) synthesizeGehen({ outdir: staging, bundling: true, context });
+    else withBundlesOf(sandboxAssembly({}), synthesizeGehen({ outdir: staging, bundling: false, context }));
     rmSync(dir, { recursive: true, force: true });
     renameSync(staging, dir);
   }
   return { dir, template: JSON.parse(readFileSync(templatePath, 'utf8')) };
+}
+
+/** Points every function of an unbundled synth at `bundled`'s asset of the same function, linked into its outdir. */
+function withBundlesOf(bundled: SandboxAssembly, synth: SynthesizedGehen): void {
+  const { template } = synth;
+  for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const code = bundled.template.Resources?.[logicalId]?.Properties?.Code as { S3Key?: unknown } | undefined;
+    const key = typeof code?.S3Key === 'string' ? code.S3Key : undefined;
+    if (!code || !key) throw new Error(`the bundled assembly has no function ${logicalId} to lend its bundle`);
+    const asset = `asset.${key.replace(/\.zip$/, '')}`;
+    if (!existsSync(join(synth.outdir, asset))) symlinkSync(join(bundled.dir, asset), join(synth.outdir, asset));
+    resource.Properties = { ...resource.Properties, Code: code };
+  }
+  writeFileSync(synth.templatePath, JSON.stringify(template));
+}
+
+/** lib/, lambdas/ and the lockfile, hashed once per process (a test file may start several sandboxes). */
+let sourceHashOnce: string | undefined;
+function sourceHash(root: string): string {
+  if (sourceHashOnce !== undefined) return sourceHashOnce;
+  const hash = createHash('sha256');
+  for (const dir of ['lib', 'lambdas']) {
+    for (const file of listFiles(join(root, dir))) {
+      hash.update(relative(root, file));
+      hash.update(readFileSync(file));
+    }
+  }
+  const lock = join(root, 'package-lock.json');
+  if (existsSync(lock)) hash.update(readFileSync(lock));
+  sourceHashOnce = hash.digest('hex');
+  return sourceHashOnce;
 }
 
 function listFiles(dir: string): string[] {

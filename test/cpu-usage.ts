@@ -2,7 +2,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 
 /**
  * GEHEN_TEST_CPU=<file>: appends one line per test file, `<file>\t<cpu seconds>\t<children cpu
- * seconds>`, for CONTRIBUTING.md's per-file table. CPU, not wall time: the machine is shared, and
+ * seconds>\t<Lambda worker threads started>`, for CONTRIBUTING.md's per-file table. CPU, not wall time: the machine is shared, and
  * each Jest worker runs one file at a time, so the process's CPU between this file's setup and its
  * last afterAll is the file's own (its worker threads included; its waited-for child processes,
  * npm or the CLI binary, from /proc's cutime and cstime).
@@ -11,11 +11,13 @@ const out = process.env.GEHEN_TEST_CPU;
 if (out) {
   const start = process.cpuUsage();
   const startChildren = childrenSeconds();
-  afterAll(() => {
+  afterAll(async () => {
     const { user, system } = process.cpuUsage(start);
     const own = ((user + system) / 1e6).toFixed(2);
     const children = (childrenSeconds() - startChildren).toFixed(2);
-    appendFileSync(out, `${expect.getState().testPath}\t${own}\t${children}\n`);
+    // The file's own module registry: 0 when the file started no sandbox.
+    const { lambdaWorkerStarts } = await import('../sandbox/stepfunctions/lambda-function');
+    appendFileSync(out, `${expect.getState().testPath}\t${own}\t${children}\t${lambdaWorkerStarts()}\n`);
   });
 }
 

@@ -47,6 +47,13 @@ export function unreachableAddresses(spec: LambdaFunctionSpec): string[] {
   return (spec.vpcConfig?.subnetIds.length ?? 0) > 0 ? [] : (spec.privateAddresses ?? []);
 }
 
+/** Worker threads this process started (test/cpu-usage.ts records the count per test file). */
+let workerStarts = 0;
+
+export function lambdaWorkerStarts(): number {
+  return workerStarts;
+}
+
 /**
  * One function, run as Lambda runs it: the bundle loaded once in its own worker thread (a
  * container, with the function's environment), `handler(event, context)` per invocation, the
@@ -96,6 +103,7 @@ export class LocalLambdaFunction {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const { spec } = this;
+    workerStarts++;
     const worker = new Worker(LAMBDA_WORKER_SOURCE, {
       eval: true,
       env: this.environment(),

@@ -1,5 +1,5 @@
 import { StateNames } from '../../lib/state-names';
-import { motoAvailable } from '../../sandbox/moto/moto-server';
+import { motoForTests } from '../moto-probe';
 import { circuitBreaker, demoConfig, demoService, ECR, FAST, probedServices } from './fleets';
 import { type E2e, enteredStates, startE2e } from './harness';
 
@@ -8,7 +8,7 @@ import { type E2e, enteredStates, startE2e } from './harness';
  * interpreter (LocalStack's) instead of aws-local-stepfunctions: two interpreters nobody here wrote
  * must agree with the product. Every Task goes through the sandbox's Lambda Invoke API.
  */
-const moto = motoAvailable();
+const moto = motoForTests();
 if (!moto.ok) console.warn(`moto engine tests skipped: ${moto.reason}`);
 
 (moto.ok ? describe : describe.skip)('gehen deploy on the moto engine', () => {

@@ -1,11 +1,12 @@
 import { type SandboxAssembly, sandboxAssembly, startGehenSandbox } from '../../sandbox/gehen-sandbox';
-import { MotoMissingError, motoAvailable, startMotoServer } from '../../sandbox/moto/moto-server';
+import { MotoMissingError, startMotoServer } from '../../sandbox/moto/moto-server';
+import { motoForTests } from '../moto-probe';
 
 /**
  * moto's CreateStateMachine parses the definition with its own ASL grammar: a definition it refuses
  * stops `gehen sandbox --engine moto` at start, naming the error, instead of failing executions later.
  */
-const moto = motoAvailable();
+const moto = motoForTests();
 if (!moto.ok) console.warn(`moto definition test skipped: ${moto.reason}`);
 
 /** The synthesized assembly with its first Wait state's Type replaced by one ASL does not have. */

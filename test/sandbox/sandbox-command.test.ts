@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sandbox } from '../../sandbox/commands';
-import { motoAvailable } from '../../sandbox/moto/moto-server';
+import { motoForTests } from '../moto-probe';
 import { fakeIo } from '../unit/cli/fixtures';
 
 describe('gehen sandbox --engine', () => {
@@ -18,7 +18,7 @@ describe('gehen sandbox --engine', () => {
     expect(io.out()).toMatch(/--engine <engine>.*\n?.*moto/);
   });
 
-  const moto = motoAvailable();
+  const moto = motoForTests();
   (moto.ok ? it : it.skip)('runs the workflow on moto until Ctrl-C, and says which engine runs it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gehen-sandbox-cmd-'));
     const fleet = join(dir, 'fleet.yml');
