@@ -1,5 +1,5 @@
 import { STEP_TAG } from '../lib/step-lambda';
-import { STACK_NAME } from '../lib/synth';
+import { STACK_NAME } from '../lib/synth-names';
 import type { SandboxAssembly } from '../sandbox/gehen-sandbox';
 import { workflowFromTemplate } from '../sandbox/stepfunctions/template-workflow';
 

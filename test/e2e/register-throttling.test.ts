@@ -1,6 +1,6 @@
 import { benchConfig, benchFleet } from '../../bench/bench-fleet';
 import { ErrorNames } from '../../lambdas/shared/contracts/errors';
-import { ContextKeys } from '../../lib/synth';
+import { ContextKeys } from '../../lib/synth-names';
 import { type E2e, startE2e } from './harness';
 
 const SERVICES = 100;

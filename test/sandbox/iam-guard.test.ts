@@ -1,4 +1,4 @@
-import { STACK_NAME } from '../../lib/synth';
+import { STACK_NAME } from '../../lib/synth-names';
 import { SandboxAwsError } from '../../sandbox/aws-error';
 import { parseFleet } from '../../sandbox/fleet';
 import { sandboxAssembly } from '../../sandbox/gehen-sandbox';
