@@ -18,9 +18,8 @@ describe('npm run bench --smoke', () => {
     result = await runBench({ smoke: true, command: 'jest test/bench' });
   }, 240_000);
 
-  it('measures a deployment of 1 and 3 services, a 3-service rollback and a throttled deploy, with their history', () => {
+  it('measures a deployment of 3 services, a 3-service rollback and a throttled deploy, with their history', () => {
     expect(result.scale.map((run) => [run.services, run.rollback, run.throttling !== null, run.status])).toEqual([
-      [1, false, false, 'deployed'],
       [3, false, false, 'deployed'],
       [3, true, false, 'rolled-back'],
       [3, false, true, 'deployed'],
@@ -34,12 +33,12 @@ describe('npm run bench --smoke', () => {
       expect(run.maxPayloadBytes).toBeGreaterThan(0);
       expect(run.lambdaGbSeconds).toBeGreaterThan(0);
     }
-    expect(result.scale[2]?.historyEvents).toBeGreaterThan(result.scale[1]?.historyEvents ?? Infinity);
+    expect(result.scale[1]?.historyEvents).toBeGreaterThan(result.scale[0]?.historyEvents ?? Infinity);
   });
 
   it('sets the throttled deploy beside the floor of RegisterTaskDefinition’s token bucket', () => {
     // 3 registrations fit in the burst of 20: no floor at this size (200 services: 180 s).
-    expect(result.scale[3]?.throttling).toEqual({
+    expect(result.scale[2]?.throttling).toEqual({
       registrations: 3,
       burst: 20,
       ratePerSecond: 1,
@@ -78,6 +77,20 @@ describe('npm run bench --smoke', () => {
     expect(renderTable(result)).toContain('| Event wait');
   });
 
+  it("sets the gate's hook wait beside the polling baseline, from the last hook paused to the decision", () => {
+    expect(result.gateWait.map((run) => [run.services, run.mode, run.samples.length])).toEqual([
+      [1, 'event', 1],
+      [1, 'poll', 1],
+    ]);
+    for (const run of result.gateWait) {
+      const [sample] = run.samples;
+      expect(sample?.eventDuringGate).toBe(true);
+      expect(sample?.decisionSeconds).toBeGreaterThan(0);
+      expect(sample?.gateRounds).toBeGreaterThan(0);
+    }
+    expect(renderTable(result)).toContain('| Gate wait');
+  });
+
   it('sizes and loads every Lambda bundle and starts the CLI', () => {
     expect(result.coldStart.bundles.map((b) => b.step)).toEqual(
       expect.arrayContaining(['prepare', 'probe', 'check-drain', 'roll-back', 'report']),
@@ -95,8 +108,8 @@ describe('npm run bench --smoke', () => {
     expect(result.targets.map((t) => t.name)).toContain('gehen validate --path 3MB.yml');
   });
 
-  it('prices both deployments and checks every target in one table', () => {
-    expect(result.cost.map((c) => c.services)).toEqual([1, 3]);
+  it('prices a deployment and checks every target in one table', () => {
+    expect(result.cost.map((c) => c.services)).toEqual([3]);
     for (const cost of result.cost) expect(cost.totalUsd).toBeCloseTo(cost.stepFunctionsUsd + cost.lambdaUsd, 10);
     expect(result.targets.length).toBeGreaterThanOrEqual(4 + 2 * result.coldStart.bundles.length);
     expect(result.machine.cpus).toBeGreaterThan(0);
