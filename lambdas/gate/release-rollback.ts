@@ -87,9 +87,9 @@ export async function releaseRollback(
         reason: `its rollback deployment ${rollback.serviceDeploymentArn}: ${where.reason}`,
       };
     }
-    return where.kind === 'past'
-      ? { service: service.name, state: 'done' }
-      : { service: service.name, state: 'waiting' };
+    if (where.kind === 'past') return { service: service.name, state: 'done' };
+    // Why it is still waiting, for the round that expires: where the rollback deployment is.
+    return { service: service.name, state: 'waiting', ...(where.kind === 'waiting' && { reason: where.reason }) };
   });
   const round = summarizeRound(verdicts, input.round, deadline, now());
   // What Park Wait waits on: the services whose deployment has not paused yet, as positions in

@@ -93,6 +93,15 @@ describe('Release Rollback At Hooks', () => {
     // api and checkout were rolled back by ECS (or not at all): the verify phase's, not this loop's.
     expect(round).toMatchObject({ status: 'waiting', total: 1, waiting: ['web'], pending: [1] });
     expect(ecs).not.toHaveReceivedCommand(ContinueServiceDeploymentCommand);
+    // At the deadline, the round says where that rollback stopped.
+    const late = new Date(Date.parse(round.deadline ?? '') + 1000);
+    const expired = await releaseRollback(
+      { plan, deployed: [], expect: 'previous', round, heldRollbacks: held('web') },
+      clients,
+      () => late,
+    );
+    expect(expired.status).toBe('expired');
+    expect(expired.failures).toEqual([{ service: 'web', reason: expect.stringContaining('at SCALE_UP') }]);
   });
 
   it('is done with a rollback already past the gate (continued by an earlier run of the round)', async () => {
