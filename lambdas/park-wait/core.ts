@@ -1,8 +1,9 @@
-import { type AttributeValue, type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { type AttributeValue, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { wrapAwsError } from '../shared/contracts/errors';
 import type { Plan, RoundState } from '../shared/contracts/state';
 import { plannedServiceArn, type WaitKind, type WakeOutput, waitKey, wakeKey } from '../shared/event-wait';
+import type { EventWaitDeps } from '../shared/event-wait-deps';
 import { mapWithConcurrency } from '../shared/map-with-concurrency';
 
 /** Park Wait's payload: the Task's own token, the plan, and the check round it follows. */
@@ -24,12 +25,7 @@ export interface ParkResult {
   missed: boolean;
 }
 
-export interface ParkDeps {
-  dynamodb: DynamoDBClient;
-  sfn: SFNClient;
-  tableName: string;
-  now: () => Date;
-}
+export type ParkDeps = EventWaitDeps;
 
 // PutItem calls in flight: a park is one write per parked service, rarely hundreds.
 const PUT_CONCURRENCY = 16;

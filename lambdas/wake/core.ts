@@ -1,13 +1,13 @@
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
-  type DynamoDBClient,
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { wrapAwsError } from '../shared/contracts/errors';
 import { longServiceArn, WAIT_KINDS, type WaitKind, type WakeOutput, waitKey, wakeKey } from '../shared/event-wait';
+import type { EventWaitDeps } from '../shared/event-wait-deps';
 
 /**
  * An ECS event as EventBridge delivers it to a Lambda target: `ECS Deployment State Change`,
@@ -32,12 +32,7 @@ export interface WakeResult {
   reported: number;
 }
 
-export interface WakeDeps {
-  dynamodb: DynamoDBClient;
-  sfn: SFNClient;
-  tableName: string;
-  now: () => Date;
-}
+export type WakeDeps = EventWaitDeps;
 
 /**
  * What an ECS event means to a wait of `kind`, from AWS's lists of the events
